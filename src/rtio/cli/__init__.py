@@ -1,0 +1,1 @@
+"""The ``rtio`` command line: one module per command group, assembled in :mod:`rtio.cli.main`."""

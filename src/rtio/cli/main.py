@@ -1,0 +1,37 @@
+"""The ``rtio`` console script.
+
+Each command group lives in its own module under :mod:`rtio.cli` and is registered here,
+so that this file stays a short table of contents of the command line.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from rtio import __version__
+
+app = typer.Typer(
+    name="rtio",
+    help="Radiotherapy + immunotherapy studies end to end: design, screen, validate, derive, "
+    "analyse and report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"rtio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """rtio: radiotherapy + immunotherapy oncology studies end to end."""
+
+
+# ---- command registrations (one line per command module) ----

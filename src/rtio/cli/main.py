@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from rtio import __version__
+from rtio.cli.study_cmds import validate
 
 app = typer.Typer(
     name="rtio",
@@ -35,3 +36,4 @@ def _root(
 
 
 # ---- command registrations (one line per command module) ----
+app.command("validate")(validate)

@@ -1,0 +1,49 @@
+"""``rtio validate``: report every problem of a study folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rtio.io import validate_study
+
+MAX_SHOWN = 200
+
+
+def validate(
+    study: Path = typer.Argument(..., help="Study folder (study.yaml + tables)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Validate a study folder: all problems at once; exit status 1 when there are errors."""
+    report = validate_study(study)
+    if json_output:
+        typer.echo(report.to_json())
+    else:
+        console = Console()
+        if report.issues:
+            table = Table(title=f"Problems in {study}", show_lines=False)
+            for header in ("severity", "file", "row", "column", "value", "rule", "message"):
+                table.add_column(header, overflow="fold")
+            for issue in report.issues[:MAX_SHOWN]:
+                style = "red" if issue.severity == "error" else "yellow"
+                table.add_row(
+                    f"[{style}]{issue.severity}[/{style}]",
+                    issue.file,
+                    "" if issue.row is None else str(issue.row),
+                    issue.column or "",
+                    issue.value or "",
+                    issue.rule,
+                    issue.message,
+                )
+            console.print(table)
+            if len(report.issues) > MAX_SHOWN:
+                console.print(f"... {len(report.issues) - MAX_SHOWN} more; use --json for all.")
+        verdict = "[green]valid[/green]" if report.ok else "[red]invalid[/red]"
+        console.print(
+            f"{study}: {verdict} — {len(report.errors)} errors, {len(report.warnings)} warnings"
+        )
+    if not report.ok:
+        raise typer.Exit(1)

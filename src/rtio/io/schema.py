@@ -375,6 +375,29 @@ SURGERY = TableSchema(
             "ypt", "str", "Pathological T category after neoadjuvant therapy (ypT0, ypT1a, ...)."
         ),
         Column("ypn", "str", "Pathological N category after neoadjuvant therapy (ypN0..ypN3)."),
+        Column(
+            "yp_stage",
+            "str",
+            "Pathological stage group after neoadjuvant therapy (0, I, II, IIIA, ...).",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "post_clinical_stage",
+            "str",
+            "Clinical stage group at restaging after induction therapy, before surgery.",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "complication_grade",
+            "int",
+            "Worst surgical complication, Clavien–Dindo grade (0 = none).",
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=5,
+        ),
     ),
 )
 

@@ -1,0 +1,20 @@
+"""Eligibility: a data rule language for protocol criteria, screening with reasons, disease extent."""
+
+from rtio.eligibility.extent import count_metastatic_lesions, is_oligometastatic, node_is_regional
+from rtio.eligibility.rules import evaluate, validate_rule
+from rtio.eligibility.screen import Screening, facts_to_wide, screen, screening_summary
+from rtio.eligibility.units import convert, unit_factor
+
+__all__ = [
+    "Screening",
+    "convert",
+    "count_metastatic_lesions",
+    "evaluate",
+    "facts_to_wide",
+    "is_oligometastatic",
+    "node_is_regional",
+    "screen",
+    "screening_summary",
+    "unit_factor",
+    "validate_rule",
+]

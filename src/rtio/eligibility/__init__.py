@@ -1,6 +1,7 @@
 """Eligibility: a data rule language for protocol criteria, screening with reasons, disease extent."""
 
 from rtio.eligibility.extent import count_metastatic_lesions, is_oligometastatic, node_is_regional
+from rtio.eligibility.profile import trial_profile
 from rtio.eligibility.rules import evaluate, validate_rule
 from rtio.eligibility.screen import Screening, facts_to_wide, screen, screening_summary
 from rtio.eligibility.units import convert, unit_factor
@@ -15,6 +16,7 @@ __all__ = [
     "node_is_regional",
     "screen",
     "screening_summary",
+    "trial_profile",
     "unit_factor",
     "validate_rule",
 ]

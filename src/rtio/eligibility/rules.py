@@ -140,3 +140,45 @@ def evaluate(rule: dict, frame: pd.DataFrame) -> np.ndarray:
     known = ~np.isnan(values) & fresh
     with np.errstate(invalid="ignore"):
         return _three(known, OPS[rule["op"]](values, rule["value"]))
+
+
+def leaves(rule: dict) -> list[dict]:
+    """The fact/event nodes of a rule, in reading order."""
+    for key in ("all", "any"):
+        if key in rule:
+            return [leaf for sub in rule[key] for leaf in leaves(sub)]
+    if "not" in rule:
+        return leaves(rule["not"])
+    if "if" in rule:
+        return leaves(rule["if"]) + leaves(rule["then"]) + leaves(rule["else"])
+    return [rule]
+
+
+def explain(rule: dict, frame: pd.DataFrame) -> pd.Series:
+    """Per row, the values and thresholds that decided ``rule``, e.g. ``anc 1.2 [10^9/L] >= 1.5 on 2026-01-03``."""
+    parts = []
+    for leaf in leaves(rule):
+        name = leaf.get("fact", leaf.get("event"))
+        shown = (
+            frame[name].astype("string").fillna("missing")
+            if name in frame
+            else pd.Series("missing", index=frame.index)
+        )
+        if f"{name}_unit" in frame:
+            shown = shown + " [" + frame[f"{name}_unit"].astype("string").fillna("") + "]"
+        if "op" in leaf:
+            tail = f" {leaf['op']} {leaf['value']} {leaf['unit']}"
+        elif "in" in leaf:
+            tail = f" in {leaf['in']}"
+        elif "is" in leaf:
+            tail = f" is {leaf['is']}"
+        else:
+            tail = f" within {leaf['within_days']} days"
+        text = name + " " + shown + tail
+        if f"{name}_date" in frame:
+            text = text + (" on " + frame[f"{name}_date"].dt.strftime("%Y-%m-%d")).fillna("")
+        parts.append(text)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "; " + p
+    return out.reset_index(drop=True)

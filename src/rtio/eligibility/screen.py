@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtio.eligibility.rules import MET, NOT_MET, UNKNOWN, evaluate, validate_rule
+from rtio.eligibility.rules import MET, NOT_MET, UNKNOWN, evaluate, explain, validate_rule
 
 STATUS = {int(MET): "met", int(NOT_MET): "not_met", int(UNKNOWN): "unknown"}
 
@@ -69,14 +69,15 @@ def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) 
         cid, rule = _crit(c, "id"), _crit(c, "rule")
         if _crit(c, "manual") or rule is None:
             code = np.full(n, 2, np.int8)
+            reasons.append(pd.Series("needs review: " + str(_crit(c, "text")), index=range(n)))
         else:
             validate_rule(rule, f"criterion {cid}")
             code = evaluate(rule, frame)
             if _crit(c, "kind") == "exclusion":
                 code = np.where(code == UNKNOWN, UNKNOWN, 1 - code).astype(np.int8)
+            reasons.append(explain(rule, frame))
         ids.append(cid)
         codes.append(code)
-        reasons.append(_crit(c, "text"))
     mat = np.stack(codes, axis=1) if codes else np.zeros((n, 0), np.int8)
     failed, unknown, manual = mat == NOT_MET, mat == UNKNOWN, mat == 2
     ids_arr = np.array(ids, dtype=object)
@@ -104,7 +105,9 @@ def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) 
             "candidate_id": np.repeat(frame["candidate_id"].to_numpy(), len(ids)),
             "criterion": np.tile(ids_arr, n),
             "status": labels[mat.ravel().astype(int) % 4] if n else [],
-            "reason": np.tile(np.array(reasons, dtype=object), n),
+            "reason": np.stack([r.to_numpy(dtype=object) for r in reasons], axis=1).ravel()
+            if ids
+            else [],
         }
     )
     return Screening(verdicts=verdicts, details=details)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from rtio import __version__
+from rtio.cli.eligibility_cmds import screen_cmd
 from rtio.cli.study_cmds import validate
 
 app = typer.Typer(
@@ -37,3 +38,4 @@ def _root(
 
 # ---- command registrations (one line per command module) ----
 app.command("validate")(validate)
+app.command("screen")(screen_cmd)

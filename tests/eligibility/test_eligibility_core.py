@@ -210,3 +210,29 @@ def test_oligometastasis_station_counts_as_one_lesion():
     assert (c.loc["s2", "n_lesions"], c.loc["s2", "n_organs"]) == (6, 5)
     o = is_oligometastatic(les).set_index("subject_id")["oligometastatic"]
     assert bool(o["s1"]) and not bool(o["s2"])
+
+
+def test_progression_during_or_within_6_months_after_adjuvant_pd1():
+    # seed 000: neoadjuvant/adjuvant PD-1 counts as first-line failure if progression occurs during or
+    # within 6 months after completion
+    rule = {
+        "event": "progression",
+        "relative_to": "adjuvant_pd1_end",
+        "direction": "until",
+        "within_days": 183,
+    }
+
+    def pt(prog):
+        return frame(
+            progression=True,
+            progression_date=pd.Timestamp(prog),
+            adjuvant_pd1_end_date=pd.Timestamp("2025-03-01"),
+        )
+
+    assert evaluate(rule, pt("2025-02-01"))[0] == 1  # during
+    assert evaluate(rule, pt("2025-08-15"))[0] == 1  # 167 days after
+    assert evaluate(rule, pt("2025-10-01"))[0] == 0  # 214 days after
+    assert (
+        evaluate(rule, frame(progression=True, progression_date=pd.Timestamp("2025-08-15")))[0]
+        == -1
+    )

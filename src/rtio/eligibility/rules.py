@@ -9,6 +9,8 @@ A rule is YAML data (a dict), never code. Node kinds:
 - ``{fact: autoimmune_active, is: true}`` — boolean fact.
 - ``{event: myocardial_infarction, within_days: 183}`` — an event dated ``<fact>_date`` in the
   window before ``screening_date`` (met), earlier or absent-with-``<fact>`` false (not met).
+  ``relative_to: adjuvant_pd1_end`` measures from ``<that>_date`` instead; ``direction: until``
+  accepts any date up to ``within_days`` after the reference ("during or within 6 months after").
 - ``{all: [...]}``, ``{any: [...]}``, ``{not: rule}``, ``{if: rule, then: rule, else: rule}``.
 
 Own code because it is the hot path (10^6 candidates): every node returns an int8 array with
@@ -50,6 +52,8 @@ def validate_rule(rule: Any, where: str = "rule") -> None:
     elif "event" in rule:
         if not isinstance(rule.get("within_days"), int | float):
             raise ValueError(f"{where}: event needs numeric within_days")
+        if rule.get("direction", "before") not in ("before", "until"):
+            raise ValueError(f"{where}: direction must be 'before' or 'until'")
     elif "fact" in rule:
         modes = [k for k in ("op", "in", "is") if k in rule]
         if len(modes) != 1:
@@ -67,16 +71,26 @@ def _three(known: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(known, np.where(truth, MET, NOT_MET), UNKNOWN).astype(np.int8)
 
 
-def _age_ok(frame: pd.DataFrame, fact: str, days: float | None) -> np.ndarray:
+def _age_ok(
+    frame: pd.DataFrame,
+    fact: str,
+    days: float | None,
+    reference: str = "screening_date",
+    direction: str = "before",
+) -> np.ndarray:
+    """Date of ``fact`` in the window: ``before`` = 0..days before the reference; ``until`` = any
+    time up to ``days`` after it. Missing dates are outside every window."""
     n = len(frame)
     if days is None:
         return np.ones(n, bool)
     col = f"{fact}_date"
-    if col not in frame:
+    if col not in frame or reference not in frame:
         return np.zeros(n, bool)
     lag = (
-        frame["screening_date"].to_numpy("datetime64[D]") - frame[col].to_numpy("datetime64[D]")
+        frame[reference].to_numpy("datetime64[D]") - frame[col].to_numpy("datetime64[D]")
     ).astype(float)
+    if direction == "until":
+        return lag >= -days
     return (lag >= 0) & (lag <= days)
 
 
@@ -105,14 +119,22 @@ def evaluate(rule: dict, frame: pd.DataFrame) -> np.ndarray:
     if "event" in rule:
         fact = rule["event"]
         flag = frame[fact].to_numpy(dtype=object) if fact in frame else np.full(n, None, object)
-        in_window = _age_ok(frame, fact, rule["within_days"])
+        reference = f"{rule['relative_to']}_date" if "relative_to" in rule else "screening_date"
+        in_window = _age_ok(
+            frame, fact, rule["within_days"], reference, rule.get("direction", "before")
+        )
+        dated = (
+            frame[f"{fact}_date"].notna().to_numpy()
+            if f"{fact}_date" in frame
+            else np.zeros(n, bool)
+        )
+        dated &= frame[reference].notna().to_numpy() if reference in frame else np.zeros(n, bool)
         no_event = pd.Series(flag).eq(False).to_numpy()
         has_event = pd.Series(flag).eq(True).to_numpy()
-        return np.where(
-            no_event | (has_event & ~in_window & (f"{fact}_date" in frame)),
-            NOT_MET,
-            np.where(has_event & in_window, MET, UNKNOWN),
-        ).astype(np.int8)
+        outcome = np.where(has_event & in_window, MET, UNKNOWN)
+        return np.where(no_event | (has_event & dated & ~in_window), NOT_MET, outcome).astype(
+            np.int8
+        )
     fact = rule["fact"]
     if fact not in frame:
         return np.full(n, UNKNOWN, np.int8)

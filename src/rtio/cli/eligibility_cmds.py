@@ -1,4 +1,4 @@
-"""``rtio screen``: evaluate a protocol's eligibility criteria for a candidates file."""
+"""``rtio screen`` (eligibility of a candidates file) and ``rtio protocol import-ctgov`` (registry record -> skeleton)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 from rtio.eligibility import screen, screening_summary
+from rtio.eligibility.ctgov import ctgov_to_protocol
 from rtio.eligibility.screen import Screening
 
 
@@ -98,3 +100,22 @@ def screen_cmd(
     for cid, n in summary["excluded_by_first_criterion"].items():
         table.add_row(f"  excluded first by {cid}", str(n))
     Console().print(table)
+
+
+def import_ctgov(
+    record: Path = typer.Argument(..., help="ClinicalTrials.gov API v2 study record (JSON file)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the protocol skeleton YAML here (default: stdout)."
+    ),
+) -> None:
+    """Turn a ClinicalTrials.gov record into a protocol skeleton with every criterion marked manual."""
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        skeleton = ctgov_to_protocol(data)
+    except (OSError, json.JSONDecodeError, ValueError) as err:
+        raise typer.BadParameter(f"{record}: {err}", param_hint="RECORD") from None
+    text = yaml.safe_dump(skeleton, sort_keys=False, allow_unicode=True, width=100)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")

@@ -93,7 +93,9 @@ def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) 
             return np.full(n, "", dtype=object)
         cols = {f"c{j}": mask[:, j] for j in range(len(ids))}
         exprs = [pl.when(pl.col(f"c{j}")).then(pl.lit(cid)) for j, cid in enumerate(ids)]
-        joined = pl.DataFrame(cols).select(pl.concat_str(exprs, separator=";", ignore_nulls=True).fill_null(""))
+        joined = pl.DataFrame(cols).select(
+            pl.concat_str(exprs, separator=";", ignore_nulls=True).fill_null("")
+        )
         return joined.to_series().to_numpy().astype(object)
 
     verdicts = pd.DataFrame(

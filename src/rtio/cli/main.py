@@ -10,6 +10,7 @@ import typer
 
 from rtio import __version__
 from rtio.cli.eligibility_cmds import screen_cmd
+from rtio.cli.simulate_cmds import simulate
 from rtio.cli.study_cmds import validate
 
 app = typer.Typer(
@@ -39,3 +40,4 @@ def _root(
 # ---- command registrations (one line per command module) ----
 app.command("validate")(validate)
 app.command("screen")(screen_cmd)
+app.command("simulate")(simulate)

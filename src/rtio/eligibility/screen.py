@@ -23,8 +23,8 @@ class Screening:
 
 
 def facts_to_wide(facts: pd.DataFrame) -> pd.DataFrame:
-    """Long facts (candidate_id, fact, value, unit, date) -> wide: latest value per fact with
-    ``<fact>_unit`` and ``<fact>_date`` columns."""
+    """Long facts (candidate_id, fact, value, unit, date, uln) -> wide: latest value per fact with
+    ``<fact>_unit``, ``<fact>_date`` and ``<fact>_uln`` columns."""
     need = {"candidate_id", "fact", "value"}
     if missing := need - set(facts.columns):
         raise ValueError(f"facts table: missing columns {sorted(missing)}")
@@ -34,7 +34,7 @@ def facts_to_wide(facts: pd.DataFrame) -> pd.DataFrame:
         f = f.sort_values("date", kind="stable")
     last = f.groupby(["candidate_id", "fact"], sort=False).tail(1)
     parts = [last.pivot(index="candidate_id", columns="fact", values="value")]
-    for extra in ("unit", "date"):
+    for extra in ("unit", "date", "uln"):
         if extra in last:
             w = last.pivot(index="candidate_id", columns="fact", values=extra)
             parts.append(w.add_suffix(f"_{extra}"))

@@ -66,3 +66,17 @@ def test_latent_calibration_against_seed_004_targets() -> None:
     assert abs(orr - 20 / 33) < 0.04
     assert 8.0 <= np.median(pfs) <= 12.0
     assert 13.5 <= np.median(os_) <= 18.5
+
+
+def test_rendered_target_sums_follow_seed_004_response_rates() -> None:
+    tables = simulate_study(2000, 11)
+    lesions = tables["lesions"][["subject_id", "lesion_id", "role"]]
+    scans = tables["measurements"].merge(lesions, on=["subject_id", "lesion_id"])
+    targets = scans[scans["role"] == "target"].copy()
+    # RECIST 1.1 §4.3.2: too-small lesions count 5 mm, absent lesions 0 mm
+    targets["mm"] = targets["diameter_mm"].fillna(5.0)
+    sums = targets.groupby(["subject_id", "visit"])["mm"].sum().unstack()
+    shrunk = sums.drop(columns="baseline").le(0.7 * sums["baseline"], axis=0)
+    # seed 004: best overall response 20/33 = 60.6 %; at 3 months after RT (week 24) 15/33 = 45.5 %
+    assert abs(shrunk.any(axis=1).mean() - 20 / 33) < 0.07
+    assert abs(shrunk["week24"].mean() - 15 / 33) < 0.07

@@ -80,3 +80,15 @@ def test_rendered_target_sums_follow_seed_004_response_rates() -> None:
     # seed 004: best overall response 20/33 = 60.6 %; at 3 months after RT (week 24) 15/33 = 45.5 %
     assert abs(shrunk.any(axis=1).mean() - 20 / 33) < 0.07
     assert abs(shrunk["week24"].mean() - 15 / 33) < 0.07
+
+
+def test_chunked_parquet_study_validates_and_repeats(tmp_path: Path) -> None:
+    a = write_study(tmp_path / "a", 2500, 5, chunk_size=1000)
+    b = write_study(tmp_path / "b", 2500, 5, chunk_size=1000)
+    parts = sorted(p.relative_to(a) for p in a.glob("*/part-*.parquet"))
+    assert len(parts) == 30
+    for part in parts:
+        assert pd.read_parquet(a / part).equals(pd.read_parquet(b / part))
+    subjects = pd.concat(pd.read_parquet(p) for p in sorted((a / "subjects").glob("*.parquet")))
+    assert subjects["subject_id"].is_unique and len(subjects) == 2500
+    assert _table_errors(a) == []

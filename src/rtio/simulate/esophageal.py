@@ -67,7 +67,9 @@ def _iso(values: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
 
 
-def _subjects(cfg: SimulationConfig, n: int, rng: np.random.Generator) -> pd.DataFrame:
+def _subjects(
+    cfg: SimulationConfig, n: int, rng: np.random.Generator, first: int = 1, width: int = 4
+) -> pd.DataFrame:
     """Baseline characteristics and the latent course of each subject."""
     window = (cfg.accrual_end - cfg.accrual_start).days
     start = _date(cfg.accrual_start, np.sort(rng.integers(0, window, n)))
@@ -85,7 +87,7 @@ def _subjects(cfg: SimulationConfig, n: int, rng: np.random.Generator) -> pd.Dat
     cn = rng.choice(np.array(["N0", "N1", "N2", "N3"]), n, p=[0.06, 0.33, 0.36, 0.25])
     return pd.DataFrame(
         {
-            "subject_id": [f"S{i + 1:04d}" for i in range(n)],
+            "subject_id": [f"S{i:0{width}d}" for i in range(first, first + n)],
             "arm": cfg.arm,
             "sex": np.where(rng.random(n) < cfg.male, "M", "F"),
             "age": age,
@@ -324,7 +326,7 @@ def _treatment(cfg, subjects, lesions, rng):
         ["subject_id", "date", "drug"], kind="stable"
     )
     rt_day = (cfg.rt_start_cycle - 1) * cfg.cycle_days
-    gets_rt = (~disc_early) & (stop >= rt_day) & (follow > rt_day + 40)
+    gets_rt = (~disc_early) & (stop >= rt_day) & (np.minimum(follow, death) > rt_day + 50)
     s = np.nonzero(gets_rt)[0]
     planned = rng.choice(np.array([25, 28]), len(s))
     stopped_early = rng.random(len(s)) < 0.07
@@ -545,7 +547,7 @@ def _biomarkers(subjects, rng):
     return pd.concat(rows, ignore_index=True)
 
 
-def _screening(cfg, subjects, rng):
+def _screening(cfg, subjects, rng, prefix="C"):
     """Screening log: every enrolled subject plus excluded candidates with a reason."""
     n = len(subjects)
     n_excl = round(n * (cfg.screened_per_enrolled - 1))
@@ -562,17 +564,27 @@ def _screening(cfg, subjects, rng):
             "subject_id": list(subjects["subject_id"]) + [""] * n_excl,
         }
     ).sort_values("screening_date", kind="stable")
-    frame.insert(0, "candidate_id", [f"C{i + 1:04d}" for i in range(len(frame))])
+    frame.insert(0, "candidate_id", [f"{prefix}{i + 1:04d}" for i in range(len(frame))])
     return frame.reset_index(drop=True)
 
 
 def simulate_study(
-    n: int, seed: int, config: SimulationConfig | None = None
+    n: int,
+    seed: int,
+    config: SimulationConfig | None = None,
+    chunk: int = 0,
+    first: int = 1,
+    width: int = 4,
 ) -> dict[str, pd.DataFrame]:
-    """Simulate all tables of one study; keys are table names, ``_truth`` the latent course."""
+    """Simulate all tables of one study (or of one chunk of subjects ``first..first+n-1``).
+
+    Keys are table names, ``_truth`` the latent course. Each chunk draws from its own
+    ``SeedSequence([seed, chunk])``, so a chunked run is reproducible chunk by chunk.
+    """
     cfg = config or SimulationConfig()
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    subjects = _subjects(cfg, n, streams[0])
+    sequence = np.random.SeedSequence([seed, chunk])
+    streams = [np.random.default_rng(s) for s in sequence.spawn(8)]
+    subjects = _subjects(cfg, n, streams[0], first, width)
     lesions = _lesions(subjects, streams[1])
     meas, new_les, pd_day = _measurements(cfg, subjects, lesions, streams[2])
     exposures, rt, events, gets_rt, last_dose = _treatment(cfg, subjects, lesions, streams[3])
@@ -605,7 +617,7 @@ def simulate_study(
         "adverse_events": _adverse_events(cfg, subjects, gets_rt, last_dose, streams[4]),
         "labs": _labs(cfg, subjects, last_dose, streams[5]),
         "biomarkers": _biomarkers(subjects, streams[6]),
-        "screening": _screening(cfg, subjects, streams[7]),
+        "screening": _screening(cfg, subjects, streams[7], "C" if chunk == 0 else f"C{chunk:05d}_"),
         "_truth": truth,
     }
 
@@ -620,16 +632,47 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out.to_csv(path, index=False)
 
 
-def write_study(out: Path | str, n: int, seed: int, config: SimulationConfig | None = None) -> Path:
-    """Write a simulated study folder (CSV tables, ``study.yaml``, ``_truth/``) and return it."""
+def _missing_as_null(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty strings (missing in CSV) become Parquet nulls."""
+    out = frame.copy()
+    for col in out.select_dtypes("object").columns:
+        out[col] = out[col].where(out[col] != "", None)
+    return out
+
+
+def write_study(
+    out: Path | str,
+    n: int,
+    seed: int,
+    config: SimulationConfig | None = None,
+    chunk_size: int = 50_000,
+) -> Path:
+    """Write a simulated study folder and return it.
+
+    Up to ``chunk_size`` subjects: one CSV per table. More: each table is a folder of Parquet
+    parts (``<table>/part-00000.parquet``, one part per chunk of subjects), memory bounded by
+    the chunk size. ``_truth/`` holds the latent course; ``study.yaml`` marks it synthetic.
+    """
     cfg = config or SimulationConfig()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    tables = simulate_study(n, seed, cfg)
     (folder / "_truth").mkdir(exist_ok=True)
-    for name, frame in tables.items():
-        target = folder / "_truth" / "subjects.csv" if name == "_truth" else folder / f"{name}.csv"
-        _to_csv(frame, target)
+    if n <= chunk_size:
+        tables = simulate_study(n, seed, cfg)
+        for name, frame in tables.items():
+            path = (
+                folder / "_truth" / "subjects.csv" if name == "_truth" else folder / f"{name}.csv"
+            )
+            _to_csv(frame, path)
+    else:
+        width = len(str(n))
+        for chunk, first in enumerate(range(1, n + 1, chunk_size)):
+            size = min(chunk_size, n + 1 - first)
+            tables = simulate_study(size, seed, cfg, chunk=chunk, first=first, width=width)
+            for name, frame in tables.items():
+                part = folder / "_truth" / "subjects" if name == "_truth" else folder / name
+                part.mkdir(exist_ok=True)
+                _missing_as_null(frame).to_parquet(part / f"part-{chunk:05d}.parquet", index=False)
     settings = {
         "protocol": cfg.protocol,
         "data_cutoff": cfg.data_cutoff.isoformat(),

@@ -236,3 +236,35 @@ def test_progression_during_or_within_6_months_after_adjuvant_pd1():
         evaluate(rule, frame(progression=True, progression_date=pd.Timestamp("2025-08-15")))[0]
         == -1
     )
+
+
+def test_non_numeric_value_is_an_error_naming_column_and_row():
+    rule = {"fact": "age", "op": ">=", "value": 18, "unit": "years"}
+    with pytest.raises(ValueError, match=r"column 'age', row 1: value 'old'"):
+        evaluate(
+            rule, pd.DataFrame({"age": [40, "old"], "screening_date": pd.Timestamp("2026-01-10")})
+        )
+
+
+def test_stage_selects_randomization_criteria():
+    # seed 003: "CR or PR after 4-6 cycles" is checked at randomization, not at registration
+    crit = [
+        {
+            "id": "I1",
+            "kind": "inclusion",
+            "text": "",
+            "manual": False,
+            "rule": {"fact": "ecog", "in": [0, 1]},
+        },
+        {
+            "id": "I8",
+            "kind": "inclusion",
+            "text": "",
+            "manual": False,
+            "stage": "randomization",
+            "rule": {"fact": "induction_response", "in": ["CR", "PR"]},
+        },
+    ]
+    cands = pd.DataFrame({"candidate_id": ["a"], "ecog": [0]})
+    assert screen(crit, cands, stage="registration").verdicts.loc[0, "verdict"] == "eligible"
+    assert screen(crit, cands, stage="randomization").verdicts.loc[0, "unknown"] == "I8"

@@ -148,7 +148,11 @@ def evaluate(rule: dict, frame: pd.DataFrame) -> np.ndarray:
         known = col.notna().to_numpy() & fresh
         return _three(known, col.eq(rule["is"]).to_numpy())
     unit = rule["unit"]
-    values = col.to_numpy(dtype=float)
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) & col.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"column {fact!r}, row {row}: value {col.iloc[row]!r} is not a number")
     if unit == "x ULN":
         uln = (
             frame[f"{fact}_uln"].to_numpy(dtype=float)

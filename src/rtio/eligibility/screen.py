@@ -45,12 +45,20 @@ def _crit(c: Any, key: str) -> Any:
     return c[key] if isinstance(c, dict) else getattr(c, key)
 
 
-def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) -> Screening:
+def _crit_stage(c: Any) -> str:
+    stage = c.get("stage") if isinstance(c, dict) else getattr(c, "stage", None)
+    return stage or "registration"
+
+
+def screen(
+    protocol: Any, candidates: pd.DataFrame, screening_date: Any = None, stage: str | None = None
+) -> Screening:
     """Evaluate every criterion of ``protocol.eligibility`` for every candidate.
 
     ``candidates`` is wide (``candidate_id`` plus fact columns) or long (``fact`` and ``value``
     columns). Exclusion criteria are rules describing the excluding condition: met -> not eligible.
     Manual criteria (or criteria without a rule) are reported as ``manual`` and keep a candidate pending.
+    ``stage`` ("registration" / "randomization") keeps only the criteria checked at that stage.
     """
     if hasattr(candidates, "to_pandas"):
         candidates = candidates.to_pandas()
@@ -64,6 +72,8 @@ def screen(protocol: Any, candidates: pd.DataFrame, screening_date: Any = None) 
     if screening_date is not None:
         frame = frame.assign(screening_date=pd.Timestamp(screening_date))
     criteria = list(getattr(protocol, "eligibility", protocol))
+    if stage is not None:
+        criteria = [c for c in criteria if _crit_stage(c) == stage]
     ids, codes, reasons = [], [], []
     n = len(frame)
     for c in criteria:

@@ -10,6 +10,7 @@ import typer
 
 from rtio import __version__
 from rtio.cli.eligibility_cmds import screen_cmd
+from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.simulate_cmds import simulate
 from rtio.cli.study_cmds import validate
 
@@ -41,3 +42,5 @@ def _root(
 app.command("validate")(validate)
 app.command("screen")(screen_cmd)
 app.command("simulate")(simulate)
+app.command("protocols")(protocols)
+app.add_typer(protocol_app, name="protocol")

@@ -1,0 +1,804 @@
+"""RECIST 1.1 timepoint response and best overall response from lesion measurements.
+
+Rules implemented (Eisenhauer et al., Eur J Cancer 2009;45:228-247, "RECIST 1.1"):
+
+* baseline: the last assessment on or before day 1 within ``baseline_window_days`` (§3.2);
+* target response from the sum of diameters, nodes by short axis (§4.3.1-§4.3.2): PD needs
+  ≥ 20 % **and** ≥ 5 mm above the nadir (smallest earlier sum, baseline included) and takes
+  precedence over PR (≥ 30 % below baseline); CR needs every non-nodal target at 0 mm and every
+  nodal target < 10 mm; "too small to measure" counts 5 mm; a target not assessed makes the target
+  response NE unless the measured lesions alone already prove PD;
+* non-target response (§4.3.3) and new lesions (§4.3.4; an equivocal new lesion that a later scan
+  confirms dates PD back to its first scan);
+* overall response by Table 1 (target disease) and Table 2 (non-target disease only);
+* best overall response with or without confirmation (§4.4, Table 3).
+
+Own code rather than a library: no maintained Python package derives RECIST 1.1 from measurements,
+and the boundaries must be decided exactly. Diameters are held as integer hundredths of a
+millimetre and every threshold is an integer cross-multiplication (100·S ≤ 70·B for PR,
+100·(S − nadir) ≥ 20·nadir for PD), so an exact −30 % or +20 % is never flipped by rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["best_overall_response", "timepoint_responses"]
+
+_SCALE = 100  # integer hundredths of a millimetre
+_TOO_SMALL = 5 * _SCALE  # RECIST 1.1 §4.3.1 / Appendix I: "too small to measure" = 5 mm
+_NODE_NORMAL = 10 * _SCALE  # a node with short axis < 10 mm is non-pathological
+_STATUSES = {
+    "present",
+    "absent",
+    "unequivocal_progression",
+    "equivocal",
+    "not_evaluated",
+    "too_small_to_measure",
+}
+_ROLES = {"target", "non_target", "new"}
+
+
+def _frame(data: object, name: str) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data.copy()
+    if hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    if isinstance(data, np.ndarray) and data.dtype.names:
+        return pd.DataFrame.from_records(data)
+    raise TypeError(f"{name}: expected a pandas or polars DataFrame or a numpy record array")
+
+
+def _require(frame: pd.DataFrame, name: str, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing required column(s) {', '.join(missing)}")
+
+
+def _dates(frame: pd.DataFrame, name: str, column: str) -> pd.Series:
+    raw = frame[column]
+    out = pd.to_datetime(raw, errors="coerce").dt.normalize()
+    bad = out.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(f"{name}: row {row}, column {column}: not a date: {raw.iloc[row]!r}")
+    return out
+
+
+def _bool(series: pd.Series, name: str, column: str) -> pd.Series:
+    if series.dtype == bool:
+        return series
+    text = series.astype(str).str.strip().str.lower()
+    ok = text.isin(["true", "false", "1", "0"])
+    if not ok.all():
+        row = int(np.flatnonzero(~ok.to_numpy())[0])
+        raise ValueError(f"{name}: row {row}, column {column}: not a boolean: {series.iloc[row]!r}")
+    return text.isin(["true", "1"])
+
+
+def _hundredths(diam: pd.Series) -> np.ndarray:
+    """Diameters in integer hundredths of a mm (as float64 holding integers; NaN = missing)."""
+    values = pd.to_numeric(diam, errors="coerce").to_numpy(dtype=float)
+    scaled = np.round(values * _SCALE)
+    off = np.abs(values * _SCALE - scaled) > 1e-6
+    if np.any(off):
+        row = int(np.flatnonzero(off)[0])
+        raise ValueError(
+            f"measurements: row {row}, column diameter_mm: {values[row]!r} has more than two "
+            "decimals; RECIST sums are decided exactly on 0.01 mm"
+        )
+    negative = scaled < 0
+    if np.any(negative):
+        row = int(np.flatnonzero(negative)[0])
+        raise ValueError(f"measurements: row {row}, column diameter_mm: negative diameter")
+    return scaled
+
+
+def _mm(h: pd.Series | np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(h, dtype=float) / _SCALE)
+
+
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    return values.map(lambda v: format(v, spec).rstrip("0").rstrip(".") if pd.notna(v) else "NA")
+
+
+def _flag(series: pd.Series) -> np.ndarray:
+    """Boolean array from an aggregated column where missing (no scan) means False."""
+    return series.eq(True).to_numpy()
+
+
+def _timepoints(meas: pd.DataFrame) -> pd.DataFrame:
+    """Group scans into timepoints: shared ``visit`` when given, else the scan date."""
+    if "visit" in meas.columns:
+        visit = meas["visit"].astype("string")
+        key = visit.where(visit.notna() & (visit.str.strip() != ""), None)
+    else:
+        key = pd.Series(pd.NA, index=meas.index, dtype="string")
+    meas["visit_key"] = key.fillna(meas["assessment_date"].dt.strftime("%Y-%m-%d")).astype(str)
+    tp = (
+        meas.groupby(["subject_id", "visit_key"], sort=False)["assessment_date"]
+        .agg(first_scan_date="min", last_scan_date="max")
+        .reset_index()
+    )
+    return tp.sort_values(["subject_id", "last_scan_date"], kind="stable").reset_index(drop=True)
+
+
+def check_baseline(
+    lesions: object,
+    measurements: object,
+    subjects: object,
+    radiotherapy: object | None = None,
+    *,
+    baseline_window_days: int = 28,
+) -> pd.DataFrame:
+    """Baseline conformity per subject (RECIST 1.1 §3.2-§3.3, EORTC clarifications).
+
+    One row per subject with ``baseline_date`` and ``issues`` (``""`` when conforming): no
+    baseline scan within ``baseline_window_days`` before day 1; more than 5 target lesions or
+    more than 2 per organ (all lymph nodes together are one organ); a non-nodal target < 10 mm or
+    a nodal target short axis < 15 mm; a target without a baseline measurement; a target lesion
+    irradiated before baseline (§3.1.3: not measurable unless it progressed after radiotherapy;
+    flagged for review).
+    """
+    tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
+    return _baseline_issues(tp, meas, les, subj, radiotherapy)
+
+
+def _prepare(
+    lesions: object, measurements: object, subjects: object, baseline_window_days: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    les = _frame(lesions, "lesions")
+    meas = _frame(measurements, "measurements")
+    subj = _frame(subjects, "subjects")
+    _require(les, "lesions", ["subject_id", "lesion_id", "role", "organ", "is_lymph_node"])
+    _require(meas, "measurements", ["subject_id", "lesion_id", "assessment_date", "status"])
+    _require(subj, "subjects", ["subject_id", "start_date"])
+    for frame in (les, meas, subj):
+        frame["subject_id"] = frame["subject_id"].astype(str)
+    les["lesion_id"] = les["lesion_id"].astype(str)
+    meas["lesion_id"] = meas["lesion_id"].astype(str)
+    bad_role = ~les["role"].isin(_ROLES)
+    if bad_role.any():
+        row = int(np.flatnonzero(bad_role.to_numpy())[0])
+        raise ValueError(
+            f"lesions: row {row}, column role: {les['role'].iloc[row]!r} not in {sorted(_ROLES)}"
+        )
+    les["is_lymph_node"] = _bool(les["is_lymph_node"], "lesions", "is_lymph_node")
+    if les.duplicated(["subject_id", "lesion_id"]).any():
+        row = int(np.flatnonzero(les.duplicated(["subject_id", "lesion_id"]).to_numpy())[0])
+        raise ValueError(f"lesions: row {row}: duplicate subject_id + lesion_id")
+    bad_status = ~meas["status"].isin(_STATUSES)
+    if bad_status.any():
+        row = int(np.flatnonzero(bad_status.to_numpy())[0])
+        raise ValueError(
+            f"measurements: row {row}, column status: {meas['status'].iloc[row]!r} not in {sorted(_STATUSES)}"
+        )
+    meas["assessment_date"] = _dates(meas, "measurements", "assessment_date")
+    if meas["assessment_date"].isna().any():
+        row = int(np.flatnonzero(meas["assessment_date"].isna().to_numpy())[0])
+        raise ValueError(f"measurements: row {row}, column assessment_date: missing date")
+    if "diameter_mm" not in meas.columns:
+        meas["diameter_mm"] = np.nan
+    meas["h"] = _hundredths(meas["diameter_mm"])
+    subj["start_date"] = _dates(subj, "subjects", "start_date")
+    meas["_row"] = np.arange(len(meas))
+    meas = meas.merge(
+        les[["subject_id", "lesion_id", "role", "organ", "is_lymph_node"]],
+        on=["subject_id", "lesion_id"],
+        how="left",
+    )
+    unknown = meas["role"].isna()
+    if unknown.any():
+        row = int(meas.loc[unknown, "_row"].iloc[0])
+        raise ValueError(
+            f"measurements: row {row}, column lesion_id: {meas.loc[unknown, 'lesion_id'].iloc[0]!r} "
+            "is not in the lesions table for that subject"
+        )
+    meas = meas.merge(subj[["subject_id", "start_date"]], on="subject_id", how="left")
+    nostart = meas["start_date"].isna()
+    if nostart.any():
+        row = int(meas.loc[nostart, "_row"].iloc[0])
+        raise ValueError(
+            f"measurements: row {row}, column subject_id: subject has no start_date in subjects"
+        )
+    tp = _timepoints(meas)
+    tp = tp.merge(subj[["subject_id", "start_date"]], on="subject_id", how="left")
+    window = pd.Timedelta(days=baseline_window_days)
+    cand = (tp["last_scan_date"] <= tp["start_date"]) & (
+        tp["last_scan_date"] >= tp["start_date"] - window
+    )
+    base_idx = tp[cand].groupby("subject_id")["last_scan_date"].idxmax()
+    tp["is_baseline"] = False
+    tp.loc[base_idx.to_numpy(), "is_baseline"] = True
+    tp["is_post"] = tp["last_scan_date"] > tp["start_date"]
+    meas = meas.merge(
+        tp[["subject_id", "visit_key", "is_baseline", "is_post"]],
+        on=["subject_id", "visit_key"],
+        how="left",
+    )
+    dup = meas.duplicated(["subject_id", "visit_key", "lesion_id"])
+    if dup.any():
+        row = int(meas.loc[dup, "_row"].iloc[0])
+        raise ValueError(
+            f"measurements: row {row}: lesion {meas.loc[dup, 'lesion_id'].iloc[0]!r} measured twice "
+            "at one timepoint"
+        )
+    return tp, meas, les, subj
+
+
+def _lesion_value(meas: pd.DataFrame) -> np.ndarray:
+    """Recorded value per scan: 0 when absent, 5 mm when too small to measure (§4.3.1)."""
+    h = meas["h"].to_numpy(dtype=float).copy()
+    status = meas["status"].to_numpy()
+    h[(status == "absent") & np.isnan(h)] = 0.0
+    h[(status == "too_small_to_measure") & np.isnan(h)] = _TOO_SMALL
+    h[status == "not_evaluated"] = np.nan
+    return h
+
+
+def _baseline_issues(
+    tp: pd.DataFrame,
+    meas: pd.DataFrame,
+    les: pd.DataFrame,
+    subj: pd.DataFrame,
+    radiotherapy: object | None,
+) -> pd.DataFrame:
+    out = subj[["subject_id"]].drop_duplicates().copy()
+    base = tp[tp["is_baseline"]][["subject_id", "last_scan_date"]]
+    out = out.merge(
+        base.rename(columns={"last_scan_date": "baseline_date"}), on="subject_id", how="left"
+    )
+    targets = les[les["role"] == "target"].copy()
+    targets["organ_group"] = np.where(
+        targets["is_lymph_node"], "lymph node", targets["organ"].astype(str)
+    )
+    bm = meas[meas["is_baseline"] & (meas["role"] == "target")][["subject_id", "lesion_id", "h"]]
+    targets = targets.merge(bm, on=["subject_id", "lesion_id"], how="left")
+    msgs: list[pd.Series] = []
+    n_t = targets.groupby("subject_id").size()
+    msgs.append(n_t[n_t > 5].astype(str) + " target lesions (RECIST 1.1 §3.3: at most 5)")
+    per_organ = targets.groupby(["subject_id", "organ_group"]).size()
+    over = per_organ[per_organ > 2].reset_index()
+    msgs.append(
+        over.assign(
+            m=over[0].astype(str) + " targets in " + over["organ_group"] + " (at most 2 per organ)"
+        )
+        .groupby("subject_id")["m"]
+        .agg("; ".join)
+    )
+    small = targets[
+        targets["h"].notna()
+        & np.where(targets["is_lymph_node"], targets["h"] < 15 * _SCALE, targets["h"] < 10 * _SCALE)
+    ]
+    msgs.append(
+        small.assign(
+            m="target "
+            + small["lesion_id"]
+            + " "
+            + _fmt(_mm(small["h"]).set_axis(small.index), ".2f")
+            + " mm below "
+            + np.where(small["is_lymph_node"], "15 mm short axis (node)", "10 mm")
+            + " (§3.1.1)"
+        )
+        .groupby("subject_id")["m"]
+        .agg("; ".join)
+    )
+    unmeasured = targets[targets["h"].isna()]
+    msgs.append(
+        unmeasured.assign(m="target " + unmeasured["lesion_id"] + " has no baseline measurement")
+        .groupby("subject_id")["m"]
+        .agg("; ".join)
+    )
+    if radiotherapy is not None:
+        rt = _frame(radiotherapy, "radiotherapy")
+        _require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
+        rt["subject_id"] = rt["subject_id"].astype(str)
+        rt["start_date"] = _dates(rt, "radiotherapy", "start_date")
+        rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
+        rt["lesion_id"] = rt["lesion_id"].str.strip()
+        hit = targets.merge(
+            rt[["subject_id", "lesion_id", "start_date"]], on=["subject_id", "lesion_id"]
+        )
+        hit = hit.merge(out[["subject_id", "baseline_date"]], on="subject_id")
+        hit = hit[hit["start_date"] < hit["baseline_date"]]
+        msgs.append(
+            hit.assign(
+                m="target "
+                + hit["lesion_id"]
+                + " irradiated before baseline (§3.1.3: measurable only if it progressed after RT)"
+            )
+            .groupby("subject_id")["m"]
+            .agg("; ".join)
+        )
+    nobase = out.loc[out["baseline_date"].isna(), "subject_id"]
+    msgs.append(
+        pd.Series("no baseline assessment within the baseline window", index=nobase.to_numpy())
+    )
+    joined = (
+        pd.concat([m for m in msgs if len(m)], axis=0)
+        if any(len(m) for m in msgs)
+        else pd.Series(dtype=str)
+    )
+    issues = joined.groupby(level=0).agg("; ".join) if len(joined) else pd.Series(dtype=str)
+    out["issues"] = out["subject_id"].map(issues).fillna("")
+    return out.reset_index(drop=True)
+
+
+def timepoint_responses(
+    lesions: object,
+    measurements: object,
+    subjects: object,
+    radiotherapy: object | None = None,
+    *,
+    baseline_window_days: int = 28,
+) -> pd.DataFrame:
+    """Timepoint response per subject and post-baseline assessment (RECIST 1.1 §4.3, Tables 1-2).
+
+    Returns one row per subject_id x assessment_date with ``visit``, ``assessment_date`` (the last
+    scan date of the timepoint; for PD the first scan date showing progression),
+    ``first_scan_date``, ``last_scan_date``, ``baseline_sum_mm``, ``sum_diameters_mm``,
+    ``nadir_mm``, ``pct_from_baseline``, ``pct_from_nadir``, ``target_response``,
+    ``non_target_response``, ``new_lesions`` (none / equivocal / unequivocal),
+    ``overall_response``, ``baseline_issues`` (see :func:`check_baseline`) and ``reason``.
+    """
+    tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
+    issues = _baseline_issues(tp, meas, les, subj, radiotherapy)
+    meas["v"] = _lesion_value(meas)
+    keys = ["subject_id", "visit_key"]
+    n_target = les[les["role"] == "target"].groupby("subject_id").size()
+    n_nt = les[les["role"] == "non_target"].groupby("subject_id").size()
+
+    # ---- baseline sums (targets measured at the baseline timepoint) ----
+    bt = meas[meas["is_baseline"] & (meas["role"] == "target")]
+    base = bt.groupby("subject_id").agg(b_sum=("v", "sum"), b_n=("v", "count"))
+
+    post = tp[tp["is_post"]].copy()
+    post["n_target"] = post["subject_id"].map(n_target).fillna(0).astype(int)
+    post["n_nt"] = post["subject_id"].map(n_nt).fillna(0).astype(int)
+    post = post.merge(base, left_on="subject_id", right_index=True, how="left")
+    post = post.merge(
+        issues[["subject_id", "baseline_date", "issues"]], on="subject_id", how="left"
+    )
+    baseline_ok = post["baseline_date"].notna() & (post["b_n"].fillna(0) == post["n_target"])
+
+    # ---- target lesions (§4.3.1-4.3.2) ----
+    pt = meas[meas["is_post"] & (meas["role"] == "target")].copy()
+    pt["nonnodal_pos"] = (~pt["is_lymph_node"]) & (pt["v"] > 0)
+    pt["node_path"] = pt["is_lymph_node"] & (pt["v"] >= _NODE_NORMAL)
+    tg = pt.groupby(keys).agg(
+        s=("v", "sum"),
+        n=("v", "count"),
+        first_t=("assessment_date", "min"),
+        nonnodal_pos=("nonnodal_pos", "any"),
+        node_path=("node_path", "any"),
+    )
+    post = post.merge(tg, left_on=keys, right_index=True, how="left")
+    post["n"] = post["n"].fillna(0).astype(int)
+    post["s"] = post["s"].where(post["n"] > 0)
+    has_targets = post["n_target"] > 0
+    complete = has_targets & (post["n"] == post["n_target"]) & baseline_ok
+    s = post["s"].to_numpy(dtype=float)
+    b = post["b_sum"].to_numpy(dtype=float)
+    sc = np.where(complete, s, np.inf)
+    post["_sc"] = sc
+    prev_min = post.groupby("subject_id")["_sc"].transform(
+        lambda x: x.cummin().shift(1, fill_value=np.inf)
+    )
+    nadir = np.minimum(b, prev_min.to_numpy())
+    post["nadir"] = nadir
+    with np.errstate(invalid="ignore"):
+        d_nadir = s - nadir
+        pd_t = (
+            has_targets.to_numpy()
+            & baseline_ok.to_numpy()
+            & (post["n"].to_numpy() > 0)
+            & (d_nadir >= 5 * _SCALE)
+            & (100 * d_nadir >= 20 * nadir)
+        )
+        cr_t = complete.to_numpy() & ~_flag(post["nonnodal_pos"]) & ~_flag(post["node_path"])
+        pr_t = complete.to_numpy() & (100 * s <= 70 * b)
+    target = np.select(
+        [~has_targets.to_numpy(), pd_t, ~complete.to_numpy(), cr_t, pr_t],
+        ["NONE", "PD", "NE", "CR", "PR"],
+        default="SD",
+    )
+    post["target_response"] = target
+
+    # ---- non-target lesions (§4.3.3) ----
+    pn = meas[meas["is_post"] & (meas["role"] == "non_target")].copy()
+    status = pn["status"]
+    pn["prog"] = status == "unequivocal_progression"
+    pn["eval"] = status != "not_evaluated"
+    pn["absent"] = (status == "absent") | (pn["is_lymph_node"] & (pn["v"] < _NODE_NORMAL))
+    pn["prog_date"] = pn["assessment_date"].where(pn["prog"])
+    nt = pn.groupby(keys).agg(
+        nt_prog=("prog", "any"),
+        nt_eval=("eval", "sum"),
+        nt_absent=("absent", "sum"),
+        nt_prog_date=("prog_date", "min"),
+    )
+    post = post.merge(nt, left_on=keys, right_index=True, how="left")
+    nt_prog = _flag(post["nt_prog"])
+    nt_eval = post["nt_eval"].fillna(0).to_numpy()
+    nt_abs = post["nt_absent"].fillna(0).to_numpy()
+    n_ntv = post["n_nt"].to_numpy()
+    post["non_target_response"] = np.select(
+        [n_ntv == 0, nt_prog, nt_eval < n_ntv, nt_abs == n_ntv],
+        ["NONE", "PD", "NE", "CR"],
+        default="NON-CR/NON-PD",
+    )
+
+    # ---- new lesions (§4.3.4); equivocal then confirmed dates PD back to its first scan ----
+    pw = meas[meas["is_post"] & (meas["role"] == "new")].copy()
+    pw["uneq"] = pw["status"].isin(["present", "unequivocal_progression"])
+    pw["uneq_scan"] = pw["assessment_date"].where(pw["uneq"])
+    pw["last_uneq"] = pw.groupby(["subject_id", "lesion_id"])["uneq_scan"].transform("max")
+    pw["confirmed_later"] = (pw["status"] == "equivocal") & (
+        pw["last_uneq"] > pw["assessment_date"]
+    )
+    pw["is_uneq"] = pw["uneq"] | pw["confirmed_later"]
+    pw["is_eq"] = pw["status"] == "equivocal"
+    pw["uneq_date"] = pw["assessment_date"].where(pw["is_uneq"])
+    nw = pw.groupby(keys).agg(
+        new_uneq=("is_uneq", "any"),
+        new_eq=("is_eq", "any"),
+        new_confirmed=("confirmed_later", "any"),
+        new_date=("uneq_date", "min"),
+    )
+    post = post.merge(nw, left_on=keys, right_index=True, how="left")
+    new_uneq = _flag(post["new_uneq"])
+    new_eq = _flag(post["new_eq"])
+    post["new_lesions"] = np.select(
+        [new_uneq, new_eq], ["unequivocal", "equivocal"], default="none"
+    )
+
+    # ---- overall response (Tables 1 and 2) ----
+    nt_r = post["non_target_response"].to_numpy()
+    overall = np.select(
+        [
+            new_uneq | (target == "PD") | (nt_r == "PD"),
+            ~baseline_ok.to_numpy(),
+            (target == "NONE") & (nt_r == "NONE"),
+            (target == "NONE") & (nt_r == "CR"),
+            (target == "NONE") & (nt_r == "NE"),
+            target == "NONE",
+            target == "NE",
+            (target == "CR") & np.isin(nt_r, ["CR", "NONE"]),
+            target == "CR",
+        ],
+        ["PD", "NE", "NE", "CR", "NE", "NON-CR/NON-PD", "NE", "CR", "PR"],
+        default=target,
+    )
+    post["overall_response"] = overall
+
+    # ---- dates: response date = last scan; PD date = first scan showing progression ----
+    pd_dates = pd.concat(
+        [
+            post["first_t"].where(pd.Series(target == "PD", index=post.index)),
+            post["nt_prog_date"],
+            post["new_date"],
+        ],
+        axis=1,
+    ).min(axis=1)
+    post["assessment_date"] = post["last_scan_date"].where(overall != "PD", pd_dates)
+
+    # ---- numbers and reasons ----
+    post["sum_diameters_mm"] = (post["s"] / _SCALE).where(post["n"] > 0)
+    post["baseline_sum_mm"] = post["b_sum"] / _SCALE
+    post["nadir_mm"] = pd.Series(nadir / _SCALE, index=post.index).where(baseline_ok & has_targets)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        post["pct_from_baseline"] = np.where(complete, 100 * (s - b) / b, np.nan)
+        post["pct_from_nadir"] = np.where(
+            has_targets & (post["n"] > 0),
+            np.where(nadir > 0, 100 * d_nadir / nadir, np.inf),
+            np.nan,
+        )
+        post.loc[(post["n"] > 0) & (d_nadir == 0), "pct_from_nadir"] = 0.0
+    post["reason"] = _reasons(post, d_nadir)
+    post["baseline_issues"] = post["issues"].fillna("")
+    cols = [
+        "subject_id",
+        "visit",
+        "assessment_date",
+        "first_scan_date",
+        "last_scan_date",
+        "baseline_sum_mm",
+        "sum_diameters_mm",
+        "nadir_mm",
+        "pct_from_baseline",
+        "pct_from_nadir",
+        "target_response",
+        "non_target_response",
+        "new_lesions",
+        "overall_response",
+        "baseline_issues",
+        "reason",
+    ]
+    post = post.rename(columns={"visit_key": "visit"})
+    return (
+        post[cols]
+        .sort_values(["subject_id", "last_scan_date"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
+    tr = post["target_response"]
+    s_mm = _fmt(post["s"] / _SCALE, ".2f")
+    pct_b = _fmt(
+        pd.Series(100 * (post["s"] - post["b_sum"]) / post["b_sum"], index=post.index), "+.2f"
+    )
+    pct_n = _fmt(
+        pd.Series(
+            np.where(post["nadir"] > 0, 100 * d_nadir / post["nadir"], np.nan), index=post.index
+        ),
+        "+.2f",
+    )
+    dn = _fmt(pd.Series(d_nadir / _SCALE, index=post.index), "+.2f")
+    nad = _fmt(post["nadir"] / _SCALE, ".2f")
+    base = _fmt(post["b_sum"] / _SCALE, ".2f")
+    tdetail = pd.Series(
+        np.select(
+            [
+                tr == "NONE",
+                tr == "PD",
+                (tr == "NE") & (post["n"] < post["n_target"]),
+                tr == "NE",
+                tr == "CR",
+            ],
+            [
+                "no target lesions",
+                "target PD: sum "
+                + s_mm
+                + " mm, "
+                + pct_n
+                + " % and "
+                + dn
+                + " mm vs nadir "
+                + nad
+                + " mm",
+                "target NE: "
+                + post["n"].astype(str)
+                + " of "
+                + post["n_target"].astype(str)
+                + " targets assessed and the measured sum does not prove PD",
+                "target NE: no valid baseline",
+                "target CR: non-nodal targets 0 mm, nodal targets < 10 mm",
+            ],
+            default="target "
+            + tr
+            + ": sum "
+            + s_mm
+            + " mm, "
+            + pct_b
+            + " % vs baseline "
+            + base
+            + " mm, "
+            + pct_n
+            + " % vs nadir "
+            + nad
+            + " mm",
+        ),
+        index=post.index,
+    )
+    nt = "non-target " + post["non_target_response"]
+    new = (
+        "new lesions "
+        + post["new_lesions"]
+        + np.where(_flag(post["new_confirmed"]), " (equivocal, confirmed at a later scan)", "")
+    )
+    lead = pd.Series(
+        np.where(
+            post["baseline_date"].isna(),
+            "NE: no baseline assessment within the baseline window; ",
+            post["overall_response"] + ": ",
+        ),
+        index=post.index,
+    )
+    date = post["assessment_date"].dt.strftime("%Y-%m-%d")
+    return lead + tdetail + "; " + nt + "; " + new + " at " + date
+
+
+_RANK = {"CR": 5, "PR": 4, "SD": 3, "NON-CR/NON-PD": 2, "PD": 1, "NE": 0}
+
+
+def best_overall_response(
+    responses: object,
+    subjects: object,
+    confirm: bool = True,
+    confirm_min_days: int = 28,
+    sd_min_days: int = 42,
+    max_ne_between: int = 1,
+    *,
+    accept_sd_between_pr: bool = False,
+    cr_then_pr_is_pd: bool = False,
+) -> pd.DataFrame:
+    """Best overall response per subject (RECIST 1.1 §4.4.1-§4.4.3, Table 3).
+
+    ``responses`` holds subject_id, assessment_date, overall_response (CR / PR / SD /
+    NON-CR/NON-PD / PD / NE), e.g. the output of :func:`timepoint_responses`. Assessments on or
+    before day 1 and after the first PD are ignored (§4.4.1).
+
+    * Unconfirmed (``confirm=False``): the best of CR > PR > SD > NON-CR/NON-PD > PD > NE, where SD
+      and NON-CR/NON-PD count only at ≥ ``sd_min_days`` after day 1 (§4.4.1 minimum duration).
+    * Confirmed (§4.4.3, Table 3): a CR (PR) is confirmed by a later CR (CR or PR) at least
+      ``confirm_min_days`` later with at most ``max_ne_between`` NE between and nothing else between
+      (SD between PRs allowed with ``accept_sd_between_pr``). An unconfirmed CR/PR counts as SD if
+      the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
+      SD after a CR is progression (disease reappeared).
+
+    Result: one row per subject with ``bor``, ``bor_date`` (date the best response criteria were
+    first met; first PD; NaT for NE) and ``reason``.
+    """
+    rs = _frame(responses, "responses")
+    subj = _frame(subjects, "subjects")
+    _require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
+    _require(subj, "subjects", ["subject_id", "start_date"])
+    rs["subject_id"] = rs["subject_id"].astype(str)
+    subj["subject_id"] = subj["subject_id"].astype(str)
+    rs["assessment_date"] = _dates(rs, "responses", "assessment_date")
+    subj["start_date"] = _dates(subj, "subjects", "start_date")
+    bad = ~rs["overall_response"].isin(list(_RANK))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"responses: row {row}, column overall_response: {rs['overall_response'].iloc[row]!r} "
+            f"not in {list(_RANK)}"
+        )
+    rs = rs.merge(subj[["subject_id", "start_date"]], on="subject_id", how="inner")
+    rs = rs[rs["assessment_date"] > rs["start_date"]]
+    rs = rs.sort_values(["subject_id", "assessment_date"], kind="stable").reset_index(drop=True)
+    resp = rs["overall_response"].to_numpy().astype(object)
+    if cr_then_pr_is_pd:
+        had_cr = (
+            pd.Series(resp == "CR")
+            .groupby(rs["subject_id"])
+            .transform(lambda x: x.cummax().shift(1, fill_value=False))
+        ).to_numpy(dtype=bool)
+        resp = np.where(had_cr & np.isin(resp, ["PR", "SD"]), "PD", resp)
+        rs["overall_response"] = resp
+    is_pd = pd.Series(resp == "PD")
+    pd_before = is_pd.groupby(rs["subject_id"]).transform(
+        lambda x: x.cummax().shift(1, fill_value=False)
+    )
+    rs = rs[~pd_before.to_numpy(dtype=bool)].reset_index(drop=True)
+    rs["i"] = rs.groupby("subject_id").cumcount()
+    days = (rs["assessment_date"] - rs["start_date"]).dt.days.to_numpy()
+    r = rs["overall_response"].to_numpy()
+
+    out = subj[["subject_id", "start_date"]].drop_duplicates("subject_id").copy()
+    cand = pd.DataFrame(
+        {"subject_id": rs["subject_id"], "date": rs["assessment_date"], "resp": r, "days": days}
+    )
+    found: list[pd.DataFrame] = []
+
+    if confirm:
+        pairs = _confirmed(rs, confirm_min_days, max_ne_between, accept_sd_between_pr)
+        for cat in ("CR", "PR"):
+            c = pairs[pairs["cat"] == cat]
+            found.append(
+                c.assign(
+                    bor=cat,
+                    rank=_RANK[cat],
+                    reason=cat
+                    + " at "
+                    + c["date"].dt.strftime("%Y-%m-%d")
+                    + " confirmed by "
+                    + c["resp2"]
+                    + " at "
+                    + c["date2"].dt.strftime("%Y-%m-%d")
+                    + " ("
+                    + c["gap"].astype(str)
+                    + " days later, RECIST 1.1 §4.4.3)",
+                )[["subject_id", "date", "bor", "rank", "reason"]]
+            )
+    else:
+        for cat in ("CR", "PR"):
+            c = cand[cand["resp"] == cat]
+            found.append(
+                c.assign(
+                    bor=cat,
+                    rank=_RANK[cat],
+                    reason=cat + " at " + c["date"].dt.strftime("%Y-%m-%d") + " (unconfirmed)",
+                )[["subject_id", "date", "bor", "rank", "reason"]]
+            )
+    sd_ok = cand[
+        cand["resp"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]) & (cand["days"] >= sd_min_days)
+    ]
+    sd_cat = np.where(sd_ok["resp"] == "NON-CR/NON-PD", "NON-CR/NON-PD", "SD")
+    unconf = np.where(
+        np.isin(sd_ok["resp"], ["CR", "PR"]), " (" + sd_ok["resp"] + " not confirmed)", ""
+    )
+    found.append(
+        sd_ok.assign(
+            bor=sd_cat,
+            rank=np.where(sd_cat == "SD", _RANK["SD"], _RANK["NON-CR/NON-PD"]),
+            reason=sd_cat
+            + unconf
+            + ": "
+            + sd_ok["resp"]
+            + " at "
+            + sd_ok["date"].dt.strftime("%Y-%m-%d")
+            + ", day "
+            + sd_ok["days"].astype(str)
+            + " ≥ "
+            + str(sd_min_days)
+            + " (minimum SD duration, §4.4.1)",
+        )[["subject_id", "date", "bor", "rank", "reason"]]
+    )
+    pdr = cand[cand["resp"] == "PD"]
+    found.append(
+        pdr.assign(
+            bor="PD",
+            rank=_RANK["PD"],
+            reason="PD at "
+            + pdr["date"].dt.strftime("%Y-%m-%d")
+            + " before any response or SD meeting its minimum duration",
+        )[["subject_id", "date", "bor", "rank", "reason"]]
+    )
+    allc = pd.concat(found, ignore_index=True)
+    allc = allc.sort_values(
+        ["subject_id", "rank", "date"], ascending=[True, False, True], kind="stable"
+    )
+    best = allc.drop_duplicates("subject_id")
+    out = out.merge(best[["subject_id", "bor", "date", "reason"]], on="subject_id", how="left")
+    n_post = cand.groupby("subject_id").size()
+    none = out["bor"].isna()
+    out.loc[none, "reason"] = np.where(
+        out.loc[none, "subject_id"].map(n_post).fillna(0) > 0,
+        "NE: no response, no SD at or after day " + str(sd_min_days) + " and no PD",
+        "NE: no post-baseline assessment",
+    )
+    out["bor"] = out["bor"].fillna("NE")
+    out = out.rename(columns={"date": "bor_date"})
+    return out[["subject_id", "bor", "bor_date", "reason"]].reset_index(drop=True)
+
+
+def _confirmed(
+    rs: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd_between_pr: bool
+) -> pd.DataFrame:
+    """All (first, confirming) assessment pairs that confirm a CR or a PR (Table 3)."""
+    base = rs[["subject_id", "i", "assessment_date", "overall_response"]]
+    first = base[base["overall_response"].isin(["CR", "PR"])]
+    pairs = first.merge(base, on="subject_id", suffixes=("", "2"))
+    pairs = pairs[pairs["i2"] > pairs["i"]]
+    pairs["gap"] = (pairs["assessment_date2"] - pairs["assessment_date"]).dt.days
+    ok_second = np.where(
+        pairs["overall_response"] == "CR",
+        pairs["overall_response2"] == "CR",
+        pairs["overall_response2"].isin(["CR", "PR"]),
+    )
+    pairs = pairs[ok_second & (pairs["gap"] >= confirm_min_days)]
+    # what lies strictly between the two assessments
+    r = base["overall_response"].to_numpy()
+    sid = base["subject_id"].to_numpy()
+    ne_cum = pd.Series(r == "NE").groupby(sid).cumsum().to_numpy()
+    allowed_cr = np.isin(r, ["CR", "NE"])
+    allowed_pr = np.isin(
+        r, ["CR", "PR", "NE", "SD"] if accept_sd_between_pr else ["CR", "PR", "NE"]
+    )
+    bad_cr_cum = pd.Series(~allowed_cr).groupby(sid).cumsum().to_numpy()
+    bad_pr_cum = pd.Series(~allowed_pr).groupby(sid).cumsum().to_numpy()
+    row_of = pairs.merge(
+        base[["subject_id", "i"]].reset_index(), on=["subject_id", "i"], how="left"
+    )["index"].to_numpy()
+    row2 = row_of + (pairs["i2"].to_numpy() - pairs["i"].to_numpy())
+    # counts over rows (row_of, row2) exclusive = cum[row2 - 1] - cum[row_of]
+    ne_between = ne_cum[row2 - 1] - ne_cum[row_of]
+    bad_cr = bad_cr_cum[row2 - 1] - bad_cr_cum[row_of]
+    bad_pr = bad_pr_cum[row2 - 1] - bad_pr_cum[row_of]
+    is_cr = pairs["overall_response"].to_numpy() == "CR"
+    keep = (ne_between <= max_ne_between) & np.where(is_cr, bad_cr == 0, bad_pr == 0)
+    pairs = pairs[keep]
+    pairs = pairs.sort_values(["subject_id", "i", "i2"]).drop_duplicates(["subject_id", "i"])
+    return pd.DataFrame(
+        {
+            "subject_id": pairs["subject_id"].to_numpy(),
+            "date": pairs["assessment_date"].to_numpy(),
+            "cat": pairs["overall_response"].to_numpy(),
+            "resp2": pairs["overall_response2"].to_numpy(),
+            "date2": pairs["assessment_date2"].to_numpy(),
+            "gap": pairs["gap"].to_numpy(),
+        }
+    )

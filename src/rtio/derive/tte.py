@@ -1,0 +1,246 @@
+"""Time-to-event parameters (ADTTE rows) from timepoint responses: PFS, OS, DoR, TTR.
+
+Rules: RECIST 1.1 §4.5 (Eisenhauer 2009) for the response-based durations; the PFS censoring
+options follow FDA guidance "Clinical Trial Endpoints for the Approval of Cancer Drugs and
+Biologics" (2018), Table A ("PFS date of progression or censoring"). Every row is one subject x
+parameter with the ADaM columns ``subject_id, paramcd, param, start_date, adt, aval_days,
+aval_months, cnsr (0 event, 1 censored), evntdesc, cnsdtdsc``. Months = days / 30.4375.
+``aval_days = adt − start_date`` (add ``add_one=True`` for the "+1 day" convention).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rtio.derive.recist import _dates, _frame, _require
+
+__all__ = ["derive_dor", "derive_os", "derive_pfs", "derive_ttr"]
+
+DAYS_PER_MONTH = 30.4375
+_ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD"]
+_COLS = [
+    "subject_id",
+    "paramcd",
+    "param",
+    "start_date",
+    "adt",
+    "aval_days",
+    "aval_months",
+    "cnsr",
+    "evntdesc",
+    "cnsdtdsc",
+]
+
+
+def _subjects(subjects: object, data_cutoff: object | None) -> pd.DataFrame:
+    subj = _frame(subjects, "subjects")
+    _require(subj, "subjects", ["subject_id", "start_date"])
+    subj["subject_id"] = subj["subject_id"].astype(str)
+    subj["start_date"] = _dates(subj, "subjects", "start_date")
+    for col in ("death_date", "last_known_alive_date"):
+        subj[col] = _dates(subj, "subjects", col) if col in subj.columns else pd.NaT
+    if data_cutoff is not None:
+        cut = pd.Timestamp(data_cutoff)
+        subj["death_date"] = subj["death_date"].where(subj["death_date"] <= cut)
+        subj["last_known_alive_date"] = subj["last_known_alive_date"].clip(upper=cut)
+    return subj
+
+
+def _responses(responses: object, data_cutoff: object | None) -> pd.DataFrame:
+    rs = _frame(responses, "responses")
+    _require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
+    rs["subject_id"] = rs["subject_id"].astype(str)
+    rs["assessment_date"] = _dates(rs, "responses", "assessment_date")
+    if data_cutoff is not None:
+        rs = rs[rs["assessment_date"] <= pd.Timestamp(data_cutoff)]
+    return rs
+
+
+def _finish(out: pd.DataFrame, paramcd: str, param: str, add_one: bool) -> pd.DataFrame:
+    out["paramcd"] = paramcd
+    out["param"] = param
+    out["aval_days"] = (out["adt"] - out["start_date"]).dt.days + int(add_one)
+    out["aval_months"] = out["aval_days"] / DAYS_PER_MONTH
+    out["cnsr"] = out["cnsr"].astype(int)
+    return out[_COLS].reset_index(drop=True)
+
+
+def _progression(
+    origin: pd.DataFrame,
+    rs: pd.DataFrame,
+    events: object | None,
+    censor_new_therapy: bool,
+    missed_assessments: int | None,
+    assessment_interval_days: int | None,
+) -> pd.DataFrame:
+    """First PD or death after ``origin.start_date``; censored at the last adequate assessment."""
+    rs = rs.merge(origin[["subject_id", "start_date"]], on="subject_id")
+    rs = rs[rs["assessment_date"] > rs["start_date"]]
+    nat = pd.Series(pd.NaT, index=origin["subject_id"].to_numpy(), dtype="datetime64[ns]")
+    if censor_new_therapy and events is not None:
+        ev = _frame(events, "events")
+        _require(ev, "events", ["subject_id", "kind", "date"])
+        ev["subject_id"] = ev["subject_id"].astype(str)
+        ev["date"] = _dates(ev, "events", "date")
+        first_nat = ev[ev["kind"] == "new_anticancer_therapy"].groupby("subject_id")["date"].min()
+        nat = origin["subject_id"].map(first_nat).set_axis(origin["subject_id"].to_numpy())
+    rs = rs.assign(nat=rs["subject_id"].map(nat))
+    before_nat = rs["nat"].isna() | (rs["assessment_date"] <= rs["nat"])
+    pd_rows = rs[(rs["overall_response"] == "PD") & before_nat]
+    first_pd = pd_rows.groupby("subject_id")["assessment_date"].min()
+    adequate = rs[rs["overall_response"].isin(_ADEQUATE) & before_nat]
+    adequate = adequate.assign(first_pd=adequate["subject_id"].map(first_pd))
+    adequate = adequate[
+        adequate["first_pd"].isna() | (adequate["assessment_date"] < adequate["first_pd"])
+    ]
+    last_adequate = adequate.groupby("subject_id")["assessment_date"].max()
+
+    out = origin.copy()
+    sid = out["subject_id"]
+    out["pd"] = sid.map(first_pd)
+    out["last_adequate"] = sid.map(last_adequate)
+    out["nat"] = sid.map(nat)
+    death = out["death_date"].where(out["death_date"] > out["start_date"] - pd.Timedelta(days=1))
+    death_ok = death.notna() & (out["nat"].isna() | (death <= out["nat"]))
+    out["death"] = death.where(death_ok)
+    event_date = out[["pd", "death"]].min(axis=1)
+    has_event = event_date.notna()
+    event_is_pd = has_event & out["pd"].notna() & (out["pd"] <= event_date)
+    reference = out["last_adequate"].fillna(out["start_date"])
+    late = pd.Series(False, index=out.index)
+    if missed_assessments is not None:
+        if assessment_interval_days is None:
+            raise ValueError("assessment_interval_days is required with missed_assessments")
+        gap = (event_date - reference).dt.days
+        late = has_event & (gap > missed_assessments * assessment_interval_days)
+    event = has_event & ~late
+    out["adt"] = event_date.where(event, reference)
+    out["cnsr"] = (~event).astype(int)
+    out["evntdesc"] = np.where(
+        event, np.where(event_is_pd, "Progressive disease (RECIST 1.1)", "Death"), ""
+    )
+    nat_censor = out["nat"].notna() & ~event
+    out["cnsdtdsc"] = np.select(
+        [
+            event,
+            late,
+            nat_censor,
+            out["last_adequate"].isna(),
+        ],
+        [
+            "",
+            f"Event after {missed_assessments} or more missed assessments: censored at the last "
+            "adequate assessment (FDA 2018 Table A)",
+            "New anticancer therapy: censored at the last adequate assessment before it (FDA 2018 "
+            "Table A)",
+            "No adequate post-baseline assessment: censored at the start date (FDA 2018 Table A)",
+        ],
+        default="Last adequate tumour assessment",
+    )
+    return out
+
+
+def derive_pfs(
+    responses: object,
+    subjects: object,
+    *,
+    data_cutoff: object | None = None,
+    events: object | None = None,
+    censor_new_therapy: bool = False,
+    missed_assessments: int | None = None,
+    assessment_interval_days: int | None = None,
+    add_one: bool = False,
+) -> pd.DataFrame:
+    """Progression-free survival (RECIST 1.1 §4.5; FDA 2018 Table A censoring).
+
+    Event: the first PD (its date is the first scan showing progression) or death from any cause,
+    whichever is first. Censored at the last adequate assessment (CR, PR, SD, NON-CR/NON-PD) when
+    neither occurred, and at the start date when there is no adequate post-baseline assessment.
+    Options: ``censor_new_therapy`` censors at the last adequate assessment before the first
+    ``new_anticancer_therapy`` event of ``events``; ``missed_assessments`` (with
+    ``assessment_interval_days``) censors an event that follows more than ``missed_assessments``
+    × interval days after the last adequate assessment. ``data_cutoff`` drops later data.
+    """
+    subj = _subjects(subjects, data_cutoff)
+    rs = _responses(responses, data_cutoff)
+    out = _progression(
+        subj, rs, events, censor_new_therapy, missed_assessments, assessment_interval_days
+    )
+    return _finish(out, "PFS", "Progression-free survival", add_one)
+
+
+def derive_os(
+    subjects: object, *, data_cutoff: object | None = None, add_one: bool = False
+) -> pd.DataFrame:
+    """Overall survival: start date to death from any cause; censored at the last known alive
+    date (capped at ``data_cutoff``), or at the start date when that is missing."""
+    out = _subjects(subjects, data_cutoff)
+    event = out["death_date"].notna()
+    alive = out["last_known_alive_date"].fillna(out["start_date"])
+    out["adt"] = out["death_date"].where(event, alive)
+    out["cnsr"] = (~event).astype(int)
+    out["evntdesc"] = np.where(event, "Death", "")
+    out["cnsdtdsc"] = np.select(
+        [event, out["last_known_alive_date"].isna()],
+        ["", "No follow-up after the start date: censored at the start date"],
+        default="Last known alive date",
+    )
+    return _finish(out, "OS", "Overall survival", add_one)
+
+
+def _first_response(rs: pd.DataFrame, bor: pd.DataFrame) -> pd.Series:
+    bor = _frame(bor, "bor")
+    _require(bor, "bor", ["subject_id", "bor"])
+    responders = bor.loc[bor["bor"].isin(["CR", "PR"]), "subject_id"].astype(str)
+    hits = rs[rs["overall_response"].isin(["CR", "PR"]) & rs["subject_id"].isin(responders)]
+    return hits.groupby("subject_id")["assessment_date"].min()
+
+
+def derive_dor(
+    responses: object,
+    subjects: object,
+    bor: object,
+    *,
+    data_cutoff: object | None = None,
+    events: object | None = None,
+    censor_new_therapy: bool = False,
+    missed_assessments: int | None = None,
+    assessment_interval_days: int | None = None,
+    add_one: bool = False,
+) -> pd.DataFrame:
+    """Duration of response (RECIST 1.1 §4.5): for subjects whose ``bor`` is CR or PR, from the
+    first date CR or PR criteria were met to the first PD or death; censored as for PFS."""
+    subj = _subjects(subjects, data_cutoff)
+    rs = _responses(responses, data_cutoff)
+    rs = rs.merge(subj[["subject_id", "start_date"]], on="subject_id")
+    rs = rs[rs["assessment_date"] > rs["start_date"]].drop(columns="start_date")
+    first = _first_response(rs, bor)
+    origin = subj[subj["subject_id"].isin(first.index)].copy()
+    origin["start_date"] = origin["subject_id"].map(first)
+    out = _progression(
+        origin, rs, events, censor_new_therapy, missed_assessments, assessment_interval_days
+    )
+    out["cnsdtdsc"] = out["cnsdtdsc"].replace(
+        "No adequate post-baseline assessment: censored at the start date (FDA 2018 Table A)",
+        "No adequate assessment after the response: censored at the response date",
+    )
+    return _finish(out, "DOR", "Duration of response", add_one)
+
+
+def derive_ttr(
+    responses: object, subjects: object, bor: object, *, add_one: bool = False
+) -> pd.DataFrame:
+    """Time to response (RECIST 1.1 §4.5): start date to the first date CR or PR criteria were
+    met, for responders (``bor`` CR or PR) only."""
+    subj = _subjects(subjects, None)
+    rs = _responses(responses, None)
+    rs = rs.merge(subj[["subject_id", "start_date"]], on="subject_id")
+    rs = rs[rs["assessment_date"] > rs["start_date"]]
+    first = _first_response(rs, bor)
+    out = subj[subj["subject_id"].isin(first.index)].copy()
+    out["adt"] = out["subject_id"].map(first)
+    out["cnsr"] = 0
+    out["evntdesc"] = "First response (CR or PR)"
+    out["cnsdtdsc"] = ""
+    return _finish(out, "TTR", "Time to response", add_one)

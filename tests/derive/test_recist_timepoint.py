@@ -92,7 +92,7 @@ def test_recist11_s4_3_1_pd_from_nadir_takes_precedence_over_pr():
     assert tp["nadir_mm"].tolist() == [100.0, 20.0]
     assert tp["pct_from_baseline"].iloc[1] == pytest.approx(-70.0)
     assert tp["pct_from_nadir"].iloc[1] == pytest.approx(50.0)
-    assert "+50 % and +10 mm vs nadir 20 mm" in tp["reason"].iloc[1]
+    assert "+50.0 % and +10.0 mm vs nadir 20.0 mm" in tp["reason"].iloc[1]
 
 
 def test_recist11_s4_3_1_sd_is_judged_against_baseline_not_nadir():
@@ -316,9 +316,9 @@ def test_recist11_s3_3_baseline_checks_counts_sizes_and_irradiation():
     issues = out["issues"].iloc[0]
     assert "6 target lesions" in issues
     assert "3 targets in liver" in issues
-    assert "target T5N 12 mm below 15 mm short axis" in issues
+    assert "target T5N 12.0 mm below 15 mm short axis" in issues
     assert "target T3 irradiated before baseline" in issues
-    assert "T0 12 mm" not in issues
+    assert "T0 12.0 mm" not in issues
 
 
 def test_bad_status_names_file_row_and_column():

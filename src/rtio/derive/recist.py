@@ -99,8 +99,20 @@ def _mm(h: pd.Series | np.ndarray) -> pd.Series:
     return pd.Series(np.asarray(h, dtype=float) / _SCALE)
 
 
-def _fmt(values: pd.Series, spec: str) -> pd.Series:
-    return values.map(lambda v: format(v, spec).rstrip("0").rstrip(".") if pd.notna(v) else "NA")
+def _fmt(values: pd.Series, signed: bool = False) -> pd.Series:
+    """Numbers as text rounded to 0.01 (vectorised; ``NA`` when missing)."""
+    v = pd.Series(values, dtype=float).round(2)
+    text = v.astype(str)
+    if signed:
+        text = pd.Series(np.where(v >= 0, "+", ""), index=v.index) + text
+    return text.where(v.notna(), "NA")
+
+
+def _iso(dates: pd.Series) -> pd.Series:
+    """ISO date strings (vectorised)."""
+    dates = pd.Series(dates)
+    text = np.datetime_as_string(dates.to_numpy().astype("datetime64[D]"), unit="D")
+    return pd.Series(text.astype(object), index=dates.index)
 
 
 def _flag(series: pd.Series) -> np.ndarray:
@@ -112,10 +124,12 @@ def _timepoints(meas: pd.DataFrame) -> pd.DataFrame:
     """Group scans into timepoints: shared ``visit`` when given, else the scan date."""
     if "visit" in meas.columns:
         visit = meas["visit"].astype("string")
-        key = visit.where(visit.notna() & (visit.str.strip() != ""), None)
+        given = (visit.notna() & (visit.str.strip() != "")).to_numpy()
+        key = visit.astype(object).to_numpy()
+        key[~given] = _iso(meas.loc[~given, "assessment_date"]).to_numpy()
+        meas["visit_key"] = key
     else:
-        key = pd.Series(pd.NA, index=meas.index, dtype="string")
-    meas["visit_key"] = key.fillna(meas["assessment_date"].dt.strftime("%Y-%m-%d")).astype(str)
+        meas["visit_key"] = meas["assessment_date"]
     tp = (
         meas.groupby(["subject_id", "visit_key"], sort=False)["assessment_date"]
         .agg(first_scan_date="min", last_scan_date="max")
@@ -276,7 +290,7 @@ def _baseline_issues(
             m="target "
             + small["lesion_id"]
             + " "
-            + _fmt(_mm(small["h"]).set_axis(small.index), ".2f")
+            + _fmt(_mm(small["h"]).set_axis(small.index))
             + " mm below "
             + np.where(small["is_lymph_node"], "15 mm short axis (node)", "10 mm")
             + " (§3.1.1)"
@@ -382,9 +396,8 @@ def timepoint_responses(
     b = post["b_sum"].to_numpy(dtype=float)
     sc = np.where(complete, s, np.inf)
     post["_sc"] = sc
-    prev_min = post.groupby("subject_id")["_sc"].transform(
-        lambda x: x.cummin().shift(1, fill_value=np.inf)
-    )
+    post["_cm"] = post.groupby("subject_id")["_sc"].cummin()
+    prev_min = post.groupby("subject_id")["_cm"].shift(1).fillna(np.inf)
     nadir = np.minimum(b, prev_min.to_numpy())
     post["nadir"] = nadir
     with np.errstate(invalid="ignore"):
@@ -515,7 +528,7 @@ def timepoint_responses(
         "baseline_issues",
         "reason",
     ]
-    post = post.rename(columns={"visit_key": "visit"})
+    post["visit"] = _iso(post["visit_key"]) if "visit" not in meas.columns else post["visit_key"]
     return (
         post[cols]
         .sort_values(["subject_id", "last_scan_date"], kind="stable")
@@ -525,19 +538,19 @@ def timepoint_responses(
 
 def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
     tr = post["target_response"]
-    s_mm = _fmt(post["s"] / _SCALE, ".2f")
+    s_mm = _fmt(post["s"] / _SCALE)
     pct_b = _fmt(
-        pd.Series(100 * (post["s"] - post["b_sum"]) / post["b_sum"], index=post.index), "+.2f"
+        pd.Series(100 * (post["s"] - post["b_sum"]) / post["b_sum"], index=post.index), signed=True
     )
     pct_n = _fmt(
         pd.Series(
             np.where(post["nadir"] > 0, 100 * d_nadir / post["nadir"], np.nan), index=post.index
         ),
-        "+.2f",
+        signed=True,
     )
-    dn = _fmt(pd.Series(d_nadir / _SCALE, index=post.index), "+.2f")
-    nad = _fmt(post["nadir"] / _SCALE, ".2f")
-    base = _fmt(post["b_sum"] / _SCALE, ".2f")
+    dn = _fmt(pd.Series(d_nadir / _SCALE, index=post.index), signed=True)
+    nad = _fmt(post["nadir"] / _SCALE)
+    base = _fmt(post["b_sum"] / _SCALE)
     tdetail = pd.Series(
         np.select(
             [
@@ -596,8 +609,14 @@ def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
         ),
         index=post.index,
     )
-    date = post["assessment_date"].dt.strftime("%Y-%m-%d")
+    date = _iso(post["assessment_date"])
     return lead + tdetail + "; " + nt + "; " + new + " at " + date
+
+
+def _seen_before(flag: np.ndarray, groups: pd.Series) -> np.ndarray:
+    """True where an earlier row of the same group (rows sorted by date) had ``flag``."""
+    counts = pd.Series(flag.astype(int)).groupby(groups.to_numpy()).cumsum().to_numpy()
+    return (counts - flag.astype(int)) > 0
 
 
 _RANK = {"CR": 5, "PR": 4, "SD": 3, "NON-CR/NON-PD": 2, "PD": 1, "NE": 0}
@@ -651,18 +670,10 @@ def best_overall_response(
     rs = rs.sort_values(["subject_id", "assessment_date"], kind="stable").reset_index(drop=True)
     resp = rs["overall_response"].to_numpy().astype(object)
     if cr_then_pr_is_pd:
-        had_cr = (
-            pd.Series(resp == "CR")
-            .groupby(rs["subject_id"])
-            .transform(lambda x: x.cummax().shift(1, fill_value=False))
-        ).to_numpy(dtype=bool)
+        had_cr = _seen_before(resp == "CR", rs["subject_id"])
         resp = np.where(had_cr & np.isin(resp, ["PR", "SD"]), "PD", resp)
         rs["overall_response"] = resp
-    is_pd = pd.Series(resp == "PD")
-    pd_before = is_pd.groupby(rs["subject_id"]).transform(
-        lambda x: x.cummax().shift(1, fill_value=False)
-    )
-    rs = rs[~pd_before.to_numpy(dtype=bool)].reset_index(drop=True)
+    rs = rs[~_seen_before(resp == "PD", rs["subject_id"])].reset_index(drop=True)
     rs["i"] = rs.groupby("subject_id").cumcount()
     days = (rs["assessment_date"] - rs["start_date"]).dt.days.to_numpy()
     r = rs["overall_response"].to_numpy()
@@ -683,11 +694,11 @@ def best_overall_response(
                     rank=_RANK[cat],
                     reason=cat
                     + " at "
-                    + c["date"].dt.strftime("%Y-%m-%d")
+                    + _iso(c["date"])
                     + " confirmed by "
                     + c["resp2"]
                     + " at "
-                    + c["date2"].dt.strftime("%Y-%m-%d")
+                    + _iso(c["date2"])
                     + " ("
                     + c["gap"].astype(str)
                     + " days later, RECIST 1.1 §4.4.3)",
@@ -700,7 +711,7 @@ def best_overall_response(
                 c.assign(
                     bor=cat,
                     rank=_RANK[cat],
-                    reason=cat + " at " + c["date"].dt.strftime("%Y-%m-%d") + " (unconfirmed)",
+                    reason=cat + " at " + _iso(c["date"]) + " (unconfirmed)",
                 )[["subject_id", "date", "bor", "rank", "reason"]]
             )
     sd_ok = cand[
@@ -719,7 +730,7 @@ def best_overall_response(
             + ": "
             + sd_ok["resp"]
             + " at "
-            + sd_ok["date"].dt.strftime("%Y-%m-%d")
+            + _iso(sd_ok["date"])
             + ", day "
             + sd_ok["days"].astype(str)
             + " ≥ "
@@ -733,7 +744,7 @@ def best_overall_response(
             bor="PD",
             rank=_RANK["PD"],
             reason="PD at "
-            + pdr["date"].dt.strftime("%Y-%m-%d")
+            + _iso(pdr["date"])
             + " before any response or SD meeting its minimum duration",
         )[["subject_id", "date", "bor", "rank", "reason"]]
     )

@@ -58,8 +58,12 @@ def _require(frame: pd.DataFrame, name: str, columns: list[str]) -> None:
 
 def _dates(frame: pd.DataFrame, name: str, column: str) -> pd.Series:
     raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return raw.astype("datetime64[ns]").dt.normalize()
     out = pd.to_datetime(raw, errors="coerce").dt.normalize()
-    bad = out.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    suspect = out.isna() & raw.notna()
+    bad = suspect.copy()
+    bad[suspect] = raw[suspect].astype(str).str.strip() != ""
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(f"{name}: row {row}, column {column}: not a date: {raw.iloc[row]!r}")

@@ -160,7 +160,9 @@ def check_baseline(
     flagged for review).
     """
     tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
-    return _baseline_issues(tp, meas, les, subj, radiotherapy)
+    out = _baseline_issues(tp, meas, les, subj, radiotherapy)
+    out["subject_id"] = subj.attrs["ids"].take(out["subject_id"].to_numpy())
+    return out
 
 
 def _prepare(
@@ -201,25 +203,42 @@ def _prepare(
     meas["h"] = _hundredths(meas["diameter_mm"])
     subj["start_date"] = _dates(subj, "subjects", "start_date")
     meas["_row"] = np.arange(len(meas))
-    meas = meas.merge(
-        les[["subject_id", "lesion_id", "role", "organ", "is_lymph_node"]],
-        on=["subject_id", "lesion_id"],
-        how="left",
+    ids = pd.Index(subj["subject_id"])
+    if not ids.is_unique:
+        row = int(np.flatnonzero(ids.duplicated())[0])
+        raise ValueError(f"subjects: row {row}, column subject_id: duplicate subject")
+    nostart = subj["start_date"].isna().to_numpy()
+    if nostart.any():
+        row = int(np.flatnonzero(nostart)[0])
+        raise ValueError(f"subjects: row {row}, column start_date: missing start date")
+    # integer keys: subject = row of subjects; lesion = subject x lesion label code
+    for name, frame in (("lesions", les), ("measurements", meas)):
+        code = ids.get_indexer(frame["subject_id"])
+        if (code < 0).any():
+            row = int(np.flatnonzero(code < 0)[0])
+            raise ValueError(
+                f"{name}: row {row}, column subject_id: {frame['subject_id'].iloc[row]!r} is not "
+                "in subjects"
+            )
+        frame["subject_id"] = code
+    labels = pd.Index(pd.unique(les["lesion_id"]))
+    les["lkey"] = les["subject_id"].to_numpy() * len(labels) + labels.get_indexer(les["lesion_id"])
+    mcode = labels.get_indexer(meas["lesion_id"])
+    meas["lkey"] = np.where(mcode < 0, -1, meas["subject_id"].to_numpy() * len(labels) + mcode)
+    subj["subject_id"] = np.arange(len(subj))
+    meas = meas.drop(columns="lesion_id").merge(
+        les[["lkey", "lesion_id", "role", "organ", "is_lymph_node"]], on="lkey", how="left"
     )
     unknown = meas["role"].isna()
     if unknown.any():
         row = int(meas.loc[unknown, "_row"].iloc[0])
         raise ValueError(
-            f"measurements: row {row}, column lesion_id: {meas.loc[unknown, 'lesion_id'].iloc[0]!r} "
+            f"measurements: row {row}, column lesion_id: {_measurements_label(measurements, row)!r} "
             "is not in the lesions table for that subject"
         )
-    meas = meas.merge(subj[["subject_id", "start_date"]], on="subject_id", how="left")
-    nostart = meas["start_date"].isna()
-    if nostart.any():
-        row = int(meas.loc[nostart, "_row"].iloc[0])
-        raise ValueError(
-            f"measurements: row {row}, column subject_id: subject has no start_date in subjects"
-        )
+    meas["start_date"] = subj["start_date"].to_numpy()[meas["subject_id"].to_numpy()]
+    subj.attrs["ids"] = ids
+    subj.attrs["labels"] = labels
     tp = _timepoints(meas)
     tp = tp.merge(subj[["subject_id", "start_date"]], on="subject_id", how="left")
     window = pd.Timedelta(days=baseline_window_days)
@@ -235,7 +254,7 @@ def _prepare(
         on=["subject_id", "visit_key"],
         how="left",
     )
-    dup = meas.duplicated(["subject_id", "visit_key", "lesion_id"])
+    dup = meas.duplicated(["visit_key", "lkey"])
     if dup.any():
         row = int(meas.loc[dup, "_row"].iloc[0])
         raise ValueError(
@@ -243,6 +262,11 @@ def _prepare(
             "at one timepoint"
         )
     return tp, meas, les, subj
+
+
+def _measurements_label(measurements: object, row: int) -> object:
+    """The lesion_id of one measurements row as given (for error messages)."""
+    return _frame(measurements, "measurements")["lesion_id"].iloc[row]
 
 
 def _lesion_value(meas: pd.DataFrame) -> np.ndarray:
@@ -271,8 +295,8 @@ def _baseline_issues(
     targets["organ_group"] = np.where(
         targets["is_lymph_node"], "lymph node", targets["organ"].astype(str)
     )
-    bm = meas[meas["is_baseline"] & (meas["role"] == "target")][["subject_id", "lesion_id", "h"]]
-    targets = targets.merge(bm, on=["subject_id", "lesion_id"], how="left")
+    bm = meas[meas["is_baseline"] & (meas["role"] == "target")][["lkey", "h"]]
+    targets = targets.merge(bm, on="lkey", how="left")
     msgs: list[pd.Series] = []
     n_t = targets.groupby("subject_id").size()
     msgs.append(n_t[n_t > 5].astype(str) + " target lesions (RECIST 1.1 §3.3: at most 5)")
@@ -311,13 +335,15 @@ def _baseline_issues(
     if radiotherapy is not None:
         rt = _frame(radiotherapy, "radiotherapy")
         _require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
-        rt["subject_id"] = rt["subject_id"].astype(str)
+        rt["subject_id"] = subj.attrs["ids"].get_indexer(rt["subject_id"].astype(str))
         rt["start_date"] = _dates(rt, "radiotherapy", "start_date")
         rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
         rt["lesion_id"] = rt["lesion_id"].str.strip()
-        hit = targets.merge(
-            rt[["subject_id", "lesion_id", "start_date"]], on=["subject_id", "lesion_id"]
-        )
+        labels = subj.attrs["labels"]
+        code = labels.get_indexer(rt["lesion_id"])
+        rt["lkey"] = np.where(code < 0, -1, rt["subject_id"] * len(labels) + code)
+        rt = rt[(code >= 0) & (rt["subject_id"] >= 0)]
+        hit = targets.merge(rt[["lkey", "start_date"]], on="lkey")
         hit = hit.merge(out[["subject_id", "baseline_date"]], on="subject_id")
         hit = hit[hit["start_date"] < hit["baseline_date"]]
         msgs.append(
@@ -450,7 +476,7 @@ def timepoint_responses(
     pw = meas[meas["is_post"] & (meas["role"] == "new")].copy()
     pw["uneq"] = pw["status"].isin(["present", "unequivocal_progression"])
     pw["uneq_scan"] = pw["assessment_date"].where(pw["uneq"])
-    pw["last_uneq"] = pw.groupby(["subject_id", "lesion_id"])["uneq_scan"].transform("max")
+    pw["last_uneq"] = pw.groupby("lkey")["uneq_scan"].transform("max")
     pw["confirmed_later"] = (pw["status"] == "equivocal") & (
         pw["last_uneq"] > pw["assessment_date"]
     )
@@ -533,11 +559,9 @@ def timepoint_responses(
         "reason",
     ]
     post["visit"] = _iso(post["visit_key"]) if "visit" not in meas.columns else post["visit_key"]
-    return (
-        post[cols]
-        .sort_values(["subject_id", "last_scan_date"], kind="stable")
-        .reset_index(drop=True)
-    )
+    post = post[cols].sort_values(["subject_id", "last_scan_date"], kind="stable")
+    post["subject_id"] = subj.attrs["ids"].take(post["subject_id"].to_numpy())
+    return post.reset_index(drop=True)
 
 
 def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:

@@ -92,7 +92,7 @@ def test_recist11_s4_3_1_pd_from_nadir_takes_precedence_over_pr():
     assert tp["nadir_mm"].tolist() == [100.0, 20.0]
     assert tp["pct_from_baseline"].iloc[1] == pytest.approx(-70.0)
     assert tp["pct_from_nadir"].iloc[1] == pytest.approx(50.0)
-    assert "+50.0 % and +10.0 mm vs nadir 20.0 mm" in tp["reason"].iloc[1]
+    assert "+50.00 % and +10.00 mm vs nadir 20.00 mm" in tp["reason"].iloc[1]
 
 
 def test_recist11_s4_3_1_sd_is_judged_against_baseline_not_nadir():

@@ -194,6 +194,8 @@ def _prepare(
         raise ValueError(
             f"measurements: row {row}, column status: {meas['status'].iloc[row]!r} not in {sorted(_STATUSES)}"
         )
+    meas["status"] = pd.Categorical(meas["status"], categories=sorted(_STATUSES))
+    les["role"] = pd.Categorical(les["role"], categories=sorted(_ROLES))
     meas["assessment_date"] = _dates(meas, "measurements", "assessment_date")
     if meas["assessment_date"].isna().any():
         row = int(np.flatnonzero(meas["assessment_date"].isna().to_numpy())[0])
@@ -272,7 +274,7 @@ def _measurements_label(measurements: object, row: int) -> object:
 def _lesion_value(meas: pd.DataFrame) -> np.ndarray:
     """Recorded value per scan: 0 when absent, 5 mm when too small to measure (§4.3.1)."""
     h = meas["h"].to_numpy(dtype=float).copy()
-    status = meas["status"].to_numpy()
+    status = meas["status"]
     h[(status == "absent") & np.isnan(h)] = 0.0
     h[(status == "too_small_to_measure") & np.isnan(h)] = _TOO_SMALL
     h[status == "not_evaluated"] = np.nan
@@ -564,81 +566,88 @@ def timepoint_responses(
     return post.reset_index(drop=True)
 
 
+_TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+
+
+def _text_hundredths(h: np.ndarray, signed: bool = False) -> np.ndarray:
+    """Integer hundredths of a mm as text with two decimals (vectorised integer formatting)."""
+    v = np.asarray(h, dtype=float)
+    ok = np.isfinite(v)
+    iv = np.where(ok, np.abs(v), 0).astype(np.int64)
+    text = (iv // 100).astype(str).astype(object) + "." + _TWO_DIGITS[iv % 100]
+    sign = np.where(v < 0, "-", "+" if signed else "").astype(object)
+    return np.where(ok, sign + text, "NA")
+
+
 def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
-    tr = post["target_response"]
-    s_mm = _fmt(post["s"] / _SCALE)
-    pct_b = _fmt(
-        pd.Series(100 * (post["s"] - post["b_sum"]) / post["b_sum"], index=post.index), signed=True
+    """Why each timepoint got its response, built only for the rows each wording applies to."""
+    tr = post["target_response"].to_numpy()
+    s = post["s"].to_numpy(dtype=float)
+    b = post["b_sum"].to_numpy(dtype=float)
+    nadir = post["nadir"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct_b = np.round(10_000 * (s - b) / b)  # hundredths of a percent
+        pct_n = np.where(nadir > 0, np.round(10_000 * d_nadir / nadir), np.nan)
+    tdetail = np.full(len(post), "no target lesions", dtype=object)
+    pdm = tr == "PD"
+    tdetail[pdm] = (
+        "target PD: sum "
+        + _text_hundredths(s[pdm])
+        + " mm, "
+        + _text_hundredths(pct_n[pdm], signed=True)
+        + " % and "
+        + _text_hundredths(d_nadir[pdm], signed=True)
+        + " mm vs nadir "
+        + _text_hundredths(nadir[pdm])
+        + " mm"
     )
-    pct_n = _fmt(
-        pd.Series(
-            np.where(post["nadir"] > 0, 100 * d_nadir / post["nadir"], np.nan), index=post.index
-        ),
-        signed=True,
+    partial = (tr == "NE") & (post["n"] < post["n_target"]).to_numpy()
+    tdetail[partial] = (
+        "target NE: "
+        + post["n"].to_numpy()[partial].astype(str).astype(object)
+        + " of "
+        + post["n_target"].to_numpy()[partial].astype(str).astype(object)
+        + " targets assessed and the measured sum does not prove PD"
     )
-    dn = _fmt(pd.Series(d_nadir / _SCALE, index=post.index), signed=True)
-    nad = _fmt(post["nadir"] / _SCALE)
-    base = _fmt(post["b_sum"] / _SCALE)
-    tdetail = pd.Series(
-        np.select(
-            [
-                tr == "NONE",
-                tr == "PD",
-                (tr == "NE") & (post["n"] < post["n_target"]),
-                tr == "NE",
-                tr == "CR",
-            ],
-            [
-                "no target lesions",
-                "target PD: sum "
-                + s_mm
-                + " mm, "
-                + pct_n
-                + " % and "
-                + dn
-                + " mm vs nadir "
-                + nad
-                + " mm",
-                "target NE: "
-                + post["n"].astype(str)
-                + " of "
-                + post["n_target"].astype(str)
-                + " targets assessed and the measured sum does not prove PD",
-                "target NE: no valid baseline",
-                "target CR: non-nodal targets 0 mm, nodal targets < 10 mm",
-            ],
-            default="target "
-            + tr
-            + ": sum "
-            + s_mm
-            + " mm, "
-            + pct_b
-            + " % vs baseline "
-            + base
-            + " mm, "
-            + pct_n
-            + " % vs nadir "
-            + nad
-            + " mm",
-        ),
-        index=post.index,
+    tdetail[(tr == "NE") & ~partial] = "target NE: no valid baseline"
+    tdetail[tr == "CR"] = "target CR: non-nodal targets 0 mm, nodal targets < 10 mm"
+    rest = np.isin(tr, ["PR", "SD"])
+    tdetail[rest] = (
+        "target "
+        + tr[rest].astype(object)
+        + ": sum "
+        + _text_hundredths(s[rest])
+        + " mm, "
+        + _text_hundredths(pct_b[rest], signed=True)
+        + " % vs baseline "
+        + _text_hundredths(b[rest])
+        + " mm, "
+        + _text_hundredths(pct_n[rest], signed=True)
+        + " % vs nadir "
+        + _text_hundredths(nadir[rest])
+        + " mm"
     )
-    nt = "non-target " + post["non_target_response"]
-    new = (
-        "new lesions "
-        + post["new_lesions"]
-        + np.where(_flag(post["new_confirmed"]), " (equivocal, confirmed at a later scan)", "")
+    confirmed = np.where(
+        _flag(post["new_confirmed"]), " (equivocal, confirmed at a later scan)", ""
     )
-    lead = pd.Series(
-        np.where(
-            post["baseline_date"].isna(),
-            "NE: no baseline assessment within the baseline window; ",
-            post["overall_response"] + ": ",
-        ),
-        index=post.index,
+    lead = np.where(
+        post["baseline_date"].isna().to_numpy(),
+        "NE: no baseline assessment within the baseline window",
+        post["overall_response"].to_numpy().astype(object),
     )
-    date = _iso(post["assessment_date"])
-    return lead + tdetail + "; " + nt + "; " + new + " at " + date
+    text = (
+        lead
+        + ": "
+        + tdetail
+        + "; non-target "
+        + post["non_target_response"].to_numpy().astype(object)
+        + "; new lesions "
+        + post["new_lesions"].to_numpy().astype(object)
+        + confirmed.astype(object)
+        + " at "
+        + _iso(post["assessment_date"]).to_numpy()
+    )
+    return pd.Series(text, index=post.index)
 
 
 def _seen_before(flag: np.ndarray, groups: pd.Series) -> np.ndarray:

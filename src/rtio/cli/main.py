@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from rtio import __version__
+from rtio.cli.derive_cmds import derive
 from rtio.cli.eligibility_cmds import screen_cmd
 from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.simulate_cmds import simulate
@@ -44,3 +45,4 @@ app.command("screen")(screen_cmd)
 app.command("simulate")(simulate)
 app.command("protocols")(protocols)
 app.add_typer(protocol_app, name="protocol")
+app.command("derive")(derive)

@@ -331,3 +331,23 @@ def test_unknown_lesion_names_row():
     les, meas, subj = _study(["T0"], (), (), [(BASE, "T9", 30.0, "present")])
     with pytest.raises(ValueError, match=r"measurements: row 0, column lesion_id: 'T9'"):
         timepoint_responses(les, meas, subj)
+
+
+def test_eortc_clarification_pr_persistence_100_70_70_80_80():
+    days = ["2024-02-20", "2024-04-02", "2024-05-14", "2024-06-25"]
+    scans = [(BASE, "T0", 100.0, "present")] + [
+        (d, "T0", v, "present") for d, v in zip(days, (70.0, 70.0, 80.0, 80.0), strict=True)
+    ]
+    les, meas, subj = _study(["T0"], (), (), scans)
+    strict = timepoint_responses(les, meas, subj)
+    assert strict["overall_response"].tolist() == ["PR", "PR", "SD", "SD"]
+    eortc = timepoint_responses(les, meas, subj, pr_persistence=True)
+    assert eortc["overall_response"].tolist() == ["PR", "PR", "PR", "PR"]
+    # a single unconfirmed PR does not persist
+    les, meas, subj = _study(["T0"], (), (), [*scans[:2], (days[1], "T0", 80.0, "present")])
+    assert timepoint_responses(les, meas, subj, pr_persistence=True)[
+        "overall_response"
+    ].tolist() == [
+        "PR",
+        "SD",
+    ]

@@ -378,6 +378,8 @@ def timepoint_responses(
     radiotherapy: object | None = None,
     *,
     baseline_window_days: int = 28,
+    pr_persistence: bool = False,
+    confirm_min_days: int = 28,
 ) -> pd.DataFrame:
     """Timepoint response per subject and post-baseline assessment (RECIST 1.1 §4.3, Tables 1-2).
 
@@ -387,6 +389,10 @@ def timepoint_responses(
     ``nadir_mm``, ``pct_from_baseline``, ``pct_from_nadir``, ``target_response``,
     ``non_target_response``, ``new_lesions`` (none / equivocal / unequivocal),
     ``overall_response``, ``baseline_issues`` (see :func:`check_baseline`) and ``reason``.
+
+    ``pr_persistence=True`` keeps a target SD as PR once a PR was confirmed (a PR or CR at least
+    ``confirm_min_days`` after the first one), as the EORTC RECIST 1.1 clarifications do; the
+    default judges every timepoint on its own (§4.3.1).
     """
     tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
     issues = _baseline_issues(tp, meas, les, subj, radiotherapy)
@@ -515,6 +521,11 @@ def timepoint_responses(
         ["PD", "NE", "NE", "CR", "NE", "NON-CR/NON-PD", "NE", "CR", "PR"],
         default=target,
     )
+    if pr_persistence:
+        persists = _persisting_pr(post, target, confirm_min_days)
+        target = np.where(persists, "PR", target)
+        post["target_response"] = target
+        overall = np.where(persists & (overall == "SD"), "PR", overall)
     post["overall_response"] = overall
 
     # ---- dates: response date = last scan; PD date = first scan showing progression ----
@@ -648,6 +659,19 @@ def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
         + _iso(post["assessment_date"]).to_numpy()
     )
     return pd.Series(text, index=post.index)
+
+
+def _persisting_pr(post: pd.DataFrame, target: np.ndarray, confirm_min_days: int) -> np.ndarray:
+    """Target SD after a confirmed PR (a PR or CR at least ``confirm_min_days`` after the first PR
+    or CR) stays PR: EORTC RECIST 1.1 clarification "managing PR when measurements change
+    slightly" (change judged from the nadir, so 100 -> 70 -> 70 -> 80 stays PR)."""
+    day = (post["last_scan_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    resp = np.isin(target, ["PR", "CR"])
+    groups = post["subject_id"].to_numpy()
+    first = pd.Series(np.where(resp, day, np.inf)).groupby(groups).cummin().to_numpy()
+    confirming = resp & (day - first >= confirm_min_days)
+    confirmed_at = pd.Series(np.where(confirming, day, np.inf)).groupby(groups).cummin().to_numpy()
+    return (target == "SD") & np.isfinite(confirmed_at)
 
 
 def _seen_before(flag: np.ndarray, groups: pd.Series) -> np.ndarray:

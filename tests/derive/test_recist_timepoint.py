@@ -351,3 +351,30 @@ def test_eortc_clarification_pr_persistence_100_70_70_80_80():
         "PR",
         "SD",
     ]
+
+
+def test_qc_listing_lists_every_disagreement_between_derived_and_reported():
+    from rtio.derive.recist import response_disagreements
+
+    derived = pd.DataFrame(
+        {
+            "subject_id": ["S1", "S1", "S1"],
+            "assessment_date": ["2024-02-20", "2024-04-02", "2024-05-14"],
+            "overall_response": ["PR", "SD", "PD"],
+        }
+    )
+    reported = pd.DataFrame(
+        {
+            "subject_id": ["S1", "S1", "S1"],
+            "assessment_date": ["2024-02-20", "2024-04-02", "2024-06-01"],
+            "overall_response": ["PR", "PR", "PD"],
+            "assessor": "investigator",
+        }
+    )
+    qc = response_disagreements(derived, reported)
+    assert qc["issue"].tolist() == [
+        "responses differ",
+        "derived only (no reported response at this date)",
+        "reported only (no scans derive it)",
+    ]
+    assert qc["overall_response_reported"].iloc[0] == "PR"

@@ -24,7 +24,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["best_overall_response", "timepoint_responses"]
+__all__ = [
+    "best_overall_response",
+    "check_baseline",
+    "response_disagreements",
+    "timepoint_responses",
+]
 
 _SCALE = 100  # integer hundredths of a millimetre
 _TOO_SMALL = 5 * _SCALE  # RECIST 1.1 §4.3.1 / Appendix I: "too small to measure" = 5 mm
@@ -874,3 +879,33 @@ def _confirmed(
             "gap": pairs["gap"].to_numpy(),
         }
     )
+
+
+def response_disagreements(derived: object, reported: object) -> pd.DataFrame:
+    """QC listing: every timepoint where the derived overall response and the reported one
+    (``responses`` table: subject_id, assessment_date, overall_response, optional assessor)
+    differ, or where only one of them exists. Matched on subject_id and assessment_date."""
+    der = _frame(derived, "derived")
+    rep = _frame(reported, "responses")
+    for frame, name in ((der, "derived"), (rep, "responses")):
+        _require(frame, name, ["subject_id", "assessment_date", "overall_response"])
+        frame["subject_id"] = frame["subject_id"].astype(str)
+        frame["assessment_date"] = _dates(frame, name, "assessment_date")
+    keep = ["subject_id", "assessment_date", "overall_response"]
+    extra = ["assessor"] if "assessor" in rep.columns else []
+    both = der[[*keep, *(["reason"] if "reason" in der.columns else [])]].merge(
+        rep[keep + extra],
+        on=["subject_id", "assessment_date"],
+        how="outer",
+        suffixes=("_derived", "_reported"),
+        indicator=True,
+    )
+    differ = both["overall_response_derived"] != both["overall_response_reported"]
+    out = both[differ].copy()
+    out["issue"] = np.select(
+        [out["_merge"] == "left_only", out["_merge"] == "right_only"],
+        ["derived only (no reported response at this date)", "reported only (no scans derive it)"],
+        default="responses differ",
+    )
+    out = out.drop(columns="_merge").sort_values(["subject_id", "assessment_date"])
+    return out.reset_index(drop=True)

@@ -50,7 +50,9 @@ def make_study(n: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
         }
     )
     rows_t.loc[rows_t["diameter_mm"] == 0, "status"] = "absent"
-    nt_status = rng.choice(["present", "absent", "unequivocal_progression"], p=[0.9, 0.08, 0.02], size=n * k)
+    nt_status = rng.choice(
+        ["present", "absent", "unequivocal_progression"], p=[0.9, 0.08, 0.02], size=n * k
+    )
     rows_nt = pd.DataFrame(
         {
             "subject_id": np.repeat(sid, k),
@@ -92,7 +94,11 @@ def main() -> None:
     sample = subj["subject_id"].iloc[:200]
     t = time.perf_counter()
     for s in sample:
-        timepoint_responses(les[les["subject_id"] == s], meas[meas["subject_id"] == s], subj[subj["subject_id"] == s])
+        timepoint_responses(
+            les[les["subject_id"] == s],
+            meas[meas["subject_id"] == s],
+            subj[subj["subject_id"] == s],
+        )
     per_subject = (time.perf_counter() - t) / len(sample)
     loop = per_subject * n
     print(f"per-subject loop (200 subjects, extrapolated to {n}): {loop:.1f} s")

@@ -1,0 +1,35 @@
+"""Survival and inference statistics with numbers identical to R (survival, stats).
+
+Depends only on numpy, scipy and pandas; imports no other rtio package. See docs/statistics.md
+for each method and its R equivalent.
+"""
+
+from rtio.stats.binomial import binomial_ci
+from rtio.stats.cox import CoxPH, cox_ph
+from rtio.stats.cutoffs import Cutoff, percentile_cutoff
+from rtio.stats.estimate import Estimate, TestResult
+from rtio.stats.follow_up import median_follow_up
+from rtio.stats.kaplan_meier import KaplanMeier, kaplan_meier
+from rtio.stats.logrank import LogRank, logrank_test
+from rtio.stats.one_sample import OneSampleTest, exponential_test, one_sample_logrank
+from rtio.stats.rank_tests import MannWhitney, mann_whitney
+
+__all__ = [
+    "CoxPH",
+    "Cutoff",
+    "Estimate",
+    "KaplanMeier",
+    "LogRank",
+    "MannWhitney",
+    "OneSampleTest",
+    "TestResult",
+    "binomial_ci",
+    "cox_ph",
+    "exponential_test",
+    "kaplan_meier",
+    "logrank_test",
+    "mann_whitney",
+    "median_follow_up",
+    "one_sample_logrank",
+    "percentile_cutoff",
+]

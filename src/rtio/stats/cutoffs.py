@@ -1,0 +1,36 @@
+"""Percentile cut-offs for high/low biomarker groups (seed 004 Methods: 30th percentile)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rtio.stats._inputs import as_array
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """The cut-off value and the label of each input value ("high" where value >= cut-off)."""
+
+    cutoff: float
+    q: float
+    labels: np.ndarray
+    method: str
+
+
+def percentile_cutoff(values: Any, q: float = 0.30) -> Cutoff:
+    """Split values at their ``q`` quantile: R's default ``quantile`` (type 7); ≥ cut-off is "high"."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must lie in [0, 1], not {q}")
+    x = as_array(values, "values").astype(float)
+    if x.size == 0 or np.isnan(x).any():
+        raise ValueError(
+            "values: empty or with missing values; drop missing values explicitly first"
+        )
+    cutoff = float(np.quantile(x, q, method="linear"))
+    labels = np.where(x >= cutoff, "high", "low")
+    return Cutoff(
+        cutoff, q, labels, f"{q:.0%} percentile (R quantile type 7); values >= cut-off are high"
+    )

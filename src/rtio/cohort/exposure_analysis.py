@@ -1,0 +1,172 @@
+"""Naive, landmark and time-varying comparisons of an exposure that starts after the index date.
+
+Every comparison is reported with its numbers (patients, events) so a reader sees who was
+compared. The naive comparison is kept — readers expect it — but is flagged whenever the
+exposure can start after the index date, because it then credits the exposure with immortal time
+(Suissa 2008). Survival statistics come from :mod:`rtio.stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rtio.cohort.landmark import landmark_data
+from rtio.cohort.timing import counting_process
+from rtio.stats import cox_ph, kaplan_meier, logrank_test
+
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True)
+class HazardRatio:
+    """A Cox hazard ratio with its Wald CI and p-value, and who it was estimated from."""
+
+    hr: float
+    lower: float
+    upper: float
+    p_value: float
+    n_subjects: int
+    n_events: int
+    method: str
+
+
+@dataclass(frozen=True)
+class GroupMedian:
+    """Kaplan–Meier median survival (months) of one group."""
+
+    group: str
+    n: int
+    events: int
+    median_months: float
+    lower_months: float
+    upper_months: float
+
+
+@dataclass
+class ExposureComparison:
+    """One exposure compared three ways: naive, at landmarks, and as a time-varying covariate."""
+
+    exposure: str
+    starts_after_index: bool
+    naive_medians: list[GroupMedian]
+    naive_logrank_p: float
+    naive_hr: HazardRatio
+    landmarks: dict[float, HazardRatio] = field(default_factory=dict)
+    landmark_medians: dict[float, list[GroupMedian]] = field(default_factory=dict)
+    time_varying_hr: HazardRatio | None = None
+    warning: str | None = None
+
+
+def _hazard_ratio(
+    frame: pd.DataFrame, covariate: str, method: str, entry: str | None = None, **options: object
+) -> HazardRatio:
+    fit = cox_ph(frame, "stop" if entry else "time", "event", [covariate], entry=entry, **options)
+    row = fit.summary.iloc[0]
+    subjects = frame["subject_id"].nunique() if "subject_id" in frame else len(frame)
+    return HazardRatio(
+        hr=float(row["hr"]),
+        lower=float(row["hr_lower"]),
+        upper=float(row["hr_upper"]),
+        p_value=float(row["p_value"]),
+        n_subjects=int(subjects),
+        n_events=int(frame["event"].sum()),
+        method=method,
+    )
+
+
+def group_medians(
+    time: np.ndarray, event: np.ndarray, group: np.ndarray, labels: dict
+) -> list[GroupMedian]:
+    """KM median (months) per group, with R's log-transformed CI."""
+    out = []
+    for value, label in labels.items():
+        pick = group == value
+        if not pick.any():
+            continue
+        median = kaplan_meier(time[pick] / DAYS_PER_MONTH, event[pick]).median()
+        out.append(
+            GroupMedian(
+                str(label),
+                int(pick.sum()),
+                int(event[pick].sum()),
+                median.value,
+                median.lower,
+                median.upper,
+            )
+        )
+    return out
+
+
+def simon_makuch(process: pd.DataFrame) -> dict:
+    """Extended Kaplan–Meier curves by current exposure level (Simon & Makuch 1984).
+
+    Subjects contribute to the unexposed curve until their exposure starts and to the exposed curve
+    from then on (delayed entry). R: ``survfit(Surv(start, stop, event) ~ level)``.
+    """
+    return kaplan_meier(
+        process["stop"].to_numpy(float),
+        process["event"].to_numpy(int),
+        by=process["level"].to_numpy(int),
+        entry=process["start"].to_numpy(float),
+    )
+
+
+def compare_exposure(
+    followup: pd.DataFrame,
+    exposure_day: pd.Series,
+    name: str,
+    landmarks_days: Sequence[float] = (),
+) -> ExposureComparison:
+    """Compare exposed with unexposed subjects, honestly.
+
+    ``followup``: subject_id, time (days from index), event. ``exposure_day``: days from the index
+    date to the start of exposure, per subject_id (NaN = never exposed).
+    """
+    day = exposure_day.reindex(followup["subject_id"]).to_numpy(dtype=float)
+    ever = (~np.isnan(day)).astype(int)
+    time, event = followup["time"].to_numpy(float), followup["event"].to_numpy(int)
+    naive = followup.assign(exposed=ever)
+    labels = {0: f"no {name}", 1: name}
+    starts_after = bool(np.nanmax(day, initial=0) > 0)
+    comparison = ExposureComparison(
+        exposure=name,
+        starts_after_index=starts_after,
+        naive_medians=group_medians(time, event, ever, labels),
+        naive_logrank_p=float(logrank_test(time, event, ever).p_value),
+        naive_hr=_hazard_ratio(
+            naive, "exposed", "Cox PH, exposure as ever/never from the index date (naive)"
+        ),
+        warning=(
+            f"{name} can start after the index date: the naive comparison credits it with the "
+            "time patients had to survive to receive it (immortal-time bias). Read the landmark "
+            "and time-varying results."
+            if starts_after
+            else None
+        ),
+    )
+    for landmark in landmarks_days:
+        data = landmark_data(followup, exposure_day, landmark)
+        comparison.landmarks[landmark] = _hazard_ratio(
+            data, "exposed", f"Cox PH at a {landmark:g}-day landmark (exposure by the landmark)"
+        )
+        comparison.landmark_medians[landmark] = group_medians(
+            data["time"].to_numpy(float),
+            data["event"].to_numpy(int),
+            data["exposed"].to_numpy(int),
+            labels,
+        )
+    changes = (
+        exposure_day.dropna().rename("time").rename_axis("subject_id").reset_index().assign(level=1)
+    )
+    process = counting_process(followup, changes).rename(columns={"level": "exposed"})
+    comparison.time_varying_hr = _hazard_ratio(
+        process,
+        "exposed",
+        "Cox PH with exposure as a time-varying covariate (start, stop]",
+        entry="start",
+    )
+    return comparison

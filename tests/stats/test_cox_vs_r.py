@@ -7,6 +7,12 @@ import pytest
 from rtio.stats import cox_ph
 
 CASES = {
+    # about 200 tied deaths per time: Efron's closed-form sums (digamma / trigamma)
+    "big_ties_efron": ("big_ties", dict(duration="time", event="status", covariates=["x1", "x2"])),
+    "big_ties_robust": (
+        "big_ties",
+        dict(duration="time", event="status", covariates=["x1", "x2"], robust=True),
+    ),
     "lung_efron": (
         "lung",
         dict(duration="time", event="dead", covariates=["age", "sex", "ph.ecog"]),

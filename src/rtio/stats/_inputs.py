@@ -52,7 +52,7 @@ def as_events(values: Any, n: int, name: str = "event") -> np.ndarray:
         numeric = array.astype(float)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: must be 0/1") from None
-    bad = ~np.isin(numeric, (0.0, 1.0))
+    bad = (numeric != 0) & (numeric != 1)
     if bad.any():
         raise ValueError(f"{name}: must be 0/1; other values at positions {_positions(bad)}")
     return numeric.astype(np.int8)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import digamma, gammaln, polygamma
 from scipy.stats import chi2, norm
 
 from rtio.stats._inputs import as_events, as_times, as_weights
@@ -30,16 +31,41 @@ EPS = 1e-9
 MAX_ITER = 30
 
 
+SMALL_TIES = 16
+"""Efron sums over up to this many tied deaths are taken term by term; larger tie groups use the
+closed forms in digamma / trigamma / log-gamma (exact algebra, far fewer operations)."""
+
+
+@dataclass
+class _TimeSums:
+    """Per event time, the sums over Efron's k = 0..d−1 that the likelihood and residuals need.
+
+    With den_k = S0 − (k/d)·D0 and num_k = S − (k/d)·D (Breslow: k/d taken as 0):
+    log_den = Σ log den_k, mean = Σ num1_k/den_k, second = Σ num2_k/den_k,
+    outer = Σ m_k m_kᵀ (m_k = num1_k/den_k), inv = Σ 1/den_k, mean_inv = Σ m_k/den_k,
+    and the same two with each term weighted by (1 − k/d) for the deaths' own risk.
+    """
+
+    log_den: np.ndarray
+    mean: np.ndarray
+    second: np.ndarray
+    outer: np.ndarray
+    inv: np.ndarray
+    mean_inv: np.ndarray
+    inv_dead: np.ndarray
+    mean_inv_dead: np.ndarray
+
+
 @dataclass
 class _Stratum:
-    """One stratum's data, sorted once; only the linear predictor changes between steps."""
+    """One stratum's data, sorted by stop time once; only the linear predictor changes."""
 
+    order: np.ndarray
     x: np.ndarray
     w: np.ndarray
-    start: np.ndarray
+    start: np.ndarray | None
     stop: np.ndarray
-    event: np.ndarray
-    stop_order: np.ndarray
+    dead: np.ndarray
     stop_at: np.ndarray
     start_order: np.ndarray | None
     start_at: np.ndarray | None
@@ -48,39 +74,43 @@ class _Stratum:
     deaths: np.ndarray
     death_weight: np.ndarray
     death_wx: np.ndarray
+    efron: bool
+    big: np.ndarray
     row_time: np.ndarray
     fraction: np.ndarray
 
     @classmethod
     def build(cls, x, w, start, stop, event, ties: str) -> _Stratum:
-        stop_order = np.argsort(stop, kind="stable")
-        dead = event == 1
-        times, death_time = np.unique(stop[dead], return_inverse=True)
-        stop_at = np.searchsorted(stop[stop_order], times, side="left")
+        order = np.argsort(stop)
+        x, w, stop, event = x[order], w[order], stop[order], event[order]
+        start = None if start is None else start[order]
+        dead = np.flatnonzero(event == 1)
+        dead_stop = stop[dead]
+        new_time = np.ones(dead.size, dtype=bool)
+        new_time[1:] = dead_stop[1:] != dead_stop[:-1]
+        times, death_time = dead_stop[new_time], np.cumsum(new_time) - 1
+        stop_at = np.searchsorted(stop, times, side="left")
         start_order = start_at = None
         if start is not None:
             start_order = np.argsort(start, kind="stable")
             start_at = np.searchsorted(start[start_order], times, side="left")
         deaths = np.bincount(death_time, minlength=times.size)
         death_weight = np.bincount(death_time, weights=w[dead], minlength=times.size)
-        death_wx = np.stack(
-            [
-                np.bincount(death_time, weights=w[dead] * x[dead, j], minlength=times.size)
-                for j in range(x.shape[1])
-            ],
-            axis=1,
-        )
-        row_time = np.repeat(np.arange(times.size), deaths)
-        first_row = np.cumsum(deaths) - deaths
+        death_wx = (w[dead, None] * x[dead]).sum(axis=0)
+        efron = ties == "efron"
+        big = (deaths > SMALL_TIES) if efron else np.zeros(times.size, dtype=bool)
+        expanded = np.where(big, 0, deaths if efron else 1)
+        row_time = np.repeat(np.arange(times.size), expanded)
+        first_row = np.cumsum(expanded) - expanded
         k = np.arange(row_time.size) - first_row[row_time]
-        fraction = k / deaths[row_time] if ties == "efron" else np.zeros(row_time.size)
+        fraction = k / deaths[row_time] if efron else np.zeros(row_time.size)
         return cls(
+            order,
             x,
             w,
             start,
             stop,
-            event,
-            stop_order,
+            dead,
             stop_at,
             start_order,
             start_at,
@@ -89,81 +119,133 @@ class _Stratum:
             deaths,
             death_weight,
             death_wx,
+            efron,
+            big,
             row_time,
             fraction,
         )
 
     def _at_risk(self, values: np.ndarray) -> np.ndarray:
         """Σ values over subjects at risk at each event time (start < t <= stop)."""
-        tail = np.cumsum(values[self.stop_order][::-1], axis=0)[::-1]
-        tail = np.concatenate([tail, np.zeros((1, *values.shape[1:]))])
-        total = tail[self.stop_at]
+        prefix = np.cumsum(values, axis=0)
+        head = np.zeros((1, *values.shape[1:]))
+        total = prefix[-1] - np.concatenate([head, prefix])[self.stop_at]
         if self.start_order is not None:
-            entered = np.cumsum(values[self.start_order][::-1], axis=0)[::-1]
-            entered = np.concatenate([entered, np.zeros((1, *values.shape[1:]))])
-            total = total - entered[self.start_at]
+            entered = np.cumsum(values[self.start_order], axis=0)
+            total = total - (entered[-1] - np.concatenate([head, entered])[self.start_at])
         return total
+
+    def _by_death_time(self, values: np.ndarray) -> np.ndarray:
+        """Σ values over the deaths at each event time (values: one row per death)."""
+        if values.ndim == 1:
+            return np.bincount(self.death_time, weights=values, minlength=self.times.size)
+        return np.stack([self._by_death_time(values[:, j]) for j in range(values.shape[1])], axis=1)
+
+    def _per_time(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Σ over expanded rows of ``weights`` (1-d or 2-d), per event time."""
+        size = self.times.size
+        if weights.ndim == 1:
+            return np.bincount(rows, weights=weights, minlength=size)
+        return np.stack(
+            [
+                np.bincount(rows, weights=weights[:, j], minlength=size)
+                for j in range(weights.shape[1])
+            ],
+            axis=1,
+        )
+
+    def _sums(self, a: np.ndarray, ax: np.ndarray, axx: np.ndarray) -> _TimeSums:
+        s0, s1, s2 = self._at_risk(a), self._at_risk(ax), self._at_risk(axx)
+        p = ax.shape[1]
+        d = self.deaths.astype(float)
+        if not self.efron:
+            m = s1 / s0[:, None]
+            return _TimeSums(
+                d * np.log(s0),
+                d[:, None] * m,
+                d[:, None] * s2 / s0[:, None],
+                d[:, None] * (m[:, :, None] * m[:, None, :]).reshape(-1, p * p),
+                d / s0,
+                d[:, None] * m / s0[:, None],
+                d / s0,
+                d[:, None] * m / s0[:, None],
+            )
+        dead = self.dead
+        d0, d1, d2 = (
+            self._by_death_time(a[dead]),
+            self._by_death_time(ax[dead]),
+            self._by_death_time(axx[dead]),
+        )
+        sums = _TimeSums(
+            *(
+                np.zeros((self.times.size, *shape))
+                for shape in [(), (p,), (p * p,), (p * p,), (), (p,), (), (p,)]
+            )
+        )
+        r, f = self.row_time, self.fraction
+        if r.size:
+            den = s0[r] - f * d0[r]
+            m = (s1[r] - f[:, None] * d1[r]) / den[:, None]
+            keep = 1 - f
+            sums.log_den += self._per_time(r, np.log(den))
+            sums.mean += self._per_time(r, m)
+            sums.second += self._per_time(r, (s2[r] - f[:, None] * d2[r]) / den[:, None])
+            sums.outer += self._per_time(r, (m[:, :, None] * m[:, None, :]).reshape(-1, p * p))
+            sums.inv += self._per_time(r, 1 / den)
+            sums.mean_inv += self._per_time(r, m / den[:, None])
+            sums.inv_dead += self._per_time(r, keep / den)
+            sums.mean_inv_dead += self._per_time(r, keep[:, None] * m / den[:, None])
+        if self.big.any():
+            self._closed_form(sums, self.big, s0, s1, s2, d0, d1, d2, d, p)
+        return sums
+
+    @staticmethod
+    def _closed_form(sums, big, s0, s1, s2, d0, d1, d2, d, p) -> None:
+        """Efron sums over k in closed form: Σ_k 1/(u − k) = ψ(u + 1) − ψ(u − d + 1), u = S0·d/D0."""
+        s0, d0, dd = s0[big], d0[big], d[big]
+        u = s0 * dd / d0
+        scale = dd / d0
+        h1 = scale * (digamma(u + 1) - digamma(u - dd + 1))
+        h2 = scale**2 * (polygamma(1, u - dd + 1) - polygamma(1, u + 1))
+        g1, g2 = d1[big] / d0[:, None], d2[big] / d0[:, None]
+        v1, v2 = s1[big] - s0[:, None] * g1, s2[big] - s0[:, None] * g2
+        outer = lambda a, b: (a[:, :, None] * b[:, None, :]).reshape(-1, p * p)  # noqa: E731
+        mean = dd[:, None] * g1 + v1 * h1[:, None]
+        mean_inv = g1 * h1[:, None] + v1 * h2[:, None]
+        sums.log_den[big] = dd * np.log(d0 / dd) + gammaln(u + 1) - gammaln(u - dd + 1)
+        sums.mean[big] = mean
+        sums.second[big] = dd[:, None] * g2 + v2 * h1[:, None]
+        sums.outer[big] = (
+            dd[:, None] * outer(g1, g1)
+            + (outer(g1, v1) + outer(v1, g1)) * h1[:, None]
+            + outer(v1, v1) * h2[:, None]
+        )
+        sums.inv[big] = h1
+        sums.mean_inv[big] = mean_inv
+        sums.inv_dead[big] = ((d0 - s0) * h1 + dd) / d0
+        sums.mean_inv_dead[big] = ((d0 - s0)[:, None] * mean_inv + mean) / d0[:, None]
 
     def terms(self, beta: np.ndarray):
         """Log partial likelihood, score and information of this stratum at ``beta``."""
+        p = self.x.shape[1]
         eta = self.x @ beta
         a = self.w * np.exp(eta)
         ax = a[:, None] * self.x
-        axx = ax[:, :, None] * self.x[:, None, :]
-        s0, s1, s2 = self._at_risk(a), self._at_risk(ax), self._at_risk(axx)
-        dead = self.event == 1
-        d0 = np.bincount(self.death_time, weights=a[dead], minlength=self.times.size)
-        d1 = np.stack(
-            [
-                np.bincount(self.death_time, weights=ax[dead, j], minlength=self.times.size)
-                for j in range(self.x.shape[1])
-            ],
-            axis=1,
-        )
-        p = self.x.shape[1]
-        d2 = np.zeros((self.times.size, p, p))
-        if self.fraction.any():
-            d2 = np.stack(
-                [
-                    np.bincount(self.death_time, weights=axx[dead, j, k], minlength=self.times.size)
-                    for j in range(p)
-                    for k in range(p)
-                ],
-                axis=1,
-            ).reshape(self.times.size, p, p)
-        r, f = self.row_time, self.fraction
-        denom = s0[r] - f * d0[r]
-        mean1 = (s1[r] - f[:, None] * d1[r]) / denom[:, None]
-        mean2 = (s2[r] - f[:, None, None] * d2[r]) / denom[:, None, None]
-        c = self.death_weight[r] / self.deaths[r]
-        loglik = float(np.sum(self.w[dead] * eta[dead]) - np.sum(c * np.log(denom)))
-        score = self.death_wx.sum(axis=0) - (c[:, None] * mean1).sum(axis=0)
-        info = (c[:, None, None] * (mean2 - mean1[:, :, None] * mean1[:, None, :])).sum(axis=0)
-        return loglik, score, info, (denom, mean1, c, a)
+        axx = (ax[:, :, None] * self.x[:, None, :]).reshape(-1, p * p)
+        sums = self._sums(a, ax, axx)
+        c = self.death_weight / self.deaths
+        loglik = float(self.w[self.dead] @ eta[self.dead] - c @ sums.log_den)
+        score = self.death_wx - c @ sums.mean
+        info = (c @ (sums.second - sums.outer)).reshape(p, p)
+        return loglik, score, info, (sums, c, a)
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
-        """Per-observation score residuals (weighted), Efron-adjusted at tied deaths."""
-        _, _, _, (denom, mean1, c, a) = self.terms(beta)
-        r, f = self.row_time, self.fraction
-        hazard = c / denom
-        n_times, p = self.times.size, self.x.shape[1]
-        h0_all = np.bincount(r, weights=hazard, minlength=n_times)
-        h0_dead = np.bincount(r, weights=(1 - f) * hazard, minlength=n_times)
-        h1_all = np.stack(
-            [np.bincount(r, weights=hazard * mean1[:, j], minlength=n_times) for j in range(p)],
-            axis=1,
-        )
-        h1_dead = np.stack(
-            [
-                np.bincount(r, weights=(1 - f) * hazard * mean1[:, j], minlength=n_times)
-                for j in range(p)
-            ],
-            axis=1,
-        )
-        mean_of_means = np.stack(
-            [np.bincount(r, weights=mean1[:, j], minlength=n_times) for j in range(p)], axis=1
-        )
-        mean_of_means /= self.deaths[:, None]
+        """Per-observation score residuals (weighted), Efron-adjusted at tied deaths, in input order."""
+        _, _, _, (sums, c, a) = self.terms(beta)
+        p = self.x.shape[1]
+        h0_all, h0_dead = c * sums.inv, c * sums.inv_dead
+        h1_all, h1_dead = c[:, None] * sums.mean_inv, c[:, None] * sums.mean_inv_dead
+        mean_of_means = sums.mean / self.deaths[:, None]
         c0 = np.concatenate([[0.0], np.cumsum(h0_all)])
         c1 = np.concatenate([np.zeros((1, p)), np.cumsum(h1_all, axis=0)])
         upto_stop = np.searchsorted(self.times, self.stop, side="right")
@@ -172,13 +254,14 @@ class _Stratum:
         risk0 = c0[upto_stop] - c0[upto_start]
         risk1 = c1[upto_stop] - c1[upto_start]
         residual = -a[:, None] * (self.x * risk0[:, None] - risk1)
-        dead = np.flatnonzero(self.event == 1)
-        t = self.death_time
-        own0 = h0_all[t] - h0_dead[t]
-        own1 = h1_all[t] - h1_dead[t]
-        residual[dead] += a[dead, None] * (self.x[dead] * own0[:, None] - own1)
+        dead, t = self.dead, self.death_time
+        residual[dead] += a[dead, None] * (
+            self.x[dead] * (h0_all - h0_dead)[t][:, None] - (h1_all - h1_dead)[t]
+        )
         residual[dead] += self.w[dead, None] * (self.x[dead] - mean_of_means[t])
-        return residual
+        unsorted = np.empty_like(residual)
+        unsorted[self.order] = residual
+        return unsorted
 
 
 @dataclass
@@ -302,21 +385,23 @@ def cox_ph(
 
     beta = np.zeros(len(names))
     loglik0, score0, info0 = evaluate(beta)
-    loglik, score, info = loglik0, score0, info0
+    loglik, info = loglik0, info0
+    candidate = beta + np.linalg.solve(info0, score0)
+    halving = False
     iterations = 0
     for step in range(1, MAX_ITER + 1):
         iterations = step
-        candidate = beta + np.linalg.solve(info, score)
         new_ll, new_score, new_info = evaluate(candidate)
-        halvings = 0
-        while new_ll < loglik and halvings < 30:
-            candidate = (candidate + beta) / 2
-            new_ll, new_score, new_info = evaluate(candidate)
-            halvings += 1
-        converged = abs(1 - loglik / new_ll) <= EPS and halvings == 0
-        beta, loglik, score, info = candidate, new_ll, new_score, new_info
-        if converged:
+        if abs(1 - loglik / new_ll) <= EPS and not halving:
+            beta, loglik, info = candidate, new_ll, new_info
             break
+        if new_ll < loglik:
+            halving = True
+            candidate = (candidate + beta) / 2
+        else:
+            halving = False
+            beta, loglik, info = candidate, new_ll, new_info
+            candidate = beta + np.linalg.solve(new_info, new_score)
     naive = np.linalg.inv(info)
     variance = naive
     use_robust = robust or cluster is not None

@@ -81,7 +81,12 @@ vet <- veteran; vet$celltype <- factor(vet$celltype)
 set.seed(7)
 lung_cc$w <- runif(nrow(lung_cc), 0.5, 2)
 colon_cc <- na.omit(colon[, c("id", "time", "status", "rx", "age", "sex", "etype", "nodes")])
+set.seed(99)
+big_ties <- data.frame(time = sample(1:10, 3000, replace = TRUE), status = rbinom(3000, 1, 0.7),
+                       x1 = rnorm(3000), x2 = rbinom(3000, 1, 0.4))
 cox <- list(
+  big_ties_efron = cox_case(coxph(Surv(time, status) ~ x1 + x2, data = big_ties)),
+  big_ties_robust = cox_case(coxph(Surv(time, status) ~ x1 + x2, data = big_ties, robust = TRUE)),
   lung_efron = cox_case(coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung_cc)),
   lung_breslow = cox_case(coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung_cc, ties = "breslow")),
   veteran_efron = cox_case(coxph(Surv(time, status) ~ trt + karno + celltype, data = vet)),
@@ -99,7 +104,8 @@ data <- list(
   veteran = data.frame(time = vet$time, status = vet$status, trt = vet$trt, karno = vet$karno, celltype = as.character(vet$celltype)),
   heart = data.frame(start = heart$start, stop = heart$stop, event = heart$event,
                      transplant = as.integer(as.character(heart$transplant)), age = heart$age, surgery = heart$surgery),
-  colon = colon_cc[, c("id", "time", "status", "age", "sex", "nodes")]
+  colon = colon_cc[, c("id", "time", "status", "age", "sex", "nodes")],
+  big_ties = big_ties
 )
 
 binom_case <- function(k, n) {

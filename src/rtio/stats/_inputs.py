@@ -100,5 +100,5 @@ def group_codes(values: Any, n: int, name: str) -> tuple[list[Any], np.ndarray]:
         labels = [categorical.categories[i] for i in used]
         codes = np.searchsorted(used, categorical.codes)
         return labels, codes
-    levels, codes = np.unique(as_groups(values, n, name), return_inverse=True)
+    codes, levels = pd.factorize(as_groups(values, n, name), sort=True)
     return [v.item() if hasattr(v, "item") else v for v in levels], codes

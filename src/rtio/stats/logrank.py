@@ -1,6 +1,7 @@
 """Log-rank test, identical to R ``survdiff`` (rho = 0), with optional strata.
 
-Own code: vectorised over whole columns (one sort and 2-d bincounts per stratum) so that 10^7
+Own code: vectorised over whole columns (a hash group-by on time x group, then 2-d bincounts over
+the distinct times) so that 10^7
 subjects test in about a second, and the variance is R's hypergeometric one, summed over strata
 as ``survdiff(... + strata())`` does.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 from scipy.stats import chi2
 
 from rtio.stats._inputs import as_events, as_times, group_codes
@@ -32,11 +34,21 @@ class LogRank:
 
 def _stratum_terms(time: np.ndarray, event: np.ndarray, codes: np.ndarray, n_groups: int):
     """Observed, expected and variance contributions of one stratum."""
-    unique, inverse = np.unique(time, return_inverse=True)
-    cell = inverse * n_groups + codes
+    grouped = (
+        pl.DataFrame({"time": time, "group": codes, "event": event.astype(float)})
+        .group_by(["time", "group"])
+        .agg(pl.col("event").sum().alias("deaths"), pl.len().alias("count"))
+    )
+    unique = np.unique(grouped["time"].to_numpy())
+    row = np.searchsorted(unique, grouped["time"].to_numpy())
+    cell = row * n_groups + grouped["group"].to_numpy()
     size = unique.size * n_groups
-    deaths = np.bincount(cell, weights=event, minlength=size).reshape(unique.size, n_groups)
-    counts = np.bincount(cell, minlength=size).reshape(unique.size, n_groups).astype(float)
+    deaths = np.bincount(cell, weights=grouped["deaths"].to_numpy(), minlength=size).reshape(
+        unique.size, n_groups
+    )
+    counts = np.bincount(cell, weights=grouped["count"].to_numpy(), minlength=size).reshape(
+        unique.size, n_groups
+    )
     at_risk = np.cumsum(counts[::-1], axis=0)[::-1]
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import typer
 
 from rtio import __version__
+from rtio.cli.demo import demo
 from rtio.cli.derive_cmds import derive
 from rtio.cli.eligibility_cmds import screen_cmd
 from rtio.cli.protocol_cmds import protocol_app, protocols
+from rtio.cli.report_cmds import analyse, report
 from rtio.cli.simulate_cmds import simulate
 from rtio.cli.study_cmds import validate
 
@@ -46,3 +48,6 @@ app.command("simulate")(simulate)
 app.command("protocols")(protocols)
 app.add_typer(protocol_app, name="protocol")
 app.command("derive")(derive)
+app.command("analyse")(analyse)
+app.command("report")(report)
+app.command("demo")(demo)

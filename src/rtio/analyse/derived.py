@@ -1,0 +1,74 @@
+"""The derived tables an analysis starts from: timepoint responses, best overall responses,
+time-to-event rows (ADTTE) and population flags (ADSL), from a loaded study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rtio.derive.populations import derive_adsl
+from rtio.derive.recist import best_overall_response, timepoint_responses
+from rtio.derive.tte import derive_dor, derive_os, derive_pfs
+from rtio.io import Study
+
+DEFAULT_BASELINE_WINDOW = 28
+DEFAULT_SD_MIN_DAYS = 42
+
+
+@dataclass
+class Derived:
+    """Derived tables of one study; response tables are None without lesion data."""
+
+    adsl: pd.DataFrame
+    timepoints: pd.DataFrame | None
+    bor: pd.DataFrame | None
+    adtte: pd.DataFrame
+    confirmed: bool
+    baseline_window_days: int
+
+
+def baseline_window(protocol: object) -> int:
+    """The imaging baseline window (days before day 1) the protocol states, else 28 days."""
+    for assessment in getattr(protocol, "assessments", None) or []:
+        if assessment.kind != "imaging":
+            continue
+        for phase in assessment.phases:
+            if phase.within_days_before_start is not None:
+                return int(phase.within_days_before_start)
+    return DEFAULT_BASELINE_WINDOW
+
+
+def confirmation_required(protocol: object) -> bool:
+    """Whether the protocol's response criteria require confirmation (default: not required)."""
+    criteria = getattr(protocol, "response_criteria", None)
+    return bool(criteria and criteria.confirmation_required)
+
+
+def derive_study(study: Study) -> Derived:
+    """Derive populations, RECIST 1.1 responses and PFS / OS / DoR for a loaded study."""
+    tables = study.tables
+    subjects = tables["subjects"]
+    cutoff = study.settings.data_cutoff
+    adsl = derive_adsl(tables, study.protocol)
+    window = baseline_window(study.protocol)
+    confirm = confirmation_required(study.protocol)
+    parts = [derive_os(subjects, data_cutoff=cutoff)]
+    timepoints = bor = None
+    lesions, measurements = tables.get("lesions"), tables.get("measurements")
+    if lesions is not None and measurements is not None:
+        if cutoff is not None:
+            measurements = measurements[measurements["assessment_date"] <= pd.Timestamp(cutoff)]
+        timepoints = timepoint_responses(
+            lesions, measurements, subjects, tables.get("radiotherapy"), baseline_window_days=window
+        )
+        bor = best_overall_response(
+            timepoints, subjects, confirm=confirm, sd_min_days=DEFAULT_SD_MIN_DAYS
+        )
+        events = tables.get("events")
+        parts += [
+            derive_pfs(timepoints, subjects, data_cutoff=cutoff, events=events),
+            derive_dor(timepoints, subjects, bor, data_cutoff=cutoff, events=events),
+        ]
+    adtte = pd.concat(parts, ignore_index=True)
+    return Derived(adsl, timepoints, bor, adtte, confirm, window)

@@ -1,0 +1,122 @@
+"""Kaplan–Meier summaries of ADTTE parameters: medians, landmark rates, curves, comparisons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from rtio.analyse.results import CurvePoint, GroupComparison, Interval, RateAt, SurvivalResult
+from rtio.stats import cox_ph, kaplan_meier, logrank_test
+
+KM_METHOD = (
+    "Kaplan–Meier; 95 % CI on the log scale (R survfit default); median CI by "
+    "Brookmeyer–Crowley inversion of the pointwise band (R quantile.survfit)"
+)
+
+
+def _none(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def summarise_km(
+    adtte: pd.DataFrame,
+    endpoint: str,
+    population: str,
+    rate_months: Sequence[float] = (12, 24),
+    group: str | None = None,
+) -> SurvivalResult | None:
+    """KM summary of one ADTTE parameter (rows already restricted to the population)."""
+    rows = adtte[adtte["paramcd"] == endpoint]
+    if rows.empty:
+        return None
+    time = rows["aval_months"].to_numpy(float)
+    event = 1 - rows["cnsr"].to_numpy(int)
+    fit = kaplan_meier(time, event)
+    median = fit.median()
+    at = fit.survival_at(list(rate_months), extend=True)
+    table = fit.table
+    curve = [
+        CurvePoint(
+            months=float(r.time),
+            survival=float(r.survival),
+            lower=_none(r.lower),
+            upper=_none(r.upper),
+            n_risk=float(r.n_risk),
+            n_event=float(r.n_event),
+            n_censor=float(r.n_censor),
+        )
+        for r in table.itertuples()
+    ]
+    rates = [
+        RateAt(
+            months=float(r.time),
+            survival=_none(r.survival),
+            lower=_none(r.lower),
+            upper=_none(r.upper),
+            n_risk=int(r.n_risk),
+        )
+        for r in at.itertuples()
+    ]
+    return SurvivalResult(
+        endpoint=endpoint,
+        population=population,
+        group=group,
+        n=len(rows),
+        events=int(event.sum()),
+        median=Interval(
+            value=_none(median.value),
+            lower=_none(median.lower),
+            upper=_none(median.upper),
+            method=KM_METHOD,
+        ),
+        rates=rates,
+        curve=curve,
+        method=KM_METHOD,
+    )
+
+
+def compare_groups(
+    adtte: pd.DataFrame, endpoint: str, population: str, groups: pd.Series, title: str
+) -> GroupComparison | None:
+    """KM per group, log-rank test, and the Cox HR (second vs first group) when there are two."""
+    rows = adtte[adtte["paramcd"] == endpoint]
+    labels = rows["subject_id"].map(groups)
+    rows, labels = rows[labels.notna()], labels[labels.notna()]
+    if labels.nunique() < 2:
+        return None
+    time = rows["aval_months"].to_numpy(float)
+    event = 1 - rows["cnsr"].to_numpy(int)
+    test = logrank_test(time, event, labels.to_numpy())
+    curves = [
+        summarise_km(rows[labels.to_numpy() == level], endpoint, population, group=str(level))
+        for level in test.observed.index
+    ]
+    hazard = None
+    if len(curves) == 2:
+        frame = pd.DataFrame(
+            {
+                "t": time,
+                "e": event,
+                "g": (labels.to_numpy() == test.observed.index[1]).astype(float),
+            }
+        )
+        fit = cox_ph(frame, "t", "e", ["g"]).summary.iloc[0]
+        hazard = Interval(
+            value=float(fit["hr"]),
+            lower=float(fit["hr_lower"]),
+            upper=float(fit["hr_upper"]),
+            unit="hazard ratio",
+            method=f"Cox PH (Efron ties), {test.observed.index[1]} vs {test.observed.index[0]}",
+        )
+    return GroupComparison(
+        title=title,
+        endpoint=endpoint,
+        population=population,
+        curves=[c for c in curves if c is not None],
+        logrank_chisq=test.chisq,
+        logrank_df=test.df,
+        logrank_p=test.p_value,
+        hazard_ratio=hazard,
+    )

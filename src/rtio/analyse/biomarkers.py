@@ -55,6 +55,6 @@ def biomarker_survival(
                 adtte, endpoint, population, groups, f"{endpoint} by {name} ({timepoint})"
             )
             if comparison is not None:
-                comparison.note = f"cut-off {cut.cutoff:.4g} ({cut.method})"
+                comparison.note = f"{cut.cutoff:.4g}"
                 out.append(comparison)
     return out

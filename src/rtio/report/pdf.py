@@ -30,12 +30,12 @@ def write_pdf(blocks: list[Block], path: Path) -> Path:
     for block in blocks:
         if block.kind == "heading":
             pdf.set_font("DejaVu", "B", 14 if first else 12)
-            pdf.multi_cell(width, 7, block.text)
+            pdf.multi_cell(width, 7, block.text, align="L")
             pdf.ln(2)
             first = False
         elif block.kind == "paragraph":
             pdf.set_font("DejaVu", "", 8.5)
-            pdf.multi_cell(width, 4.5, block.text)
+            pdf.multi_cell(width, 4.5, block.text, align="L")
             pdf.ln(2)
         elif block.kind == "figure":
             if pdf.get_y() > pdf.h - 110:

@@ -234,8 +234,14 @@ def biomarkers(results: Results) -> list[Table]:
         out.append(
             Table(
                 "Survival by biomarker level (high vs low)",
-                ["Comparison", "Cut-off", "HR high vs low (95% CI)", "Log-rank p"],
+                [
+                    "Comparison",
+                    "Cut-off (30th percentile)",
+                    "HR high vs low (95% CI)",
+                    "Log-rank p",
+                ],
                 rows,
+                "Cut-off: 30th percentile (R quantile type 7); values ≥ the cut-off are high. "
                 "Exploratory, no adjustment for multiple comparisons.",
                 "biomarker_survival",
             )

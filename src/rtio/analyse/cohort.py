@@ -6,13 +6,38 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from rtio.cohort import first_rt_start_day, overall_survival
-from rtio.cohort.exposure_analysis import compare_exposure
+from rtio.cohort import cycle_category_times, first_rt_start_day, overall_survival
+from rtio.cohort.exposure_analysis import compare_categorical_exposure, compare_exposure
 from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
 from rtio.io import Study
 
 LANDMARKS_DAYS = (91.3125, 182.625)
 """3 and 6 months (days / 30.4375)."""
+CYCLE_LANDMARK_DAYS = (273.9375,)
+"""9 months: enough time for 13 three-weekly cycles."""
+IMMUNOTHERAPY_DRUGS = (
+    "atezolizumab",
+    "camrelizumab",
+    "durvalumab",
+    "nivolumab",
+    "pembrolizumab",
+    "penpulimab",
+    "serplulimab",
+    "sintilimab",
+    "tislelizumab",
+    "toripalimab",
+)
+"""PD-1 / PD-L1 inhibitors counted as immunotherapy cycles when the protocol names no drugs."""
+
+
+def _cycle_categories(study: Study) -> tuple[list[str], list[int]] | None:
+    """Labels and entry thresholds of the protocol's cumulative-cycles exposure (seed 001)."""
+    cohort = getattr(study.protocol, "cohort", None)
+    for exposure in getattr(cohort, "exposures", None) or []:
+        if exposure.measure == "cumulative_cycles" and exposure.categories:
+            labels = [c.label for c in exposure.categories]
+            return labels, [int(c.min) for c in exposure.categories[1:]]
+    return None
 
 
 def cohort_results(study: Study) -> dict[str, Any]:
@@ -29,6 +54,15 @@ def cohort_results(study: Study) -> dict[str, Any]:
                 followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS
             )
             out["local_rt"] = asdict(comparison)
+    exposures, categories = tables.get("exposures"), _cycle_categories(study)
+    if exposures is not None and categories is not None:
+        labels, thresholds = categories
+        followup = overall_survival(subjects, study.settings.data_cutoff)
+        changes = cycle_category_times(subjects, exposures, IMMUNOTHERAPY_DRUGS, thresholds)
+        comparison = compare_categorical_exposure(
+            followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS
+        )
+        out["io_cycles"] = asdict(comparison)
     surgery = tables.get("surgery")
     if surgery is not None and not surgery.empty:
         endpoints = neoadjuvant_endpoints(

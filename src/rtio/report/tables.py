@@ -308,6 +308,48 @@ def cohort(results: Results) -> list[Table]:
                 f"cohort_{name}",
             )
         )
+    cycles = results.cohort.get("io_cycles")
+    if cycles:
+        rows = [
+            [
+                f"Naive: {m['group']} (final category)",
+                str(m["n"]),
+                str(m["events"]),
+                _median_cell(m),
+                "",
+            ]
+            for m in cycles["naive_medians"]
+        ]
+        for landmark, medians in cycles["landmark_medians"].items():
+            for m in medians:
+                rows.append(
+                    [
+                        f"Landmark {float(landmark) / 30.4375:.0f} months: {m['group']}",
+                        str(m["n"]),
+                        str(m["events"]),
+                        _median_cell(m),
+                        "",
+                    ]
+                )
+        for label, hr in cycles["time_varying_hr"].items():
+            rows.append(
+                [
+                    f"Time-varying: {label} vs {cycles['labels'][0]}",
+                    str(hr["n_subjects"]),
+                    str(hr["n_events"]),
+                    "",
+                    f"{hr['hr']:.2f} ({hr['lower']:.2f}–{hr['upper']:.2f})",
+                ]
+            )
+        out.append(
+            Table(
+                "Exposure: IO cycles",
+                ["Analysis", "Patients", "Events", "Median OS, months (95% CI)", "HR (95% CI)"],
+                rows,
+                cycles.get("warning"),
+                "cohort_io_cycles",
+            )
+        )
     if "neoadjuvant_endpoints" in results.cohort:
         rows = [
             [
@@ -327,6 +369,12 @@ def cohort(results: Results) -> list[Table]:
             )
         )
     return out
+
+
+def _median_cell(m: dict) -> str:
+    value, lower, upper = (m[k] for k in ("median_months", "lower_months", "upper_months"))
+    fmt = lambda v: "NE" if v is None or v != v else f"{v:.1f}"  # noqa: E731
+    return f"{fmt(value)} ({fmt(lower)}–{fmt(upper)})"
 
 
 def _hr_cells(hr: dict) -> list[str]:

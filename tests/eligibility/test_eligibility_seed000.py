@@ -1,35 +1,22 @@
 """Every criterion of NCT07164690 (seed 000): a passing, a failing and a missing-data patient.
 
-Criteria ids and texts come from the registry record (tests/eligibility/data); rules from
-seed000_rules.yaml. The baseline patient meets every computable criterion; each case changes the
+Criteria ids, texts and rules come fromthe shipped protocol. The baseline patient meets every computable criterion; each case changes the
 facts of one criterion so that it, and only it (plus the I7 parent for organ sub-items), fails.
 """
 
-import json
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
 
 from rtio.eligibility import screen, validate_rule
-from rtio.eligibility.ctgov import ctgov_to_protocol
+from rtio.protocol import load_protocol
 
-DATA = Path(__file__).parent / "data"
 DAY = pd.Timestamp("2026-01-10")
 LAB = DAY - pd.Timedelta(days=3)
 
 
 def criteria():
-    skeleton = ctgov_to_protocol(
-        json.loads((DATA / "NCT07164690_ctgov_v2.json").read_text(encoding="utf-8"))
-    )
-    rules = yaml.safe_load((DATA / "seed000_rules.yaml").read_text(encoding="utf-8"))
-    out = []
-    for c in skeleton["eligibility"]:
-        r = rules[c["id"]]
-        out.append({**c, "rule": r.get("rule"), "manual": bool(r.get("manual", False))})
-    return out
+    """The shipped protocol's criteria, with their rules."""
+    return [c.model_dump() for c in load_protocol("NCT07164690").eligibility]
 
 
 def lab(name, value, unit, uln=None):

@@ -1,30 +1,18 @@
 """Every criterion of NCT07235319 (seed 003): a passing, a failing and a missing-data patient."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
 
 from rtio.eligibility import screen, validate_rule
-from rtio.eligibility.ctgov import split_criteria
+from rtio.protocol import load_protocol
 
-DATA = Path(__file__).parent / "data"
 DAY = pd.Timestamp("2026-03-01")
 LAB = DAY - pd.Timedelta(days=10)
 
 
 def criteria():
-    rules = yaml.safe_load((DATA / "seed003_rules.yaml").read_text(encoding="utf-8"))
-    text = (DATA / "NCT07235319_eligibility.txt").read_text(encoding="utf-8")
-    return [
-        {
-            **c,
-            "rule": rules[c["id"]].get("rule"),
-            "manual": bool(rules[c["id"]].get("manual", False)),
-        }
-        for c in split_criteria(text)
-    ]
+    """The shipped protocol's criteria, with their rules."""
+    return [c.model_dump() for c in load_protocol("NCT07235319").eligibility]
 
 
 def lab(name, value, unit, uln=None):

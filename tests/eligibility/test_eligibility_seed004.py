@@ -1,26 +1,12 @@
 """Seed 004 (ChiCTR2100046715) Methods criteria, with oligometastasis derived from the lesions table."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
 
 from rtio.eligibility import is_oligometastatic, screen, validate_rule
+from rtio.protocol import load_protocol
 
-RULES = yaml.safe_load(
-    (Path(__file__).parent / "data" / "seed004_rules.yaml").read_text(encoding="utf-8")
-)
-CRITERIA = [
-    {
-        "id": k,
-        "kind": "inclusion" if k[0] == "I" else "exclusion",
-        "text": v["text"],
-        "rule": v.get("rule"),
-        "manual": bool(v.get("manual", False)),
-    }
-    for k, v in RULES.items()
-]
+CRITERIA = [c.model_dump() for c in load_protocol("ChiCTR2100046715").eligibility]
 BASE = {
     "age": 59,
     "histology": "escc",

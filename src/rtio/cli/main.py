@@ -11,7 +11,7 @@ import typer
 from rtio import __version__
 from rtio.cli.demo import demo
 from rtio.cli.derive_cmds import derive
-from rtio.cli.eligibility_cmds import screen_cmd
+from rtio.cli.eligibility_cmds import import_ctgov, screen_cmd
 from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.report_cmds import analyse, report
 from rtio.cli.simulate_cmds import simulate
@@ -47,6 +47,7 @@ app.command("screen")(screen_cmd)
 app.command("simulate")(simulate)
 app.command("protocols")(protocols)
 app.add_typer(protocol_app, name="protocol")
+protocol_app.command("import-ctgov")(import_ctgov)
 app.command("derive")(derive)
 app.command("analyse")(analyse)
 app.command("report")(report)

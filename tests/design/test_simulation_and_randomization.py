@@ -22,7 +22,9 @@ def test_simulated_power_matches_analytic(setting) -> None:
 
 def test_unequal_allocation_shows_schoenfeld_is_conservative() -> None:
     # With 2:1 allocation Schoenfeld's events overshoot: the log-rank test has more than the planned power
-    result = simulate_two_arm(12, hazard_ratio=0.65, allocation_ratio=2, dropout_rate=0.1, n_trials=10_000, seed=3)
+    result = simulate_two_arm(
+        12, hazard_ratio=0.65, allocation_ratio=2, dropout_rate=0.1, n_trials=10_000, seed=3
+    )
     assert result.power > 0.8 + 3 * result.mc_se
 
 

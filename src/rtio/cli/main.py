@@ -11,6 +11,7 @@ import typer
 from rtio import __version__
 from rtio.cli.demo import demo
 from rtio.cli.derive_cmds import derive
+from rtio.cli.design_cmds import design_app
 from rtio.cli.eligibility_cmds import import_ctgov, screen_cmd
 from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.report_cmds import analyse, report
@@ -52,3 +53,4 @@ app.command("derive")(derive)
 app.command("analyse")(analyse)
 app.command("report")(report)
 app.command("demo")(demo)
+app.add_typer(design_app, name="design")

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-GRID_POINTS = 1201
+GRID_POINTS = 201
 SPENDING = ("obf", "pocock")
 
 

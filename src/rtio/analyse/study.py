@@ -20,6 +20,7 @@ from rtio.analyse.derived import Derived, derive_study
 from rtio.analyse.results import Meta, Results
 from rtio.analyse.safety import safety_tables
 from rtio.analyse.survival import compare_groups, summarise_km
+from rtio.derive.ctcae import validate_ae_terms
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
@@ -233,6 +234,14 @@ def analyse_study(path: str | Path) -> Results:
     _efficacy(results, study, derived, populations)
     adverse_events = study.table("adverse_events")
     if adverse_events is not None:
+        problems = validate_ae_terms(
+            adverse_events, study.settings.term_map, study.settings.ctcae_version
+        )
+        if problems:
+            raise ValueError(
+                f"{study.path}: adverse-event terms need attention:\n  "
+                + "\n  ".join(problems[:20])
+            )
         safety_ids = populations.get("safety", pd.Index(subjects["subject_id"]))
         rt = study.table("radiotherapy")
         irradiated = (

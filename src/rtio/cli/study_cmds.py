@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rtio.io import validate_study
+from rtio.derive.ctcae import validate_ae_terms
+from rtio.io import load_study, validate_study
 
 MAX_SHOWN = 200
 
@@ -19,6 +20,7 @@ def validate(
 ) -> None:
     """Validate a study folder: all problems at once; exit status 1 when there are errors."""
     report = validate_study(study)
+    term_problems = _ae_term_problems(study, report)
     if json_output:
         typer.echo(report.to_json())
     else:
@@ -45,5 +47,18 @@ def validate(
         console.print(
             f"{study}: {verdict} — {len(report.errors)} errors, {len(report.warnings)} warnings"
         )
-    if not report.ok:
+    for problem in term_problems:
+        typer.echo(f"ERROR {problem} [ctcae_term]", err=True)
+    if not report.ok or term_problems:
         raise typer.Exit(1)
+
+
+def _ae_term_problems(study: Path, report) -> list[str]:
+    """CTCAE term and grade checks of the adverse events (when the tables themselves are valid)."""
+    if not report.ok:
+        return []
+    loaded = load_study(study)
+    events = loaded.table("adverse_events")
+    if events is None:
+        return []
+    return validate_ae_terms(events, loaded.settings.term_map, loaded.settings.ctcae_version)

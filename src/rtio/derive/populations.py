@@ -21,25 +21,31 @@ def _ids(subjects: pd.DataFrame) -> pd.Index:
     return pd.Index(subjects["subject_id"].astype(str), name="subject_id")
 
 
-def irradiated_lesion_ids(radiotherapy: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
-    """(subject_id, lesion_id) pairs covered by an RT course: lesion ids in ``target`` (';'-separated)
-    or a region (primary, locoregional) mapped to the lesions of that site."""
-    tokens = radiotherapy.assign(token=radiotherapy["target"].astype(str).str.split(";")).explode(
-        "token"
+def course_lesions(radiotherapy: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
+    """(course, subject_id, lesion_id) for each lesion an RT course covers: lesion ids in ``target``
+    (';'-separated) or a region (primary, locoregional) mapped to the lesions of that site.
+    ``course`` is the course's row label in ``radiotherapy``."""
+    tokens = radiotherapy.assign(
+        course=radiotherapy.index, token=radiotherapy["target"].astype(str).str.split(";")
     )
+    tokens = tokens[["course", "subject_id", "token"]].explode("token")
     tokens["token"] = tokens["token"].str.strip()
-    by_id = tokens.merge(
-        lesions[["subject_id", "lesion_id"]],
-        left_on=["subject_id", "token"],
-        right_on=["subject_id", "lesion_id"],
-    )
-    pairs = [by_id[["subject_id", "lesion_id"]]]
+    ids = lesions[["subject_id", "lesion_id"]]
+    pairs = [
+        tokens.merge(ids, left_on=["subject_id", "token"], right_on=["subject_id", "lesion_id"])
+    ]
     if "site" in lesions:
         for region, sites in REGION_TARGETS.items():
-            named = tokens[tokens["token"].str.lower() == region][["subject_id"]].drop_duplicates()
+            named = tokens[tokens["token"].str.lower() == region][["course", "subject_id"]]
             covered = lesions[lesions["site"].isin(sites)][["subject_id", "lesion_id"]]
             pairs.append(named.merge(covered, on="subject_id"))
-    return pd.concat(pairs, ignore_index=True).drop_duplicates()
+    columns = ["course", "subject_id", "lesion_id"]
+    return pd.concat([p[columns] for p in pairs], ignore_index=True).drop_duplicates()
+
+
+def irradiated_lesion_ids(radiotherapy: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
+    """(subject_id, lesion_id) pairs covered by any RT course (see :func:`course_lesions`)."""
+    return course_lesions(radiotherapy, lesions)[["subject_id", "lesion_id"]].drop_duplicates()
 
 
 def enrolled(tables: dict[str, pd.DataFrame]) -> pd.Series:

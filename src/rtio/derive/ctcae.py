@@ -96,8 +96,9 @@ def grade_labs(
 
     ``labs``: the study table (subject_id, date, test, value, unit, lln, uln). ``baseline``: optional
     frame of baseline values (subject_id, test, value, in the lab's unit). Adds ``ctcae_term``,
-    ``grade`` (0 = within the term's normal range; NaN = not gradable) and ``reason``. Tests without
-    a CTCAE lab term (e.g. crcl, bun, tsh) produce no rows.
+    ``grade`` (0 = within the term's normal range; NaN = not gradable) and ``reason`` (the rule that
+    decided, with the CTCAE text, e.g. "> 3 x ULN: grade 2 (CTCAE: >3.0 - 5.0 x ULN ...)"). Tests
+    without a CTCAE lab term (e.g. crcl, bun, tsh) produce no rows.
     """
     table = criteria(version)
     frame = labs.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
@@ -106,16 +107,18 @@ def grade_labs(
     frame = _canonical(frame)
     frame["_baseline"] = _baseline_values(frame, baseline)
     abnormal = frame["_baseline"] > frame["uln"]
+    frame["canonical_unit"] = frame["canonical_unit"].astype("category")
+    rows_of = frame.groupby("test", sort=False, observed=True).indices
     pieces = []
     for term, rules in table.groupby("term", sort=False):
-        test = rules["test"].iloc[0]
-        subset = frame[frame["test"] == test]
-        if subset.empty:
+        rows = rows_of.get(rules["test"].iloc[0])
+        if rows is None:
             continue
-        pieces.append(_grade_term(subset, rules, term, abnormal.loc[subset.index]))
+        subset = frame.iloc[rows]
+        pieces.append(_grade_term(subset, rules, term, abnormal.iloc[rows]))
     for test, term in NOT_GRADED_FROM_VALUES.items():
-        subset = frame[frame["test"] == test]
-        if not subset.empty:
+        if test in rows_of:
+            subset = frame.iloc[rows_of[test]]
             pieces.append(
                 subset.assign(
                     ctcae_term=term,
@@ -168,18 +171,13 @@ def _grade_term(
         grade = np.where(holds, rule.grade, grade)
         rule_text = np.where(holds, f"{_rule_label(rule)} (CTCAE: {rule.ctcae_text})", rule_text)
     not_gradable = (grade == 0) & undecided
-    shown = subset["value"].astype(str) + " " + subset["unit"].astype(str)
     reason = np.where(
         not_gradable,
         "not gradable: the LLN or ULN that grade 1 needs is missing",
-        np.where(
-            grade == 0,
-            "within the normal range: " + shown,
-            shown + " " + rule_text,
-        ),
+        np.where(grade == 0, "within the normal range", rule_text),
     )
     return subset.assign(
-        ctcae_term=term, grade=np.where(not_gradable, np.nan, grade), reason=reason
+        ctcae_term=term, grade=np.where(not_gradable, np.nan, grade), reason=pd.Categorical(reason)
     )
 
 

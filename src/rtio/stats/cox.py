@@ -472,6 +472,8 @@ def _result(
     se = np.sqrt(np.diag(variance))
     z = beta / se
     q = norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(over="ignore"):  # a sparse subgroup can have an unbounded upper limit
+        limits = np.exp(beta - q * se), np.exp(beta + q * se)
     df = beta.size
     lr = 2 * (loglik[1] - loglik[0])
     wald = float(beta @ np.linalg.solve(variance, beta))
@@ -481,8 +483,8 @@ def _result(
             "coef": beta,
             "se": se,
             "hr": np.exp(beta),
-            "hr_lower": np.exp(beta - q * se),
-            "hr_upper": np.exp(beta + q * se),
+            "hr_lower": limits[0],
+            "hr_upper": limits[1],
             "z": z,
             "p_value": 2 * norm.sf(np.abs(z)),
         },

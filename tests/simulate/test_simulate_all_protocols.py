@@ -1,0 +1,61 @@
+"""Every shipped protocol simulates to a valid study that `rtio analyse` can run, deterministically;
+the seed-001 cohort (no true RT effect) shows the naive bias that the honest analyses remove."""
+
+from pathlib import Path
+
+import pytest
+
+from rtio.analyse import analyse_study
+from rtio.io import validate_study
+from rtio.protocol import list_protocols
+from rtio.report import render_report
+from rtio.simulate.protocols import write_protocol_study
+
+
+@pytest.mark.parametrize("protocol", list_protocols())
+def test_each_protocol_simulates_a_valid_study(protocol, tmp_path: Path) -> None:
+    folder = write_protocol_study(tmp_path / "s", protocol, 40, 5)
+    report = validate_study(folder)
+    assert report.ok, "\n".join(map(str, report.errors[:10]))
+    again = write_protocol_study(tmp_path / "again", protocol, 40, 5)
+    for path in folder.glob("*.csv"):
+        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+
+
+def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: Path) -> None:
+    results = analyse_study(write_protocol_study(tmp_path / "npc", "NCT07235319", 120, 2))
+    assert results.forest and results.forest[0].subgroup == "All patients"
+    assert results.non_inferiority.startswith("No non-inferiority margin is stated in the protocol")
+    assert {c.endpoint for c in results.comparisons} == {"PFS", "OS"}
+
+
+def test_cohort_naive_benefit_is_immortal_time(tmp_path: Path) -> None:
+    folder = write_protocol_study(tmp_path / "cohort", "yu2025-escc-local-rt", 1500, 11)
+    results = analyse_study(folder)
+    local = results.cohort["local_rt"]
+    assert local["naive_hr"]["upper"] < 0.8
+    tv = local["time_varying_hr"]
+    assert tv["lower"] < 1 < tv["upper"], tv
+    assert any("immortal-time bias" in note for note in results.notes)
+    paths = render_report(results, tmp_path / "report", ["html"])
+    html = next(p for p in paths if p.suffix == ".html").read_text()
+    assert (
+        "immortal-time bias" in html
+        and "Exposure: local RT" in html
+        and "Exposure: IO cycles" in html
+    )
+
+
+def test_neoadjuvant_cohort_reports_surgical_endpoints(tmp_path: Path) -> None:
+    results = analyse_study(
+        write_protocol_study(tmp_path / "neo", "lv2026-escc-induction-rt", 23, 1)
+    )
+    endpoints = {e["endpoint"]: e for e in results.cohort["neoadjuvant_endpoints"]}
+    assert endpoints["R0 resection"]["n"] == 23
+    assert {
+        "pCR (ypT0N0)",
+        "MPR (<= 10 % viable tumour)",
+        "clinical downstaging",
+        "pathological downstaging",
+    } <= set(endpoints)
+    assert 28 <= results.cohort["rt_to_surgery_days"]["median"] <= 80

@@ -177,6 +177,7 @@ class Results(_Result):
     forest: list[ForestRow] = Field(default_factory=list)
     non_inferiority: str | None = None
     cohort: dict[str, Any] = Field(default_factory=dict)
+    rt_lesions: dict[str, Any] = Field(default_factory=dict)
     figures_data: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     not_available: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)

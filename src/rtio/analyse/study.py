@@ -21,9 +21,11 @@ from rtio.analyse.results import Meta, Results
 from rtio.analyse.safety import safety_tables
 from rtio.analyse.survival import compare_groups, summarise_km
 from rtio.derive.ctcae import validate_ae_terms
+from rtio.derive.lesions_rt import abscopal_response, lesion_trajectories, progression_field
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
+from rtio.stats import binomial_ci
 
 DAYS_PER_MONTH = 30.4375
 
@@ -218,6 +220,33 @@ def _methods(results: Results, derived: Derived) -> list[str]:
     return methods
 
 
+def rt_lesion_summary(study: Study, derived: Derived) -> dict:
+    """Abscopal responses and the field of first progression (irradiated vs non-irradiated lesions)."""
+    trajectories = lesion_trajectories(
+        study.table("lesions"),
+        study.table("measurements"),
+        study.table("subjects"),
+        study.table("radiotherapy"),
+        derived.baseline_window_days,
+    )
+    abscopal = abscopal_response(trajectories)
+    k, n = int(abscopal["abscopal_response"].sum()), len(abscopal)
+    lower, upper = binomial_ci(k, n) if n else (None, None)
+    fields = progression_field(trajectories, derived.timepoints)["progression_field"].value_counts()
+    return {
+        "abscopal": {
+            "k": k,
+            "n": n,
+            "lower": lower,
+            "upper": upper,
+            "definition": abscopal["definition"].iloc[0]
+            if n
+            else "no irradiated patient had non-irradiated measurable target lesions",
+        },
+        "progression_field": {str(key): int(value) for key, value in fields.items()},
+    }
+
+
 def analyse_study(path: str | Path) -> Results:
     """Run the protocol's analysis plan on the study folder at ``path``."""
     study = load_study(path)
@@ -288,6 +317,8 @@ def analyse_study(path: str | Path) -> Results:
         note = immortal_time_note(results.cohort)
         if note:
             results.notes.append(note)
+    if derived.timepoints is not None and study.table("radiotherapy") is not None:
+        results.rt_lesions = rt_lesion_summary(study, derived)
     _figures_data(results, study, derived)
     results.methods = _methods(results, derived)
     return results

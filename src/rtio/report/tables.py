@@ -386,6 +386,33 @@ def _hr_cells(hr: dict) -> list[str]:
     ]
 
 
+def rt_lesions(results: Results) -> list[Table]:
+    if not results.rt_lesions:
+        return []
+    abscopal = results.rt_lesions["abscopal"]
+    rows = []
+    if abscopal["n"]:
+        rows.append(
+            [
+                "Abscopal response",
+                f"{abscopal['k']}/{abscopal['n']}",
+                f"{100 * abscopal['k'] / abscopal['n']:.1f}% ({100 * abscopal['lower']:.1f}–{100 * abscopal['upper']:.1f})",
+            ]
+        )
+    for field, count in results.rt_lesions["progression_field"].items():
+        rows.append([f"First progression: {field}", str(count), ""])
+    return [
+        Table(
+            "Irradiated and non-irradiated lesions",
+            ["Measure", "n", "Rate (95% CI)"],
+            rows,
+            f"Abscopal response: {abscopal['definition']}; exact CI. In-field: an irradiated lesion progressed; "
+            "out-of-field: a non-irradiated or new lesion.",
+            "rt_lesions",
+        )
+    ]
+
+
 def all_tables(results: Results) -> list[Table]:
     """Every table the results support, in report order."""
     tables = [baseline(results)]

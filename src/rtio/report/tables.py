@@ -399,8 +399,8 @@ def rt_lesions(results: Results) -> list[Table]:
                 f"{100 * abscopal['k'] / abscopal['n']:.1f}% ({100 * abscopal['lower']:.1f}–{100 * abscopal['upper']:.1f})",
             ]
         )
-    for field, count in results.rt_lesions["progression_field"].items():
-        rows.append([f"First progression: {field}", str(count), ""])
+    for where, count in results.rt_lesions["progression_field"].items():
+        rows.append([f"First progression: {where}", str(count), ""])
     return [
         Table(
             "Irradiated and non-irradiated lesions",

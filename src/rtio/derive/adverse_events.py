@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 FILTERS = ("related_treatment", "related_radiotherapy", "immune_related", "serious")
@@ -71,3 +72,80 @@ def ae_grade_table(
     ]:
         table[f"{column}_pct"] = 100 * table[column] / n if n else float("nan")
     return table.reset_index(drop=True)
+
+
+def treatment_emergent(
+    adverse_events: pd.DataFrame,
+    exposures: pd.DataFrame,
+    window_days: int = 30,
+    immune_window_days: int = 90,
+) -> pd.Series:
+    """True for AEs starting between the first dose and the last dose + ``window_days``
+    (immune-related AEs: + ``immune_window_days``) — DESIGN's treatment-emergent window."""
+    doses = exposures.groupby("subject_id")["date"].agg(["min", "max"])
+    first = adverse_events["subject_id"].map(doses["min"])
+    last = adverse_events["subject_id"].map(doses["max"])
+    window = np.where(
+        adverse_events["immune_related"].astype(bool), immune_window_days, window_days
+    )
+    end = last + pd.to_timedelta(window, unit="D")
+    return (adverse_events["start_date"] >= first) & (adverse_events["start_date"] <= end)
+
+
+def lab_events(graded_labs: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.DataFrame:
+    """Graded lab abnormalities (grade ≥ 1) as AE rows, except where a reported AE of the same subject,
+    term and date exists — one abnormality is counted once."""
+    abnormal = graded_labs[graded_labs["grade"] >= 1]
+    reported = pd.MultiIndex.from_frame(
+        adverse_events[["subject_id", "term", "start_date"]].astype(str)
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [
+            abnormal["subject_id"].astype(str),
+            abnormal["ctcae_term"].astype(str),
+            abnormal["date"].astype(str),
+        ]
+    )
+    new = abnormal[~keys.isin(reported)]
+    return pd.DataFrame(
+        {
+            "subject_id": new["subject_id"].to_numpy(),
+            "term": new["ctcae_term"].to_numpy(),
+            "grade": new["grade"].astype(int).to_numpy(),
+            "start_date": new["date"].to_numpy(),
+            "source": "laboratory",
+        }
+    )
+
+
+def lab_shift_table(graded_labs: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
+    """Baseline grade (last result on or before the first dose) → worst post-baseline grade, per term:
+    number of patients in each (baseline, worst) cell."""
+    labs = graded_labs.dropna(subset=["grade"]).assign(
+        first=lambda f: f["subject_id"].map(first_dose)
+    )
+    before = (
+        labs[labs["date"] <= labs["first"]]
+        .sort_values("date")
+        .drop_duplicates(["subject_id", "ctcae_term"], keep="last")
+    )
+    after = (
+        labs[labs["date"] > labs["first"]]
+        .groupby(["subject_id", "ctcae_term"])["grade"]
+        .max()
+        .rename("worst")
+    )
+    pairs = (
+        before.set_index(["subject_id", "ctcae_term"])["grade"]
+        .rename("baseline")
+        .to_frame()
+        .join(after, how="inner")
+    )
+    table = (
+        pairs.reset_index()
+        .groupby(["ctcae_term", "baseline", "worst"])
+        .size()
+        .rename("patients")
+        .reset_index()
+    )
+    return table.astype({"baseline": int, "worst": int})

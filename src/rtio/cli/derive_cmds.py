@@ -1,5 +1,6 @@
-"""``rtio derive``: derive ADRS (timepoint and best overall responses) and ADTTE (PFS, OS, DoR,
-TTR) from a study folder."""
+"""``rtio derive``: derive ADRS (timepoint and best overall responses), the lesion-level table
+(each lesion's diameter per timepoint, irradiated or not), ADTTE (PFS, OS, DoR, TTR) and ADLB (CTCAE
+graded labs) from a study folder."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from rtio.derive.ctcae import grade_labs
+from rtio.derive.lesions_rt import lesion_trajectories
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
 from rtio.io import load_study, write_table
@@ -73,8 +76,15 @@ def derive(
         ],
         ignore_index=True,
     )
+    derived = {"adrs": adrs, "adtte": adtte}
+    derived["adrs_lesions"] = lesion_trajectories(
+        lesions, measurements, subjects, st.table("radiotherapy"), window
+    )
+    labs = st.table("labs")
+    if labs is not None:
+        derived["adlb"] = grade_labs(labs, version=st.settings.ctcae_version)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("adrs", adrs), ("adtte", adtte)):
+    for name, frame in derived.items():
         path = write_table(frame, out, name, format=fmt)
         typer.echo(f"{name}: {len(frame)} rows -> {path}")
     typer.echo(

@@ -13,6 +13,7 @@ from rtio.stats.kaplan_meier import KaplanMeier, kaplan_meier
 from rtio.stats.logrank import LogRank, logrank_test
 from rtio.stats.one_sample import OneSampleTest, exponential_test, one_sample_logrank
 from rtio.stats.rank_tests import MannWhitney, mann_whitney
+from rtio.stats.restricted_mean import RestrictedMean, cumulative_incidence, rmst
 
 __all__ = [
     "CoxPH",
@@ -22,9 +23,11 @@ __all__ = [
     "LogRank",
     "MannWhitney",
     "OneSampleTest",
+    "RestrictedMean",
     "TestResult",
     "binomial_ci",
     "cox_ph",
+    "cumulative_incidence",
     "exponential_test",
     "kaplan_meier",
     "logrank_test",
@@ -32,4 +35,5 @@ __all__ = [
     "median_follow_up",
     "one_sample_logrank",
     "percentile_cutoff",
+    "rmst",
 ]

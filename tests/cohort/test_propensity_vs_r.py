@@ -45,3 +45,24 @@ def test_missing_covariates_are_an_error_not_dropped(lung) -> None:
     broken.loc[3, "age"] = np.nan
     with pytest.raises(ValueError, match=r"rows \[3\] have missing covariates"):
         propensity_scores(broken, "treated", ["age", "ph.ecog"])
+
+
+def test_nearest_neighbour_matching_improves_balance(reference, lung) -> None:
+    from rtio.cohort.propensity import match_nearest
+
+    ps = np.asarray(reference["iptw"]["ps"])
+    treated = lung["treated"].to_numpy()
+    match = match_nearest(ps, treated, caliper_sd=0.2)
+    pairs = np.flatnonzero(match >= 0)
+    assert len(set(match[pairs])) == len(pairs)  # without replacement
+    assert (treated[match[pairs]] == 0).all()
+    logit = np.log(ps / (1 - ps))
+    assert (np.abs(logit[pairs] - logit[match[pairs]]) <= 0.2 * logit.std(ddof=1)).all()
+    matched = np.concatenate([pairs, match[pairs]])
+    before = balance_table(lung, "treated", ["age"]).set_index("covariate").loc["age", "smd_before"]
+    after = (
+        balance_table(lung.iloc[matched], "treated", ["age"])
+        .set_index("covariate")
+        .loc["age", "smd_before"]
+    )
+    assert abs(after) < abs(before)

@@ -65,3 +65,27 @@ def test_unequal_allocation_blocks() -> None:
     lst = randomization_list(30, arms=("A", "B"), ratio=(2, 1), seed=5)
     per_block = lst.table.groupby("block_id")["arm"].value_counts().unstack(fill_value=0)
     assert np.all(per_block["A"] == 2 * per_block["B"])
+
+
+def test_minimization_balances_every_factor_level() -> None:
+    import pandas as pd
+
+    from rtio.design import minimization_list
+
+    rng = np.random.default_rng(0)
+    patients = pd.DataFrame(
+        {
+            "ECOG": rng.choice(["0", "1"], 120),
+            "burden": rng.choice(["oligo", "poly"], 120, p=[0.3, 0.7]),
+        }
+    )
+    allocated = minimization_list(
+        patients, ["ECOG", "burden"], arms=("immediate", "salvage"), p_best=0.9, seed=4
+    )
+    for factor in ("ECOG", "burden"):
+        counts = allocated.groupby([factor, "arm"]).size().unstack()
+        assert (abs(counts["immediate"] - counts["salvage"]) <= 4).all(), counts
+    again = minimization_list(
+        patients, ["ECOG", "burden"], arms=("immediate", "salvage"), p_best=0.9, seed=4
+    )
+    assert again["arm"].tolist() == allocated["arm"].tolist()

@@ -103,3 +103,26 @@ def balance_table(
             row["smd_after"] = standardized_difference(x, treated, np.asarray(weights, dtype=float))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def match_nearest(ps: np.ndarray, treated: np.ndarray, caliper_sd: float = 0.2) -> np.ndarray:
+    """1:1 nearest-neighbour matching on the logit of the propensity score, without replacement,
+    within a caliper of ``caliper_sd`` standard deviations of the logit (Austin 2011). Treated
+    patients are matched in descending order of their score (hardest first). Returns the index of the
+    matched control for each patient (-1 when unmatched, and for controls)."""
+    ps = np.asarray(ps, dtype=float)
+    treated = np.asarray(treated).astype(bool)
+    logit = np.log(ps / (1 - ps))
+    caliper = caliper_sd * logit.std(ddof=1)
+    controls = np.flatnonzero(~treated)
+    available = np.ones(controls.size, dtype=bool)
+    match = np.full(ps.size, -1)
+    for i in np.flatnonzero(treated)[
+        np.argsort(-logit[treated])
+    ]:  # greedy matching is sequential by nature
+        distance = np.where(available, np.abs(logit[controls] - logit[i]), np.inf)
+        best = int(np.argmin(distance))
+        if distance[best] <= caliper:
+            match[i] = controls[best]
+            available[best] = False
+    return match

@@ -3,7 +3,7 @@ group-sequential boundaries, Monte-Carlo operating characteristics and randomiza
 
 from rtio.design.binary import BinaryDesign, simon_two_stage, single_stage
 from rtio.design.group_sequential import group_sequential
-from rtio.design.randomization import RandomizationList, randomization_list
+from rtio.design.randomization import RandomizationList, minimization_list, randomization_list
 from rtio.design.simulation import SimulationResult, simulate_two_arm
 from rtio.design.single_arm import SingleArmDesign, single_arm_survival
 from rtio.design.two_arm import TwoArmDesign, two_arm_survival
@@ -15,6 +15,7 @@ __all__ = [
     "SingleArmDesign",
     "TwoArmDesign",
     "group_sequential",
+    "minimization_list",
     "randomization_list",
     "simon_two_stage",
     "simulate_two_arm",

@@ -69,3 +69,38 @@ def randomization_list(
     )
     balance = balance.reindex(columns=list(arms), fill_value=0).reset_index()
     return RandomizationList(table, balance, seed)
+
+
+def minimization_list(
+    patients: pd.DataFrame,
+    factors: Sequence[str],
+    arms: Sequence[str] = ("A", "B"),
+    p_best: float = 0.8,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Pocock–Simon minimization (1975) in the order of ``patients``: each new patient goes, with
+    probability ``p_best``, to the arm that minimises the sum over ``factors`` of the range of arm
+    counts within the patient's levels (ties broken at random), else to another arm at random.
+    Sequential by nature: each allocation depends on the ones before it."""
+    if not 0.5 <= p_best <= 1:
+        raise ValueError(f"p_best must lie in [0.5, 1], not {p_best}")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    counts = {f: {} for f in factors}
+    allocated = []
+    for _, patient in patients.iterrows():
+        imbalance = np.zeros(len(arms))
+        for a in range(len(arms)):
+            for f in factors:
+                level = counts[f].setdefault(patient[f], np.zeros(len(arms)))
+                trial = level.copy()
+                trial[a] += 1
+                imbalance[a] += trial.max() - trial.min()
+        best = np.flatnonzero(imbalance == imbalance.min())
+        if rng.random() < p_best or best.size == len(arms):
+            choice = int(rng.choice(best))
+        else:
+            choice = int(rng.choice(np.setdiff1d(np.arange(len(arms)), best)))
+        for f in factors:
+            counts[f][patient[f]][choice] += 1
+        allocated.append(arms[choice])
+    return patients.assign(sequence=np.arange(1, len(patients) + 1), arm=allocated)

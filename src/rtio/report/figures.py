@@ -75,7 +75,8 @@ def km_figure(
         2, 1, figsize=(6.4, 4.8), gridspec_kw={"height_ratios": [5, 0.5 + 0.35 * len(curves)]}
     )
     horizon = max(max((p.months for p in c.curve), default=1) for c in curves)
-    ticks = np.arange(0, horizon + 1e-9, 6 if horizon > 18 else 3)
+    step = 6 if horizon > 18 else 3
+    ticks = np.arange(0, np.ceil(horizon / step) * step + 1e-9, step)
     for i, curve in enumerate(curves):
         median = curve.median.value
         text = "NR" if median is None else f"{median:.1f}"

@@ -39,14 +39,13 @@ class SimulationResult:
 def logrank_z(time: np.ndarray, event: np.ndarray, experimental: np.ndarray) -> np.ndarray:
     """Log-rank Z per row (positive when the experimental arm has fewer events than expected)."""
     order = np.argsort(time, axis=1)
-    ev = np.take_along_axis(event, order, axis=1)
-    arm = np.take_along_axis(experimental, order, axis=1)
+    code = np.take_along_axis((2 * event + experimental).astype(np.int8), order, axis=1)
+    ev, arm = code >> 1, (code & 1).astype(np.float32)
     n = time.shape[1]
-    at_risk = n - np.arange(n)[None, :]
-    at_risk_e = np.cumsum(arm[:, ::-1], axis=1)[:, ::-1]
-    share = at_risk_e / at_risk
-    observed_minus_expected = np.sum(ev * (arm - share), axis=1)
-    variance = np.sum(ev * share * (1 - share), axis=1)
+    at_risk = (n - np.arange(n, dtype=np.float32))[None, :]
+    share = np.cumsum(arm[:, ::-1], axis=1, dtype=np.float32)[:, ::-1] / at_risk
+    observed_minus_expected = np.sum(ev * (arm - share), axis=1, dtype=np.float64)
+    variance = np.sum(ev * share * (1 - share), axis=1, dtype=np.float64)
     return -observed_minus_expected / np.sqrt(variance)
 
 

@@ -200,6 +200,8 @@ def _measurements(cfg, subjects, lesions, rng):
     ids = subjects["subject_id"].to_numpy()
     starts = subjects["start_date"].to_numpy().astype("datetime64[D]")
     new_lesion = rng.random(len(subjects)) < 0.4
+    residual_node_mm = rng.uniform(4, 9, len(sub))  # a node in CR keeps one short axis < 10 mm
+    observed_frac = np.zeros(len(sub))  # deepest shrinkage seen on a scan so far (0 = baseline)
     frames = []
     n_scan = days.shape[1]
     for j in range(-1, n_scan):  # loop over calendar visits (fixed, small), vectorised over lesions
@@ -216,9 +218,11 @@ def _measurements(cfg, subjects, lesions, rng):
             visit = f"week{cfg.scan_days[j] // 7}"
         progressed = (d >= pfs[sub]) & (j >= 0)
         mm = base_mm * (1 - frac)
-        nadir_mm = base_mm * (1 - np.minimum(frac, 1.0))
+        # growth is judged against the smallest size RECIST has seen, i.e. on earlier scans
+        nadir_mm = base_mm * (1 - np.clip(observed_frac, 0.0, 1.0))
         mm = np.where(progressed & ~new_lesion[sub], np.maximum(nadir_mm, 5.0) * 1.35 + 6, mm)
-        mm = np.where(node & (mm < 10) & (frac >= 1), rng.uniform(4, 9, len(sub)), mm)
+        observed_frac = np.where(ok & ~progressed, np.maximum(observed_frac, frac), observed_frac)
+        mm = np.where(node & (mm < 10) & (frac >= 1), residual_node_mm, mm)
         status = np.where((~node) & (mm < 1), "absent", "present").astype(object)
         status[(~node) & (mm >= 1) & (mm < 5) & target] = "too_small_to_measure"
         diameter = np.where(status == "absent", 0.0, np.round(mm, 1))

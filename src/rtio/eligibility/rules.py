@@ -4,7 +4,9 @@ A rule is YAML data (a dict), never code. Node kinds:
 
 - ``{fact: anc, op: ">=", value: 1.5, unit: "10^9/L", within_days: 7}`` — compare a numeric
   fact; ``unit: "x ULN"`` compares ``fact / fact_uln``. ``within_days`` makes a value measured more
-  than that many days before ``screening_date`` unknown (too old).
+  than that many days before ``screening_date`` unknown (too old); ``relative_to: first_dose``
+  measures the window from ``first_dose_date`` instead when the candidate has one (at screening the
+  first dose is usually not yet scheduled, and the screening date stands in for it).
 - ``{fact: ecog, in: [0, 1]}`` — categorical set.
 - ``{fact: autoimmune_active, is: true}`` — boolean fact.
 - ``{event: myocardial_infarction, within_days: 183}`` — an event dated ``<fact>_date`` in the
@@ -76,7 +78,7 @@ def _age_ok(
     frame: pd.DataFrame,
     fact: str,
     days: float | None,
-    reference: str = "screening_date",
+    reference: str | pd.Series = "screening_date",
     direction: str = "before",
 ) -> np.ndarray:
     """Date of ``fact`` in the window: ``before`` = 0..days before the reference; ``until`` = any
@@ -85,11 +87,10 @@ def _age_ok(
     if days is None:
         return np.ones(n, bool)
     col = f"{fact}_date"
-    if col not in frame or reference not in frame:
+    if col not in frame or (isinstance(reference, str) and reference not in frame):
         return np.zeros(n, bool)
-    lag = (
-        frame[reference].to_numpy("datetime64[D]") - frame[col].to_numpy("datetime64[D]")
-    ).astype(float)
+    when = frame[reference] if isinstance(reference, str) else reference
+    lag = (when.to_numpy("datetime64[D]") - frame[col].to_numpy("datetime64[D]")).astype(float)
     if direction == "until":
         return lag >= -days
     return (lag >= 0) & (lag <= days)
@@ -140,7 +141,14 @@ def evaluate(rule: dict, frame: pd.DataFrame) -> np.ndarray:
     if fact not in frame:
         return np.full(n, UNKNOWN, np.int8)
     col = frame[fact]
-    fresh = _age_ok(frame, fact, rule.get("within_days"))
+    reference: str | pd.Series = "screening_date"
+    if (
+        "relative_to" in rule
+        and f"{rule['relative_to']}_date" in frame
+        and "screening_date" in frame
+    ):
+        reference = frame[f"{rule['relative_to']}_date"].fillna(frame["screening_date"])
+    fresh = _age_ok(frame, fact, rule.get("within_days"), reference)
     if "in" in rule:
         known = col.notna().to_numpy() & fresh
         return _three(known, col.isin(rule["in"]).to_numpy())

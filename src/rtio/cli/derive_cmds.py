@@ -9,22 +9,12 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from rtio.analyse.derived import baseline_window
 from rtio.derive.ctcae import grade_labs
 from rtio.derive.lesions_rt import lesion_trajectories
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
 from rtio.io import load_study, write_table
-
-
-def _baseline_window(protocol: object, default: int = 28) -> int:
-    """The imaging baseline window (days before day 1) the protocol states, else ``default``."""
-    for assessment in getattr(protocol, "assessments", None) or []:
-        if assessment.kind != "imaging":
-            continue
-        for phase in assessment.phases:
-            if phase.within_days_before_start is not None:
-                return int(phase.within_days_before_start)
-    return default
 
 
 def derive(
@@ -47,7 +37,7 @@ def derive(
             f"{study}: needs lesions and measurements tables to derive responses",
             param_hint="STUDY",
         )
-    window = baseline_window_days or _baseline_window(st.protocol)
+    window = baseline_window_days or baseline_window(st.protocol)
     cutoff = st.settings.data_cutoff
     if cutoff is not None:
         measurements = measurements[measurements["assessment_date"] <= pd.Timestamp(cutoff)]

@@ -57,21 +57,22 @@ def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, 
         if float(ratio).is_integer()
         else np.array([0, 1])
     )
-    experimental = np.resize(pattern, n)[None, :].repeat(size, axis=0).astype(float)
-    hazard = np.where(experimental == 1, lam_e, lam_c)
-    event_time = rng.exponential(1.0, (size, n)) / hazard
-    drop_time = rng.exponential(1.0, (size, n)) / eta if eta > 0 else np.full((size, n), np.inf)
-    calendar = np.where(event_time <= drop_time, entry + event_time, np.inf)
+    experimental = np.resize(pattern, n)[None, :].repeat(size, axis=0).astype(np.int8)
+    event_time = rng.exponential(1.0, (size, n)) / np.where(experimental == 1, lam_e, lam_c)
+    observed = event_time
+    if eta > 0:
+        observed = np.minimum(event_time, rng.exponential(1.0, (size, n)) / eta)
+    calendar = np.where(observed == event_time, entry + event_time, np.inf)
     rejected = np.zeros(size, dtype=bool)
     first_look = np.full(size, len(targets))
     events_used = np.zeros(size)
     duration = np.zeros(size)
     for k, (target, bound) in enumerate(zip(targets, bounds, strict=True)):
-        cut = np.partition(calendar, target - 1, axis=1)[:, target - 1]
-        follow = np.minimum(np.minimum(event_time, drop_time), cut[:, None] - entry)
-        in_trial = entry < cut[:, None]
-        event = ((calendar <= cut[:, None]) & in_trial).astype(float)
-        follow = np.where(in_trial, follow, -1.0)  # not yet enrolled: never at risk
+        cut = np.partition(calendar, target - 1, axis=1)[:, target - 1][:, None]
+        available = cut - entry
+        # not yet enrolled at the cut: follow-up -1, never at risk
+        follow = np.where(available > 0, np.minimum(observed, available), -1.0)
+        event = calendar <= cut
         z = logrank_z(follow, event, experimental)
         if margin is not None:  # H0: HR >= margin, on the shifted log-rank scale
             z = z + np.log(margin) * np.sqrt(event.sum(axis=1) * ratio) / (1 + ratio)
@@ -79,7 +80,7 @@ def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, 
         first_look = np.where(newly, k, first_look)
         stop_here = newly | (k == len(targets) - 1) & ~rejected
         events_used = np.where(stop_here, target, events_used)
-        duration = np.where(stop_here, cut, duration)
+        duration = np.where(stop_here, cut[:, 0], duration)
         rejected |= newly
     return rejected, first_look, events_used, duration
 

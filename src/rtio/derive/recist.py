@@ -134,7 +134,7 @@ def _timepoints(meas: pd.DataFrame) -> pd.DataFrame:
     if "visit" in meas.columns:
         visit = meas["visit"].astype("string")
         given = (visit.notna() & (visit.str.strip() != "")).to_numpy()
-        key = visit.astype(object).to_numpy()
+        key = visit.astype(object).to_numpy(copy=True)
         key[~given] = _iso(meas.loc[~given, "assessment_date"]).to_numpy()
         meas["visit_key"] = key
     else:

@@ -85,7 +85,7 @@ def _progression(
         ev["date"] = _dates(ev, "events", "date")
         first_nat = ev[ev["kind"] == "new_anticancer_therapy"].groupby("subject_id")["date"].min()
         nat = origin["subject_id"].map(first_nat).set_axis(origin["subject_id"].to_numpy())
-    rs = rs.assign(nat=rs["subject_id"].map(nat))
+    rs = rs.assign(nat=pd.to_datetime(rs["subject_id"].map(nat)))
     before_nat = rs["nat"].isna() | (rs["assessment_date"] <= rs["nat"])
     pd_rows = rs[(rs["overall_response"] == "PD") & before_nat]
     first_pd = pd_rows.groupby("subject_id")["assessment_date"].min()

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rtio.io.readers import RawTable
 from rtio.io.schema import SCHEMAS
-from rtio.io.validate import ParsedStudy, _Collector
+from rtio.io.validate import ParsedStudy, _Collector, key_values_text
 
 DATED_COLUMNS: dict[str, tuple[str, ...]] = {
     "measurements": ("assessment_date",),
@@ -38,15 +38,16 @@ def check_references(study: ParsedStudy, collect: _Collector) -> None:
                 continue
             keys = frame[list(ref.columns)]
             has_key = keys.notna().all(axis=1).to_numpy()
-            known = pd.MultiIndex.from_frame(target[list(ref.target_columns)].astype(str))
-            found = pd.MultiIndex.from_frame(keys.astype(str)).isin(known)
+            known = pd.MultiIndex.from_frame(target[list(ref.target_columns)].astype(object))
+            found = pd.MultiIndex.from_frame(keys.astype(object)).isin(known)
             label = " + ".join(ref.columns)
+            unknown = has_key & ~found
             collect.add_rows(
                 "error",
                 study.raw[name],
-                has_key & ~found,
+                unknown,
                 label,
-                keys.astype(str).agg(" / ".join, axis=1),
+                key_values_text(frame, list(ref.columns), unknown),
                 "unknown_reference",
                 f"{label} not found in the {ref.target} table",
             )

@@ -317,6 +317,19 @@ def _check_values(
         )
 
 
+def key_values_text(frame: pd.DataFrame, columns: list[str], mask: np.ndarray) -> pd.Series:
+    """"a / b" texts of the key columns, built only for the flagged rows (for messages)."""
+    text = pd.Series(None, index=frame.index, dtype=object)
+    flagged = frame.loc[np.asarray(mask, dtype=bool), columns]
+    if len(flagged):
+        parts = [flagged[c].map(_as_text) for c in columns]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + " / " + part
+        text.loc[flagged.index] = joined
+    return text
+
+
 def check_keys(
     raw: RawTable, schema: TableSchema, frame: pd.DataFrame, collect: _Collector
 ) -> None:
@@ -324,7 +337,7 @@ def check_keys(
     if not schema.key or not set(schema.key) <= set(frame.columns):
         return
     duplicated = frame.duplicated(list(schema.key), keep="first").to_numpy()
-    key_text = frame[list(schema.key)].astype(str).agg(" / ".join, axis=1)
+    key_text = key_values_text(frame, list(schema.key), duplicated)
     label = " + ".join(schema.key)
     collect.add_rows(
         "error",

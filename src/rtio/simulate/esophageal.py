@@ -629,9 +629,9 @@ def simulate_study(
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
     out = frame.copy()
     for col in out.columns:
-        if np.issubdtype(out[col].dtype, np.datetime64):
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
-        elif out[col].dtype == bool:
+        elif pd.api.types.is_bool_dtype(out[col]):
             out[col] = np.where(out[col], "true", "false")
     out.to_csv(path, index=False)
 

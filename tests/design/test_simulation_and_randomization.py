@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from rtio.design import randomization_list, simulate_two_arm
+from rtio.design.simulation import logrank_z
+from rtio.stats import logrank_test
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,43 @@ def test_unequal_allocation_shows_schoenfeld_is_conservative() -> None:
 def test_type_one_error_at_the_null() -> None:
     result = simulate_two_arm(12, hazard_ratio=0.7, true_hazard_ratio=1.0, n_trials=20_000, seed=4)
     assert abs(result.power - 0.025) < 3 * result.mc_se, result
+
+
+def test_expected_events_follow_the_stopping_looks() -> None:
+    # a trial stops at its first rejecting look: E[events] = sum_k P(stop at k) * events_k
+    result = simulate_two_arm(12, hazard_ratio=0.7, looks=3, n_patients=400, events=250, seed=2)
+    targets = np.ceil(np.array([1, 2, 3]) / 3 * 250)
+    stop = np.append(result.reject_by_look[:-1], 1 - result.reject_by_look[:-1].sum())
+    assert result.expected_events == pytest.approx(float(stop @ targets), rel=1e-12)
+    assert result.reject_by_look.sum() == pytest.approx(result.power)
+
+
+def test_rejections_per_look_spend_alpha_as_planned() -> None:
+    # under H0 the first crossings at looks 1..3 occur with the Lan-DeMets OBF alpha increments
+    # (0.000104, 0.005944, 0.018952); a trial counts at its first rejecting look only
+    result = simulate_two_arm(
+        12, hazard_ratio=0.7, true_hazard_ratio=1.0, looks=3, n_trials=40_000, seed=6
+    )
+    spent = np.diff([0.0, 0.000104, 0.006048, 0.025])
+    mc_se = np.sqrt(spent * (1 - spent) / 40_000)
+    assert np.all(np.abs(result.reject_by_look - spent) < 3 * mc_se + 1e-4), result.reject_by_look
+
+
+def test_replicate_logrank_equals_the_reference_logrank() -> None:
+    # every row of the vectorised statistic equals rtio.stats.logrank_test (checked against R
+    # survdiff); patients with a negative time are not yet enrolled and never at risk
+    rng = np.random.default_rng(5)
+    time = rng.exponential(10, (20, 60))
+    event = (rng.uniform(size=(20, 60)) < 0.7).astype(np.int8)
+    arm = np.resize(np.array([0, 1], dtype=np.int8), 60)[None, :].repeat(20, axis=0)
+    time[:, :6] = -1.0
+    event[:, :6] = 0
+    z = logrank_z(time, event, arm)
+    for row in range(20):
+        keep = time[row] >= 0
+        ref = logrank_test(time[row, keep], event[row, keep], arm[row, keep])
+        expected_z = (ref.expected.iloc[1] - ref.observed.iloc[1]) / np.sqrt(ref.variance[1, 1])
+        assert z[row] == pytest.approx(expected_z, rel=1e-9)
 
 
 def test_same_seed_same_numbers() -> None:

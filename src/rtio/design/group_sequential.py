@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.special import ndtr
 from scipy.stats import norm
 
 GRID_POINTS = 201
@@ -39,6 +40,12 @@ def _simpson_grid(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
     return x, w * h / 3
 
 
+def _phi(x: np.ndarray) -> np.ndarray:
+    """Standard normal density (the formula; scipy.stats' argument checks dominate on the
+    grid x grid kernels)."""
+    return np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+
+
 class _Process:
     """Sub-density of the score process on the continuation region, stage by stage."""
 
@@ -54,9 +61,9 @@ class _Process:
         step = t - self.t
         mean = self.drift * step
         if self.grid is None:
-            return float(norm.sf((bound - self.drift * t) / np.sqrt(t)))
+            return float(ndtr((self.drift * t - bound) / np.sqrt(t)))
         z = (bound - self.grid - mean) / np.sqrt(step)
-        return float(np.sum(self.weights * self.density * norm.sf(z)))
+        return float(np.sum(self.weights * self.density * ndtr(-z)))
 
     def advance(self, t: float, bound: float) -> None:
         """Move to information ``t``, keeping only paths below ``bound``."""
@@ -64,9 +71,9 @@ class _Process:
         low = min(self.drift * t - 8 * np.sqrt(t), bound - 1)
         grid, weights = _simpson_grid(low, bound)
         if self.grid is None:
-            density = norm.pdf((grid - self.drift * t) / np.sqrt(t)) / np.sqrt(t)
+            density = _phi((grid - self.drift * t) / np.sqrt(t)) / np.sqrt(t)
         else:
-            kernel = norm.pdf(
+            kernel = _phi(
                 (grid[:, None] - self.grid[None, :] - self.drift * step) / np.sqrt(step)
             ) / np.sqrt(step)
             density = kernel @ (self.weights * self.density)

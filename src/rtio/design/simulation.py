@@ -20,7 +20,7 @@ import numpy as np
 from rtio.design.accrual import dropout_hazard, hazard_from_median
 from rtio.design.two_arm import two_arm_survival
 
-BATCH = 2000
+BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -37,51 +37,91 @@ class SimulationResult:
 
 
 def logrank_z(time: np.ndarray, event: np.ndarray, experimental: np.ndarray) -> np.ndarray:
-    """Log-rank Z per row (positive when the experimental arm has fewer events than expected)."""
-    order = np.argsort(time, axis=1)
-    code = np.take_along_axis((2 * event + experimental).astype(np.int8), order, axis=1)
-    ev, arm = code >> 1, (code & 1).astype(np.float32)
-    n = time.shape[1]
-    at_risk = (n - np.arange(n, dtype=np.float32))[None, :]
-    share = np.cumsum(arm[:, ::-1], axis=1, dtype=np.float32)[:, ::-1] / at_risk
-    observed_minus_expected = np.sum(ev * (arm - share), axis=1, dtype=np.float64)
-    variance = np.sum(ev * share * (1 - share), axis=1, dtype=np.float64)
-    return -observed_minus_expected / np.sqrt(variance)
+    """Log-rank Z per row (positive when the experimental arm has fewer events than expected).
+
+    Rows are replicates, columns patients; a negative time marks a patient not yet at risk."""
+    keys = np.array(time, dtype=np.float64)
+    code = 2 * (1 - event.astype(np.int8)) + experimental.astype(np.int8)
+    return _logrank_sorted(_sorted_keys(keys, code))
+
+
+def _sorted_keys(follow: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Sort each row of ``follow`` (float32 or float64, overwritten) carrying ``code``
+    (2·censored + experimental) along.
+
+    Own code because it is the hot path: the code goes into the two lowest mantissa bits of the
+    float's bit pattern, so a plain integer sort replaces an argsort and a gather (about 3x
+    fewer memory passes). Non-negative floats order as their integer patterns, negative ones
+    (patients not yet enrolled) all before them. Times closer than 4 units in the last place
+    count as tied; events then sort before censorings, so a patient censored at an event time
+    is in its risk set (the usual convention)."""
+    bits = follow.view(np.int32 if follow.dtype == np.float32 else np.int64)
+    bits &= ~bits.dtype.type(3)
+    bits |= code
+    bits.sort(axis=1)
+    return bits
+
+
+def _logrank_sorted(bits: np.ndarray) -> np.ndarray:
+    """Log-rank Z from row-sorted keys: expected minus observed events of the experimental arm
+    over the square root of the hypergeometric variance, summed over event times (Mantel 1966).
+
+    With s the experimental share of the risk set at an event, E = Σ s and V = Σ s(1 − s)
+    = E − Σ s²; at-risk counts come from one forward integer cumulative sum."""
+    code = bits.astype(np.int8) & 3
+    arm = code & 1
+    cum = np.cumsum(arm, axis=1, dtype=np.int32)
+    share = (cum[:, -1:] - cum + arm) / np.arange(bits.shape[1], 0, -1, dtype=np.float64)
+    at_events = share * (code < 2)
+    expected = at_events.sum(axis=1)
+    observed = np.count_nonzero(code == 1, axis=1)
+    variance = expected - np.einsum("ij,ij->i", at_events, share)
+    return (expected - observed) / np.sqrt(variance)
 
 
 def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, margin):
+    """One batch of trials. Times are drawn and held in single precision (relative resolution
+    6e-8, i.e. seconds on a scale of months): it halves the memory traffic of the
+    per-look passes, and the statistics are accumulated in double precision."""
     rng = np.random.default_rng(stream)
-    entry = rng.uniform(0, accrual, (size, n))
+    entry = rng.random((size, n), dtype=np.float32)
+    entry *= np.float32(accrual)
     pattern = (
         np.concatenate([np.zeros(1), np.ones(ratio)])
         if float(ratio).is_integer()
         else np.array([0, 1])
     )
-    experimental = np.resize(pattern, n)[None, :].repeat(size, axis=0).astype(np.int8)
-    event_time = rng.exponential(1.0, (size, n)) / np.where(experimental == 1, lam_e, lam_c)
+    arm = np.resize(pattern, n).astype(np.int8)[None, :]
+    event_time = rng.standard_exponential((size, n), dtype=np.float32)
+    event_time /= np.where(arm == 1, lam_e, lam_c).astype(np.float32)
     observed = event_time
     if eta > 0:
-        observed = np.minimum(event_time, rng.exponential(1.0, (size, n)) / eta)
-    calendar = np.where(observed == event_time, entry + event_time, np.inf)
+        dropout = rng.standard_exponential((size, n), dtype=np.float32)
+        observed = np.minimum(event_time, dropout / np.float32(eta))
+    calendar = np.where(observed == event_time, entry + event_time, np.float32(np.inf))
+    cuts = np.sort(calendar, axis=1)[:, np.asarray(targets) - 1]
     rejected = np.zeros(size, dtype=bool)
     first_look = np.full(size, len(targets))
-    events_used = np.zeros(size)
-    duration = np.zeros(size)
+    events_used = np.full(size, float(targets[-1]))
+    duration = cuts[:, -1].copy()
+    live = np.arange(size)  # trials still running
     for k, (target, bound) in enumerate(zip(targets, bounds, strict=True)):
-        cut = np.partition(calendar, target - 1, axis=1)[:, target - 1][:, None]
-        available = cut - entry
-        # not yet enrolled at the cut: follow-up -1, never at risk
-        follow = np.where(available > 0, np.minimum(observed, available), -1.0)
-        event = calendar <= cut
-        z = logrank_z(follow, event, experimental)
+        cut = cuts[live, k : k + 1]
+        # follow-up at the cut; negative for patients not yet enrolled (never at risk)
+        follow = np.minimum(cut - entry, observed)
+        code = (calendar > cut).view(np.int8) << 1
+        code |= arm
+        z = _logrank_sorted(_sorted_keys(follow, code))
         if margin is not None:  # H0: HR >= margin, on the shifted log-rank scale
-            z = z + np.log(margin) * np.sqrt(event.sum(axis=1) * ratio) / (1 + ratio)
-        newly = ~rejected & (z >= bound)
-        first_look = np.where(newly, k, first_look)
-        stop_here = newly | (k == len(targets) - 1) & ~rejected
-        events_used = np.where(stop_here, target, events_used)
-        duration = np.where(stop_here, cut[:, 0], duration)
-        rejected |= newly
+            z = z + np.log(margin) * np.sqrt(target * ratio) / (1 + ratio)
+        newly = (z >= bound) & ~rejected[live]
+        stopped = live[newly]
+        rejected[stopped] = True
+        first_look[stopped] = k
+        events_used[stopped] = target
+        duration[stopped] = cut[newly, 0]
+        if newly.mean() > 0.1:  # drop stopped trials once copying them costs less than keeping
+            live, entry, observed, calendar = (a[~newly] for a in (live, entry, observed, calendar))
     return rejected, first_look, events_used, duration
 
 

@@ -130,7 +130,9 @@ def evaluate(rule: dict, frame: pd.DataFrame) -> np.ndarray:
             if f"{fact}_date" in frame
             else np.zeros(n, bool)
         )
-        dated = dated & (frame[reference].notna().to_numpy() if reference in frame else np.zeros(n, bool))
+        dated = dated & (
+            frame[reference].notna().to_numpy() if reference in frame else np.zeros(n, bool)
+        )
         no_event = pd.Series(flag).eq(False).to_numpy()
         has_event = pd.Series(flag).eq(True).to_numpy()
         outcome = np.where(has_event & in_window, MET, UNKNOWN)

@@ -318,7 +318,7 @@ def _check_values(
 
 
 def key_values_text(frame: pd.DataFrame, columns: list[str], mask: np.ndarray) -> pd.Series:
-    """"a / b" texts of the key columns, built only for the flagged rows (for messages)."""
+    """ "a / b" texts of the key columns, built only for the flagged rows (for messages)."""
     text = pd.Series(None, index=frame.index, dtype=object)
     flagged = frame.loc[np.asarray(mask, dtype=bool), columns]
     if len(flagged):

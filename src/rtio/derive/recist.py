@@ -11,18 +11,41 @@ Rules implemented (Eisenhauer et al., Eur J Cancer 2009;45:228-247, "RECIST 1.1"
 * non-target response (§4.3.3) and new lesions (§4.3.4; an equivocal new lesion that a later scan
   confirms dates PD back to its first scan);
 * overall response by Table 1 (target disease) and Table 2 (non-target disease only);
-* best overall response with or without confirmation (§4.4, Table 3).
+* best overall response with or without confirmation (§4.4, Table 3; :mod:`rtio.derive.recist_bor`).
 
 Own code rather than a library: no maintained Python package derives RECIST 1.1 from measurements,
 and the boundaries must be decided exactly. Diameters are held as integer hundredths of a
 millimetre and every threshold is an integer cross-multiplication (100·S ≤ 70·B for PR,
 100·(S − nadir) ≥ 20·nadir for PD), so an exact −30 % or +20 % is never flipped by rounding.
+The derivation works on integer-coded columns (:mod:`rtio.derive.recist_input`) with one
+``bincount`` / ``ufunc.at`` pass per aggregate and builds the reason text in polars.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
+
+from rtio.derive.recist_bor import best_overall_response, response_disagreements
+from rtio.derive.recist_input import (
+    ABSENT,
+    EQUIVOCAL,
+    NEW,
+    NODE_NORMAL,
+    NON_TARGET,
+    NOT_EVALUATED,
+    PRESENT,
+    SCALE,
+    TARGET,
+    UNEQUIVOCAL,
+    Coded,
+    as_dates,
+    code_study,
+    dates,
+    frame,
+    require,
+)
 
 __all__ = [
     "best_overall_response",
@@ -30,121 +53,6 @@ __all__ = [
     "response_disagreements",
     "timepoint_responses",
 ]
-
-_SCALE = 100  # integer hundredths of a millimetre
-_TOO_SMALL = 5 * _SCALE  # RECIST 1.1 §4.3.1 / Appendix I: "too small to measure" = 5 mm
-_NODE_NORMAL = 10 * _SCALE  # a node with short axis < 10 mm is non-pathological
-_STATUSES = {
-    "present",
-    "absent",
-    "unequivocal_progression",
-    "equivocal",
-    "not_evaluated",
-    "too_small_to_measure",
-}
-_ROLES = {"target", "non_target", "new"}
-
-
-def _frame(data: object, name: str) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data.copy()
-    if hasattr(data, "to_pandas"):
-        return data.to_pandas()
-    if isinstance(data, np.ndarray) and data.dtype.names:
-        return pd.DataFrame.from_records(data)
-    raise TypeError(f"{name}: expected a pandas or polars DataFrame or a numpy record array")
-
-
-def _require(frame: pd.DataFrame, name: str, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing required column(s) {', '.join(missing)}")
-
-
-def _dates(frame: pd.DataFrame, name: str, column: str) -> pd.Series:
-    raw = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        return raw.astype("datetime64[ns]").dt.normalize()
-    out = pd.to_datetime(raw, errors="coerce").dt.normalize()
-    suspect = out.isna() & raw.notna()
-    bad = suspect.copy()
-    bad[suspect] = raw[suspect].astype(str).str.strip() != ""
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{name}: row {row}, column {column}: not a date: {raw.iloc[row]!r}")
-    return out
-
-
-def _bool(series: pd.Series, name: str, column: str) -> pd.Series:
-    if series.dtype == bool:
-        return series
-    text = series.astype(str).str.strip().str.lower()
-    ok = text.isin(["true", "false", "1", "0"])
-    if not ok.all():
-        row = int(np.flatnonzero(~ok.to_numpy())[0])
-        raise ValueError(f"{name}: row {row}, column {column}: not a boolean: {series.iloc[row]!r}")
-    return text.isin(["true", "1"])
-
-
-def _hundredths(diam: pd.Series) -> np.ndarray:
-    """Diameters in integer hundredths of a mm (as float64 holding integers; NaN = missing)."""
-    values = pd.to_numeric(diam, errors="coerce").to_numpy(dtype=float)
-    scaled = np.round(values * _SCALE)
-    off = np.abs(values * _SCALE - scaled) > 1e-6
-    if np.any(off):
-        row = int(np.flatnonzero(off)[0])
-        raise ValueError(
-            f"measurements: row {row}, column diameter_mm: {values[row]!r} has more than two "
-            "decimals; RECIST sums are decided exactly on 0.01 mm"
-        )
-    negative = scaled < 0
-    if np.any(negative):
-        row = int(np.flatnonzero(negative)[0])
-        raise ValueError(f"measurements: row {row}, column diameter_mm: negative diameter")
-    return scaled
-
-
-def _mm(h: pd.Series | np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(h, dtype=float) / _SCALE)
-
-
-def _fmt(values: pd.Series, signed: bool = False) -> pd.Series:
-    """Numbers as text rounded to 0.01 (vectorised; ``NA`` when missing)."""
-    v = pd.Series(values, dtype=float).round(2)
-    text = v.astype(str)
-    if signed:
-        text = pd.Series(np.where(v >= 0, "+", ""), index=v.index) + text
-    return text.where(v.notna(), "NA")
-
-
-def _iso(dates: pd.Series) -> pd.Series:
-    """ISO date strings (vectorised)."""
-    dates = pd.Series(dates)
-    text = np.datetime_as_string(dates.to_numpy().astype("datetime64[D]"), unit="D")
-    return pd.Series(text.astype(object), index=dates.index)
-
-
-def _flag(series: pd.Series) -> np.ndarray:
-    """Boolean array from an aggregated column where missing (no scan) means False."""
-    return series.eq(True).to_numpy()
-
-
-def _timepoints(meas: pd.DataFrame) -> pd.DataFrame:
-    """Group scans into timepoints: shared ``visit`` when given, else the scan date."""
-    if "visit" in meas.columns:
-        visit = meas["visit"].astype("string")
-        given = (visit.notna() & (visit.str.strip() != "")).to_numpy()
-        key = visit.astype(object).to_numpy(copy=True)
-        key[~given] = _iso(meas.loc[~given, "assessment_date"]).to_numpy()
-        meas["visit_key"] = key
-    else:
-        meas["visit_key"] = meas["assessment_date"]
-    tp = (
-        meas.groupby(["subject_id", "visit_key"], sort=False)["assessment_date"]
-        .agg(first_scan_date="min", last_scan_date="max")
-        .reset_index()
-    )
-    return tp.sort_values(["subject_id", "last_scan_date"], kind="stable").reset_index(drop=True)
 
 
 def check_baseline(
@@ -164,216 +72,112 @@ def check_baseline(
     irradiated before baseline (§3.1.3: not measurable unless it progressed after radiotherapy;
     flagged for review).
     """
-    tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
-    out = _baseline_issues(tp, meas, les, subj, radiotherapy)
-    out["subject_id"] = subj.attrs["ids"].take(out["subject_id"].to_numpy())
-    return out
-
-
-def _prepare(
-    lesions: object, measurements: object, subjects: object, baseline_window_days: int
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    les = _frame(lesions, "lesions")
-    meas = _frame(measurements, "measurements")
-    subj = _frame(subjects, "subjects")
-    _require(les, "lesions", ["subject_id", "lesion_id", "role", "organ", "is_lymph_node"])
-    _require(meas, "measurements", ["subject_id", "lesion_id", "assessment_date", "status"])
-    _require(subj, "subjects", ["subject_id", "start_date"])
-    for frame in (les, meas, subj):
-        frame["subject_id"] = frame["subject_id"].astype(str)
-    les["lesion_id"] = les["lesion_id"].astype(str)
-    meas["lesion_id"] = meas["lesion_id"].astype(str)
-    bad_role = ~les["role"].isin(_ROLES)
-    if bad_role.any():
-        row = int(np.flatnonzero(bad_role.to_numpy())[0])
-        raise ValueError(
-            f"lesions: row {row}, column role: {les['role'].iloc[row]!r} not in {sorted(_ROLES)}"
-        )
-    les["is_lymph_node"] = _bool(les["is_lymph_node"], "lesions", "is_lymph_node")
-    if les.duplicated(["subject_id", "lesion_id"]).any():
-        row = int(np.flatnonzero(les.duplicated(["subject_id", "lesion_id"]).to_numpy())[0])
-        raise ValueError(f"lesions: row {row}: duplicate subject_id + lesion_id")
-    bad_status = ~meas["status"].isin(_STATUSES)
-    if bad_status.any():
-        row = int(np.flatnonzero(bad_status.to_numpy())[0])
-        raise ValueError(
-            f"measurements: row {row}, column status: {meas['status'].iloc[row]!r} not in {sorted(_STATUSES)}"
-        )
-    meas["status"] = pd.Categorical(meas["status"], categories=sorted(_STATUSES))
-    les["role"] = pd.Categorical(les["role"], categories=sorted(_ROLES))
-    meas["assessment_date"] = _dates(meas, "measurements", "assessment_date")
-    if meas["assessment_date"].isna().any():
-        row = int(np.flatnonzero(meas["assessment_date"].isna().to_numpy())[0])
-        raise ValueError(f"measurements: row {row}, column assessment_date: missing date")
-    if "diameter_mm" not in meas.columns:
-        meas["diameter_mm"] = np.nan
-    meas["h"] = _hundredths(meas["diameter_mm"])
-    subj["start_date"] = _dates(subj, "subjects", "start_date")
-    meas["_row"] = np.arange(len(meas))
-    ids = pd.Index(subj["subject_id"])
-    if not ids.is_unique:
-        row = int(np.flatnonzero(ids.duplicated())[0])
-        raise ValueError(f"subjects: row {row}, column subject_id: duplicate subject")
-    nostart = subj["start_date"].isna().to_numpy()
-    if nostart.any():
-        row = int(np.flatnonzero(nostart)[0])
-        raise ValueError(f"subjects: row {row}, column start_date: missing start date")
-    # integer keys: subject = row of subjects; lesion = subject x lesion label code
-    for name, frame in (("lesions", les), ("measurements", meas)):
-        code = ids.get_indexer(frame["subject_id"])
-        if (code < 0).any():
-            row = int(np.flatnonzero(code < 0)[0])
-            raise ValueError(
-                f"{name}: row {row}, column subject_id: {frame['subject_id'].iloc[row]!r} is not "
-                "in subjects"
-            )
-        frame["subject_id"] = code
-    labels = pd.Index(pd.unique(les["lesion_id"]))
-    les["lkey"] = les["subject_id"].to_numpy() * len(labels) + labels.get_indexer(les["lesion_id"])
-    mcode = labels.get_indexer(meas["lesion_id"])
-    meas["lkey"] = np.where(mcode < 0, -1, meas["subject_id"].to_numpy() * len(labels) + mcode)
-    subj["subject_id"] = np.arange(len(subj))
-    meas = meas.drop(columns="lesion_id").merge(
-        les[["lkey", "lesion_id", "role", "organ", "is_lymph_node"]], on="lkey", how="left"
+    study = code_study(lesions, measurements, subjects, baseline_window_days)
+    issues = _baseline_issues(study, radiotherapy)
+    return pd.DataFrame(
+        {
+            "subject_id": study.ids.to_numpy(dtype=object),
+            "baseline_date": as_dates(study.baseline_day),
+            "issues": issues,
+        }
     )
-    unknown = meas["role"].isna()
-    if unknown.any():
-        row = int(meas.loc[unknown, "_row"].iloc[0])
-        raise ValueError(
-            f"measurements: row {row}, column lesion_id: {_measurements_label(measurements, row)!r} "
-            "is not in the lesions table for that subject"
-        )
-    meas["start_date"] = subj["start_date"].to_numpy()[meas["subject_id"].to_numpy()]
-    subj.attrs["ids"] = ids
-    subj.attrs["labels"] = labels
-    tp = _timepoints(meas)
-    tp = tp.merge(subj[["subject_id", "start_date"]], on="subject_id", how="left")
-    window = pd.Timedelta(days=baseline_window_days)
-    cand = (tp["last_scan_date"] <= tp["start_date"]) & (
-        tp["last_scan_date"] >= tp["start_date"] - window
-    )
-    base_idx = tp[cand].groupby("subject_id")["last_scan_date"].idxmax()
-    tp["is_baseline"] = False
-    tp.loc[base_idx.to_numpy(), "is_baseline"] = True
-    tp["is_post"] = tp["last_scan_date"] > tp["start_date"]
-    meas = meas.merge(
-        tp[["subject_id", "visit_key", "is_baseline", "is_post"]],
-        on=["subject_id", "visit_key"],
-        how="left",
-    )
-    dup = meas.duplicated(["visit_key", "lkey"])
-    if dup.any():
-        row = int(meas.loc[dup, "_row"].iloc[0])
-        raise ValueError(
-            f"measurements: row {row}: lesion {meas.loc[dup, 'lesion_id'].iloc[0]!r} measured twice "
-            "at one timepoint"
-        )
-    return tp, meas, les, subj
 
 
-def _measurements_label(measurements: object, row: int) -> object:
-    """The lesion_id of one measurements row as given (for error messages)."""
-    return _frame(measurements, "measurements")["lesion_id"].iloc[row]
+def _fmt(values: np.ndarray) -> pd.Series:
+    """Numbers as text rounded to 0.01 (``NA`` when missing)."""
+    v = pd.Series(values, dtype=float).round(2)
+    return v.astype(str).where(v.notna(), "NA")
 
 
-def _lesion_value(meas: pd.DataFrame) -> np.ndarray:
-    """Recorded value per scan: 0 when absent, 5 mm when too small to measure (§4.3.1)."""
-    h = meas["h"].to_numpy(dtype=float).copy()
-    status = meas["status"]
-    h[(status == "absent") & np.isnan(h)] = 0.0
-    h[(status == "too_small_to_measure") & np.isnan(h)] = _TOO_SMALL
-    h[status == "not_evaluated"] = np.nan
-    return h
-
-
-def _baseline_issues(
-    tp: pd.DataFrame,
-    meas: pd.DataFrame,
-    les: pd.DataFrame,
-    subj: pd.DataFrame,
-    radiotherapy: object | None,
-) -> pd.DataFrame:
-    out = subj[["subject_id"]].drop_duplicates().copy()
-    base = tp[tp["is_baseline"]][["subject_id", "last_scan_date"]]
-    out = out.merge(
-        base.rename(columns={"last_scan_date": "baseline_date"}), on="subject_id", how="left"
-    )
-    targets = les[les["role"] == "target"].copy()
-    targets["organ_group"] = np.where(
-        targets["is_lymph_node"], "lymph node", targets["organ"].astype(str)
-    )
-    bm = meas[meas["is_baseline"] & (meas["role"] == "target")][["lkey", "h"]]
-    targets = targets.merge(bm, on="lkey", how="left")
+def _baseline_issues(study: Coded, radiotherapy: object | None) -> np.ndarray:
+    """Baseline problems per subject ("; "-joined text, "" when none), in subjects order."""
+    les = study.lesions
+    scans = study.scans
+    at_base = study.timepoints["is_baseline"].to_numpy()[scans["tp"]]
+    base_h = np.full(len(les), np.nan)
+    base_h[scans["lesion"][at_base]] = scans["h"][at_base]
+    targets = les[les["role"] == TARGET].assign(h=base_h[les["role"].to_numpy() == TARGET])
+    node = targets["is_lymph_node"].to_numpy()
+    targets["organ_group"] = np.where(node, "lymph node", targets["organ"].astype(str))
     msgs: list[pd.Series] = []
-    n_t = targets.groupby("subject_id").size()
+    n_t = targets.groupby("sid").size()
     msgs.append(n_t[n_t > 5].astype(str) + " target lesions (RECIST 1.1 §3.3: at most 5)")
-    per_organ = targets.groupby(["subject_id", "organ_group"]).size()
+    per_organ = targets.groupby(["sid", "organ_group"]).size()
     over = per_organ[per_organ > 2].reset_index()
     msgs.append(
-        over.assign(
-            m=over[0].astype(str) + " targets in " + over["organ_group"] + " (at most 2 per organ)"
-        )
-        .groupby("subject_id")["m"]
+        (over[0].astype(str) + " targets in " + over["organ_group"] + " (at most 2 per organ)")
+        .groupby(over["sid"].to_numpy())
         .agg("; ".join)
     )
-    small = targets[
-        targets["h"].notna()
-        & np.where(targets["is_lymph_node"], targets["h"] < 15 * _SCALE, targets["h"] < 10 * _SCALE)
-    ]
+    h = targets["h"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        small = ~np.isnan(h) & np.where(node, h < 15 * SCALE, h < 10 * SCALE)
+    sm = targets[small]
     msgs.append(
-        small.assign(
-            m="target "
-            + small["lesion_id"]
+        (
+            "target "
+            + sm["lesion_id"]
             + " "
-            + _fmt(_mm(small["h"]).set_axis(small.index))
+            + _fmt(sm["h"].to_numpy() / SCALE).set_axis(sm.index)
             + " mm below "
-            + np.where(small["is_lymph_node"], "15 mm short axis (node)", "10 mm")
+            + np.where(sm["is_lymph_node"], "15 mm short axis (node)", "10 mm")
             + " (§3.1.1)"
         )
-        .groupby("subject_id")["m"]
+        .groupby(sm["sid"].to_numpy())
         .agg("; ".join)
     )
-    unmeasured = targets[targets["h"].isna()]
+    un = targets[np.isnan(h)]
     msgs.append(
-        unmeasured.assign(m="target " + unmeasured["lesion_id"] + " has no baseline measurement")
-        .groupby("subject_id")["m"]
+        ("target " + un["lesion_id"] + " has no baseline measurement")
+        .groupby(un["sid"].to_numpy())
         .agg("; ".join)
     )
     if radiotherapy is not None:
-        rt = _frame(radiotherapy, "radiotherapy")
-        _require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
-        rt["subject_id"] = subj.attrs["ids"].get_indexer(rt["subject_id"].astype(str))
-        rt["start_date"] = _dates(rt, "radiotherapy", "start_date")
-        rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
-        rt["lesion_id"] = rt["lesion_id"].str.strip()
-        labels = subj.attrs["labels"]
-        code = labels.get_indexer(rt["lesion_id"])
-        rt["lkey"] = np.where(code < 0, -1, rt["subject_id"] * len(labels) + code)
-        rt = rt[(code >= 0) & (rt["subject_id"] >= 0)]
-        hit = targets.merge(rt[["lkey", "start_date"]], on="lkey")
-        hit = hit.merge(out[["subject_id", "baseline_date"]], on="subject_id")
-        hit = hit[hit["start_date"] < hit["baseline_date"]]
-        msgs.append(
-            hit.assign(
-                m="target "
-                + hit["lesion_id"]
-                + " irradiated before baseline (§3.1.3: measurable only if it progressed after RT)"
-            )
-            .groupby("subject_id")["m"]
-            .agg("; ".join)
+        msgs.append(_irradiated_targets(study, targets, radiotherapy))
+    nobase = np.flatnonzero(np.isnan(study.baseline_day))
+    msgs.append(pd.Series("no baseline assessment within the baseline window", index=nobase))
+    found = [m for m in msgs if len(m)]
+    out = np.full(len(study.ids), "", dtype=object)
+    if found:
+        joined = pd.concat(found, axis=0)
+        issues = joined.groupby(level=0).agg("; ".join)
+        out[issues.index.to_numpy(dtype=np.int64)] = issues.to_numpy()
+    return out
+
+
+def _irradiated_targets(study: Coded, targets: pd.DataFrame, radiotherapy: object) -> pd.Series:
+    """Targets irradiated before the baseline scan (RECIST 1.1 §3.1.3), text per subject."""
+    rt = frame(radiotherapy, "radiotherapy")
+    require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
+    rt["sid"] = study.ids.get_indexer(rt["subject_id"].astype(str))
+    rt["day"] = dates(rt, "radiotherapy", "start_date").to_numpy().astype("datetime64[D]")
+    rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
+    rt["lesion_id"] = rt["lesion_id"].str.strip()
+    hit = targets.merge(
+        rt.loc[rt["sid"] >= 0, ["sid", "lesion_id", "day"]], on=["sid", "lesion_id"]
+    )
+    base = as_dates(study.baseline_day[hit["sid"].to_numpy()]).astype("datetime64[D]")
+    hit = hit[hit["day"].to_numpy() < base]
+    return (
+        (
+            "target "
+            + hit["lesion_id"]
+            + " irradiated before baseline (§3.1.3: measurable only if it progressed after RT)"
         )
-    nobase = out.loc[out["baseline_date"].isna(), "subject_id"]
-    msgs.append(
-        pd.Series("no baseline assessment within the baseline window", index=nobase.to_numpy())
+        .groupby(hit["sid"].to_numpy())
+        .agg("; ".join)
     )
-    joined = (
-        pd.concat([m for m in msgs if len(m)], axis=0)
-        if any(len(m) for m in msgs)
-        else pd.Series(dtype=str)
-    )
-    issues = joined.groupby(level=0).agg("; ".join) if len(joined) else pd.Series(dtype=str)
-    out["issues"] = out["subject_id"].map(issues).fillna("")
-    return out.reset_index(drop=True)
+
+
+def _count(group: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(group[mask], minlength=size)
+
+
+def _earliest(group: np.ndarray, day: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """Smallest day per group among ``mask`` rows (inf when none)."""
+    out = np.full(size, np.inf)
+    np.minimum.at(out, group[mask], day[mask])
+    return out
 
 
 def timepoint_responses(
@@ -399,513 +203,345 @@ def timepoint_responses(
     ``confirm_min_days`` after the first one), as the EORTC RECIST 1.1 clarifications do; the
     default judges every timepoint on its own (§4.3.1).
     """
-    tp, meas, les, subj = _prepare(lesions, measurements, subjects, baseline_window_days)
-    issues = _baseline_issues(tp, meas, les, subj, radiotherapy)
-    meas["v"] = _lesion_value(meas)
-    keys = ["subject_id", "visit_key"]
-    n_target = les[les["role"] == "target"].groupby("subject_id").size()
-    n_nt = les[les["role"] == "non_target"].groupby("subject_id").size()
-
-    # ---- baseline sums (targets measured at the baseline timepoint) ----
-    bt = meas[meas["is_baseline"] & (meas["role"] == "target")]
-    base = bt.groupby("subject_id").agg(b_sum=("v", "sum"), b_n=("v", "count"))
-
-    post = tp[tp["is_post"]].copy()
-    post["n_target"] = post["subject_id"].map(n_target).fillna(0).astype(int)
-    post["n_nt"] = post["subject_id"].map(n_nt).fillna(0).astype(int)
-    post = post.merge(base, left_on="subject_id", right_index=True, how="left")
-    post = post.merge(
-        issues[["subject_id", "baseline_date", "issues"]], on="subject_id", how="left"
-    )
-    baseline_ok = post["baseline_date"].notna() & (post["b_n"].fillna(0) == post["n_target"])
-
-    # ---- target lesions (§4.3.1-4.3.2) ----
-    pt = meas[meas["is_post"] & (meas["role"] == "target")].copy()
-    pt["nonnodal_pos"] = (~pt["is_lymph_node"]) & (pt["v"] > 0)
-    pt["node_path"] = pt["is_lymph_node"] & (pt["v"] >= _NODE_NORMAL)
-    tg = pt.groupby(keys).agg(
-        s=("v", "sum"),
-        n=("v", "count"),
-        first_t=("assessment_date", "min"),
-        nonnodal_pos=("nonnodal_pos", "any"),
-        node_path=("node_path", "any"),
-    )
-    post = post.merge(tg, left_on=keys, right_index=True, how="left")
-    post["n"] = post["n"].fillna(0).astype(int)
-    post["s"] = post["s"].where(post["n"] > 0)
-    has_targets = post["n_target"] > 0
-    complete = has_targets & (post["n"] == post["n_target"]) & baseline_ok
-    s = post["s"].to_numpy(dtype=float)
-    b = post["b_sum"].to_numpy(dtype=float)
-    sc = np.where(complete, s, np.inf)
-    post["_sc"] = sc
-    post["_cm"] = post.groupby("subject_id")["_sc"].cummin()
-    prev_min = post.groupby("subject_id")["_cm"].shift(1).fillna(np.inf)
-    nadir = np.minimum(b, prev_min.to_numpy())
-    post["nadir"] = nadir
+    study = code_study(lesions, measurements, subjects, baseline_window_days)
+    issues = _baseline_issues(study, radiotherapy)
+    tp = study.timepoints
+    post = np.flatnonzero(tp["is_post"].to_numpy())
+    sid = tp["sid"].to_numpy()[post]
+    t = _target_sums(study)
+    b = t["baseline_sum"][sid]
+    n_target = t["n_target"][sid]
+    has_targets = n_target > 0
+    baseline_ok = np.isfinite(study.baseline_day[sid]) & (t["baseline_n"][sid] == n_target)
+    n = t["n"][post]
+    s = np.where(n > 0, t["sum"][post], np.nan)
+    complete = has_targets & (n == n_target) & baseline_ok
+    nadir = np.minimum(b, _previous_minimum(np.where(complete, s, np.inf), sid))
     with np.errstate(invalid="ignore"):
         d_nadir = s - nadir
         pd_t = (
-            has_targets.to_numpy()
-            & baseline_ok.to_numpy()
-            & (post["n"].to_numpy() > 0)
-            & (d_nadir >= 5 * _SCALE)
+            has_targets
+            & baseline_ok
+            & (n > 0)
+            & (d_nadir >= 5 * SCALE)
             & (100 * d_nadir >= 20 * nadir)
         )
-        cr_t = complete.to_numpy() & ~_flag(post["nonnodal_pos"]) & ~_flag(post["node_path"])
-        pr_t = complete.to_numpy() & (100 * s <= 70 * b)
+        cr_t = complete & ~t["nonnodal_pos"][post] & ~t["node_path"][post]
+        pr_t = complete & (100 * s <= 70 * b)
     target = np.select(
-        [~has_targets.to_numpy(), pd_t, ~complete.to_numpy(), cr_t, pr_t],
-        ["NONE", "PD", "NE", "CR", "PR"],
-        default="SD",
-    )
-    post["target_response"] = target
-
-    # ---- non-target lesions (§4.3.3) ----
-    pn = meas[meas["is_post"] & (meas["role"] == "non_target")].copy()
-    status = pn["status"]
-    pn["prog"] = status == "unequivocal_progression"
-    pn["eval"] = status != "not_evaluated"
-    pn["absent"] = (status == "absent") | (pn["is_lymph_node"] & (pn["v"] < _NODE_NORMAL))
-    pn["prog_date"] = pn["assessment_date"].where(pn["prog"])
-    nt = pn.groupby(keys).agg(
-        nt_prog=("prog", "any"),
-        nt_eval=("eval", "sum"),
-        nt_absent=("absent", "sum"),
-        nt_prog_date=("prog_date", "min"),
-    )
-    post = post.merge(nt, left_on=keys, right_index=True, how="left")
-    nt_prog = _flag(post["nt_prog"])
-    nt_eval = post["nt_eval"].fillna(0).to_numpy()
-    nt_abs = post["nt_absent"].fillna(0).to_numpy()
-    n_ntv = post["n_nt"].to_numpy()
-    post["non_target_response"] = np.select(
-        [n_ntv == 0, nt_prog, nt_eval < n_ntv, nt_abs == n_ntv],
+        [~has_targets, pd_t, ~complete, cr_t, pr_t], ["NONE", "PD", "NE", "CR", "PR"], default="SD"
+    ).astype(object)
+    nt = _non_target(study)
+    n_nt = nt["n_nt"][sid]
+    nt_prog = nt["prog"][post]
+    non_target = np.select(
+        [n_nt == 0, nt_prog, nt["evaluated"][post] < n_nt, nt["absent"][post] == n_nt],
         ["NONE", "PD", "NE", "CR"],
         default="NON-CR/NON-PD",
-    )
-
-    # ---- new lesions (§4.3.4); equivocal then confirmed dates PD back to its first scan ----
-    pw = meas[meas["is_post"] & (meas["role"] == "new")].copy()
-    pw["uneq"] = pw["status"].isin(["present", "unequivocal_progression"])
-    pw["uneq_scan"] = pw["assessment_date"].where(pw["uneq"])
-    pw["last_uneq"] = pw.groupby("lkey")["uneq_scan"].transform("max")
-    pw["confirmed_later"] = (pw["status"] == "equivocal") & (
-        pw["last_uneq"] > pw["assessment_date"]
-    )
-    pw["is_uneq"] = pw["uneq"] | pw["confirmed_later"]
-    pw["is_eq"] = pw["status"] == "equivocal"
-    pw["uneq_date"] = pw["assessment_date"].where(pw["is_uneq"])
-    nw = pw.groupby(keys).agg(
-        new_uneq=("is_uneq", "any"),
-        new_eq=("is_eq", "any"),
-        new_confirmed=("confirmed_later", "any"),
-        new_date=("uneq_date", "min"),
-    )
-    post = post.merge(nw, left_on=keys, right_index=True, how="left")
-    new_uneq = _flag(post["new_uneq"])
-    new_eq = _flag(post["new_eq"])
-    post["new_lesions"] = np.select(
-        [new_uneq, new_eq], ["unequivocal", "equivocal"], default="none"
-    )
+    ).astype(object)
+    nw = _new_lesions(study)
+    new_uneq, new_eq = nw["unequivocal"][post], nw["equivocal"][post]
+    new = np.select([new_uneq, new_eq], ["unequivocal", "equivocal"], default="none").astype(object)
 
     # ---- overall response (Tables 1 and 2) ----
-    nt_r = post["non_target_response"].to_numpy()
     overall = np.select(
         [
-            new_uneq | (target == "PD") | (nt_r == "PD"),
-            ~baseline_ok.to_numpy(),
-            (target == "NONE") & (nt_r == "NONE"),
-            (target == "NONE") & (nt_r == "CR"),
-            (target == "NONE") & (nt_r == "NE"),
+            new_uneq | (target == "PD") | (non_target == "PD"),
+            ~baseline_ok,
+            (target == "NONE") & (non_target == "NONE"),
+            (target == "NONE") & (non_target == "CR"),
+            (target == "NONE") & (non_target == "NE"),
             target == "NONE",
             target == "NE",
-            (target == "CR") & np.isin(nt_r, ["CR", "NONE"]),
+            (target == "CR") & np.isin(non_target, ["CR", "NONE"]),
             target == "CR",
         ],
         ["PD", "NE", "NE", "CR", "NE", "NON-CR/NON-PD", "NE", "CR", "PR"],
         default=target,
-    )
+    ).astype(object)
+    last_day = tp["last_day"].to_numpy()[post]
     if pr_persistence:
-        persists = _persisting_pr(post, target, confirm_min_days)
-        target = np.where(persists, "PR", target)
-        post["target_response"] = target
-        overall = np.where(persists & (overall == "SD"), "PR", overall)
-    post["overall_response"] = overall
+        persists = _persisting_pr(last_day, sid, target, confirm_min_days)
+        target = np.where(persists, "PR", target).astype(object)
+        overall = np.where(persists & (overall == "SD"), "PR", overall).astype(object)
 
     # ---- dates: response date = last scan; PD date = first scan showing progression ----
-    pd_dates = pd.concat(
+    pd_day = np.fmin.reduce(
         [
-            post["first_t"].where(pd.Series(target == "PD", index=post.index)),
-            post["nt_prog_date"],
-            post["new_date"],
-        ],
-        axis=1,
-    ).min(axis=1)
-    post["assessment_date"] = post["last_scan_date"].where(overall != "PD", pd_dates)
+            np.where(target == "PD", t["first_day"][post], np.inf),
+            nt["prog_day"][post],
+            nw["first_day"][post],
+        ]
+    )
+    response_day = np.where(overall == "PD", pd_day, last_day)
 
-    # ---- numbers and reasons ----
-    post["sum_diameters_mm"] = (post["s"] / _SCALE).where(post["n"] > 0)
-    post["baseline_sum_mm"] = post["b_sum"] / _SCALE
-    post["nadir_mm"] = pd.Series(nadir / _SCALE, index=post.index).where(baseline_ok & has_targets)
     with np.errstate(invalid="ignore", divide="ignore"):
-        post["pct_from_baseline"] = np.where(complete, 100 * (s - b) / b, np.nan)
-        post["pct_from_nadir"] = np.where(
-            has_targets & (post["n"] > 0),
-            np.where(nadir > 0, 100 * d_nadir / nadir, np.inf),
-            np.nan,
+        pct_b = np.where(complete, 100 * (s - b) / b, np.nan)
+        pct_n = np.where(
+            has_targets & (n > 0), np.where(nadir > 0, 100 * d_nadir / nadir, np.inf), np.nan
         )
-        post.loc[(post["n"] > 0) & (d_nadir == 0), "pct_from_nadir"] = 0.0
-    post["reason"] = _reasons(post, d_nadir)
-    post["baseline_issues"] = post["issues"].fillna("")
-    cols = [
-        "subject_id",
-        "visit",
-        "assessment_date",
-        "first_scan_date",
-        "last_scan_date",
-        "baseline_sum_mm",
-        "sum_diameters_mm",
-        "nadir_mm",
-        "pct_from_baseline",
-        "pct_from_nadir",
-        "target_response",
-        "non_target_response",
-        "new_lesions",
-        "overall_response",
-        "baseline_issues",
-        "reason",
-    ]
-    post["visit"] = _iso(post["visit_key"]) if "visit" not in meas.columns else post["visit_key"]
-    post = post[cols].sort_values(["subject_id", "last_scan_date"], kind="stable")
-    post["subject_id"] = subj.attrs["ids"].take(post["subject_id"].to_numpy())
-    return post.reset_index(drop=True)
-
-
-_TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
-
-
-def _text_hundredths(h: np.ndarray, signed: bool = False) -> np.ndarray:
-    """Integer hundredths of a mm as text with two decimals (vectorised integer formatting)."""
-    v = np.asarray(h, dtype=float)
-    ok = np.isfinite(v)
-    iv = np.where(ok, np.abs(v), 0).astype(np.int64)
-    text = (iv // 100).astype(str).astype(object) + "." + _TWO_DIGITS[iv % 100]
-    sign = np.where(v < 0, "-", "+" if signed else "").astype(object)
-    return np.where(ok, sign + text, "NA")
-
-
-def _reasons(post: pd.DataFrame, d_nadir: np.ndarray) -> pd.Series:
-    """Why each timepoint got its response, built only for the rows each wording applies to."""
-    tr = post["target_response"].to_numpy()
-    s = post["s"].to_numpy(dtype=float)
-    b = post["b_sum"].to_numpy(dtype=float)
-    nadir = post["nadir"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct_b = np.round(10_000 * (s - b) / b)  # hundredths of a percent
-        pct_n = np.where(nadir > 0, np.round(10_000 * d_nadir / nadir), np.nan)
-    tdetail = np.full(len(post), "no target lesions", dtype=object)
-    pdm = tr == "PD"
-    tdetail[pdm] = (
-        "target PD: sum "
-        + _text_hundredths(s[pdm])
-        + " mm, "
-        + _text_hundredths(pct_n[pdm], signed=True)
-        + " % and "
-        + _text_hundredths(d_nadir[pdm], signed=True)
-        + " mm vs nadir "
-        + _text_hundredths(nadir[pdm])
-        + " mm"
+    pct_n[(n > 0) & (d_nadir == 0)] = 0.0
+    reason = _reasons(
+        {
+            "overall": overall,
+            "target": target,
+            "non_target": non_target,
+            "new": new,
+            "confirmed": nw["confirmed"][post],
+            "s": s,
+            "b": b,
+            "nadir": nadir,
+            "d_nadir": d_nadir,
+            "n": n,
+            "n_target": n_target,
+            "no_baseline": np.isnan(study.baseline_day[sid]),
+            "day": response_day,
+        }
     )
-    partial = (tr == "NE") & (post["n"] < post["n_target"]).to_numpy()
-    tdetail[partial] = (
-        "target NE: "
-        + post["n"].to_numpy()[partial].astype(str).astype(object)
-        + " of "
-        + post["n_target"].to_numpy()[partial].astype(str).astype(object)
-        + " targets assessed and the measured sum does not prove PD"
-    )
-    tdetail[(tr == "NE") & ~partial] = "target NE: no valid baseline"
-    tdetail[tr == "CR"] = "target CR: non-nodal targets 0 mm, nodal targets < 10 mm"
-    rest = np.isin(tr, ["PR", "SD"])
-    tdetail[rest] = (
-        "target "
-        + tr[rest].astype(object)
-        + ": sum "
-        + _text_hundredths(s[rest])
-        + " mm, "
-        + _text_hundredths(pct_b[rest], signed=True)
-        + " % vs baseline "
-        + _text_hundredths(b[rest])
-        + " mm, "
-        + _text_hundredths(pct_n[rest], signed=True)
-        + " % vs nadir "
-        + _text_hundredths(nadir[rest])
-        + " mm"
-    )
-    confirmed = np.where(
-        _flag(post["new_confirmed"]), " (equivocal, confirmed at a later scan)", ""
-    )
-    lead = np.where(
-        post["baseline_date"].isna().to_numpy(),
-        "NE: no baseline assessment within the baseline window",
-        post["overall_response"].to_numpy().astype(object),
-    )
-    text = (
-        lead
-        + ": "
-        + tdetail
-        + "; non-target "
-        + post["non_target_response"].to_numpy().astype(object)
-        + "; new lesions "
-        + post["new_lesions"].to_numpy().astype(object)
-        + confirmed.astype(object)
-        + " at "
-        + _iso(post["assessment_date"]).to_numpy()
-    )
-    return pd.Series(text, index=post.index)
-
-
-def _persisting_pr(post: pd.DataFrame, target: np.ndarray, confirm_min_days: int) -> np.ndarray:
-    """Target SD after a confirmed PR (a PR or CR at least ``confirm_min_days`` after the first PR
-    or CR) stays PR: EORTC RECIST 1.1 clarification "managing PR when measurements change
-    slightly" (change judged from the nadir, so 100 -> 70 -> 70 -> 80 stays PR)."""
-    day = (post["last_scan_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
-    resp = np.isin(target, ["PR", "CR"])
-    groups = post["subject_id"].to_numpy()
-    first = pd.Series(np.where(resp, day, np.inf)).groupby(groups).cummin().to_numpy()
-    confirming = resp & (day - first >= confirm_min_days)
-    confirmed_at = pd.Series(np.where(confirming, day, np.inf)).groupby(groups).cummin().to_numpy()
-    return (target == "SD") & np.isfinite(confirmed_at)
-
-
-def _seen_before(flag: np.ndarray, groups: pd.Series) -> np.ndarray:
-    """True where an earlier row of the same group (rows sorted by date) had ``flag``."""
-    counts = pd.Series(flag.astype(int)).groupby(groups.to_numpy()).cumsum().to_numpy()
-    return (counts - flag.astype(int)) > 0
-
-
-_RANK = {"CR": 5, "PR": 4, "SD": 3, "NON-CR/NON-PD": 2, "PD": 1, "NE": 0}
-
-
-def best_overall_response(
-    responses: object,
-    subjects: object,
-    confirm: bool = True,
-    confirm_min_days: int = 28,
-    sd_min_days: int = 42,
-    max_ne_between: int = 1,
-    *,
-    accept_sd_between_pr: bool = False,
-    cr_then_pr_is_pd: bool = False,
-) -> pd.DataFrame:
-    """Best overall response per subject (RECIST 1.1 §4.4.1-§4.4.3, Table 3).
-
-    ``responses`` holds subject_id, assessment_date, overall_response (CR / PR / SD /
-    NON-CR/NON-PD / PD / NE), e.g. the output of :func:`timepoint_responses`. Assessments on or
-    before day 1 and after the first PD are ignored (§4.4.1).
-
-    * Unconfirmed (``confirm=False``): the best of CR > PR > SD > NON-CR/NON-PD > PD > NE, where SD
-      and NON-CR/NON-PD count only at ≥ ``sd_min_days`` after day 1 (§4.4.1 minimum duration).
-    * Confirmed (§4.4.3, Table 3): a CR (PR) is confirmed by a later CR (CR or PR) at least
-      ``confirm_min_days`` later with at most ``max_ne_between`` NE between and nothing else between
-      (SD between PRs allowed with ``accept_sd_between_pr``). An unconfirmed CR/PR counts as SD if
-      the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
-      SD after a CR is progression (disease reappeared).
-
-    Result: one row per subject with ``bor``, ``bor_date`` (date the best response criteria were
-    first met; first PD; NaT for NE) and ``reason``.
-    """
-    rs = _frame(responses, "responses")
-    subj = _frame(subjects, "subjects")
-    _require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
-    _require(subj, "subjects", ["subject_id", "start_date"])
-    rs["subject_id"] = rs["subject_id"].astype(str)
-    subj["subject_id"] = subj["subject_id"].astype(str)
-    rs["assessment_date"] = _dates(rs, "responses", "assessment_date")
-    subj["start_date"] = _dates(subj, "subjects", "start_date")
-    bad = ~rs["overall_response"].isin(list(_RANK))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(
-            f"responses: row {row}, column overall_response: {rs['overall_response'].iloc[row]!r} "
-            f"not in {list(_RANK)}"
-        )
-    rs = rs.merge(subj[["subject_id", "start_date"]], on="subject_id", how="inner")
-    rs = rs[rs["assessment_date"] > rs["start_date"]]
-    rs = rs.sort_values(["subject_id", "assessment_date"], kind="stable").reset_index(drop=True)
-    resp = rs["overall_response"].to_numpy().astype(object)
-    if cr_then_pr_is_pd:
-        had_cr = _seen_before(resp == "CR", rs["subject_id"])
-        resp = np.where(had_cr & np.isin(resp, ["PR", "SD"]), "PD", resp)
-        rs["overall_response"] = resp
-    rs = rs[~_seen_before(resp == "PD", rs["subject_id"])].reset_index(drop=True)
-    rs["i"] = rs.groupby("subject_id").cumcount()
-    days = (rs["assessment_date"] - rs["start_date"]).dt.days.to_numpy()
-    r = rs["overall_response"].to_numpy()
-
-    out = subj[["subject_id", "start_date"]].drop_duplicates("subject_id").copy()
-    cand = pd.DataFrame(
-        {"subject_id": rs["subject_id"], "date": rs["assessment_date"], "resp": r, "days": days}
-    )
-    found: list[pd.DataFrame] = []
-
-    if confirm:
-        pairs = _confirmed(rs, confirm_min_days, max_ne_between, accept_sd_between_pr)
-        for cat in ("CR", "PR"):
-            c = pairs[pairs["cat"] == cat]
-            found.append(
-                c.assign(
-                    bor=cat,
-                    rank=_RANK[cat],
-                    reason=cat
-                    + " at "
-                    + _iso(c["date"])
-                    + " confirmed by "
-                    + c["resp2"]
-                    + " at "
-                    + _iso(c["date2"])
-                    + " ("
-                    + c["gap"].astype(str)
-                    + " days later, RECIST 1.1 §4.4.3)",
-                )[["subject_id", "date", "bor", "rank", "reason"]]
-            )
-    else:
-        for cat in ("CR", "PR"):
-            c = cand[cand["resp"] == cat]
-            found.append(
-                c.assign(
-                    bor=cat,
-                    rank=_RANK[cat],
-                    reason=cat + " at " + _iso(c["date"]) + " (unconfirmed)",
-                )[["subject_id", "date", "bor", "rank", "reason"]]
-            )
-    sd_ok = cand[
-        cand["resp"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]) & (cand["days"] >= sd_min_days)
-    ]
-    sd_cat = np.where(sd_ok["resp"] == "NON-CR/NON-PD", "NON-CR/NON-PD", "SD")
-    unconf = np.where(
-        np.isin(sd_ok["resp"], ["CR", "PR"]), " (" + sd_ok["resp"] + " not confirmed)", ""
-    )
-    found.append(
-        sd_ok.assign(
-            bor=sd_cat,
-            rank=np.where(sd_cat == "SD", _RANK["SD"], _RANK["NON-CR/NON-PD"]),
-            reason=sd_cat
-            + unconf
-            + ": "
-            + sd_ok["resp"]
-            + " at "
-            + _iso(sd_ok["date"])
-            + ", day "
-            + sd_ok["days"].astype(str)
-            + " ≥ "
-            + str(sd_min_days)
-            + " (minimum SD duration, §4.4.1)",
-        )[["subject_id", "date", "bor", "rank", "reason"]]
-    )
-    pdr = cand[cand["resp"] == "PD"]
-    found.append(
-        pdr.assign(
-            bor="PD",
-            rank=_RANK["PD"],
-            reason="PD at "
-            + _iso(pdr["date"])
-            + " before any response or SD meeting its minimum duration",
-        )[["subject_id", "date", "bor", "rank", "reason"]]
-    )
-    allc = pd.concat(found, ignore_index=True)
-    allc = allc.sort_values(
-        ["subject_id", "rank", "date"], ascending=[True, False, True], kind="stable"
-    )
-    best = allc.drop_duplicates("subject_id")
-    out = out.merge(best[["subject_id", "bor", "date", "reason"]], on="subject_id", how="left")
-    n_post = cand.groupby("subject_id").size()
-    none = out["bor"].isna()
-    out.loc[none, "reason"] = np.where(
-        out.loc[none, "subject_id"].map(n_post).fillna(0) > 0,
-        "NE: no response, no SD at or after day " + str(sd_min_days) + " and no PD",
-        "NE: no post-baseline assessment",
-    )
-    out["bor"] = out["bor"].fillna("NE")
-    out = out.rename(columns={"date": "bor_date"})
-    return out[["subject_id", "bor", "bor_date", "reason"]].reset_index(drop=True)
-
-
-def _confirmed(
-    rs: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd_between_pr: bool
-) -> pd.DataFrame:
-    """All (first, confirming) assessment pairs that confirm a CR or a PR (Table 3)."""
-    base = rs[["subject_id", "i", "assessment_date", "overall_response"]]
-    first = base[base["overall_response"].isin(["CR", "PR"])]
-    pairs = first.merge(base, on="subject_id", suffixes=("", "2"))
-    pairs = pairs[pairs["i2"] > pairs["i"]]
-    pairs["gap"] = (pairs["assessment_date2"] - pairs["assessment_date"]).dt.days
-    ok_second = np.where(
-        pairs["overall_response"] == "CR",
-        pairs["overall_response2"] == "CR",
-        pairs["overall_response2"].isin(["CR", "PR"]),
-    )
-    pairs = pairs[ok_second & (pairs["gap"] >= confirm_min_days)]
-    # what lies strictly between the two assessments
-    r = base["overall_response"].to_numpy()
-    sid = base["subject_id"].to_numpy()
-    ne_cum = pd.Series(r == "NE").groupby(sid).cumsum().to_numpy()
-    allowed_cr = np.isin(r, ["CR", "NE"])
-    allowed_pr = np.isin(
-        r, ["CR", "PR", "NE", "SD"] if accept_sd_between_pr else ["CR", "PR", "NE"]
-    )
-    bad_cr_cum = pd.Series(~allowed_cr).groupby(sid).cumsum().to_numpy()
-    bad_pr_cum = pd.Series(~allowed_pr).groupby(sid).cumsum().to_numpy()
-    row_of = pairs.merge(
-        base[["subject_id", "i"]].reset_index(), on=["subject_id", "i"], how="left"
-    )["index"].to_numpy()
-    row2 = row_of + (pairs["i2"].to_numpy() - pairs["i"].to_numpy())
-    # counts over rows (row_of, row2) exclusive = cum[row2 - 1] - cum[row_of]
-    ne_between = ne_cum[row2 - 1] - ne_cum[row_of]
-    bad_cr = bad_cr_cum[row2 - 1] - bad_cr_cum[row_of]
-    bad_pr = bad_pr_cum[row2 - 1] - bad_pr_cum[row_of]
-    is_cr = pairs["overall_response"].to_numpy() == "CR"
-    keep = (ne_between <= max_ne_between) & np.where(is_cr, bad_cr == 0, bad_pr == 0)
-    pairs = pairs[keep]
-    pairs = pairs.sort_values(["subject_id", "i", "i2"]).drop_duplicates(["subject_id", "i"])
     return pd.DataFrame(
         {
-            "subject_id": pairs["subject_id"].to_numpy(),
-            "date": pairs["assessment_date"].to_numpy(),
-            "cat": pairs["overall_response"].to_numpy(),
-            "resp2": pairs["overall_response2"].to_numpy(),
-            "date2": pairs["assessment_date2"].to_numpy(),
-            "gap": pairs["gap"].to_numpy(),
+            "subject_id": study.ids.to_numpy(dtype=object)[sid],
+            "visit": tp["visit"].to_numpy()[post],
+            "assessment_date": as_dates(response_day),
+            "first_scan_date": as_dates(tp["first_day"].to_numpy()[post]),
+            "last_scan_date": as_dates(last_day),
+            "baseline_sum_mm": b / SCALE,
+            "sum_diameters_mm": s / SCALE,
+            "nadir_mm": np.where(baseline_ok & has_targets, nadir / SCALE, np.nan),
+            "pct_from_baseline": pct_b,
+            "pct_from_nadir": pct_n,
+            "target_response": target,
+            "non_target_response": non_target,
+            "new_lesions": new,
+            "overall_response": overall,
+            "baseline_issues": issues[sid],
+            "reason": reason,
         }
     )
 
 
-def response_disagreements(derived: object, reported: object) -> pd.DataFrame:
-    """QC listing: every timepoint where the derived overall response and the reported one
-    (``responses`` table: subject_id, assessment_date, overall_response, optional assessor)
-    differ, or where only one of them exists. Matched on subject_id and assessment_date."""
-    der = _frame(derived, "derived")
-    rep = _frame(reported, "responses")
-    for frame, name in ((der, "derived"), (rep, "responses")):
-        _require(frame, name, ["subject_id", "assessment_date", "overall_response"])
-        frame["subject_id"] = frame["subject_id"].astype(str)
-        frame["assessment_date"] = _dates(frame, name, "assessment_date")
-    keep = ["subject_id", "assessment_date", "overall_response"]
-    extra = ["assessor"] if "assessor" in rep.columns else []
-    both = der[[*keep, *(["reason"] if "reason" in der.columns else [])]].merge(
-        rep[keep + extra],
-        on=["subject_id", "assessment_date"],
-        how="outer",
-        suffixes=("_derived", "_reported"),
-        indicator=True,
+def _target_sums(study: Coded) -> dict[str, np.ndarray]:
+    """Per timepoint: sum and count of measured targets (§4.3.1: nodes by short axis, absent
+    0 mm, too small 5 mm), first scan day, any non-nodal target > 0 mm, any node ≥ 10 mm; per
+    subject: number of targets and the baseline sum and count (NaN when no baseline targets)."""
+    sc, tp, les = study.scans, study.timepoints, study.lesions
+    size = len(tp)
+    g, v, day = sc["tp"], sc["value"], sc["day"]
+    is_t = sc["role"] == TARGET
+    measured = is_t & ~np.isnan(v)
+    with np.errstate(invalid="ignore"):
+        nonnodal_pos = measured & ~sc["node"] & (v > 0)
+        node_path = measured & sc["node"] & (v >= NODE_NORMAL)
+    total = np.bincount(g[measured], weights=v[measured], minlength=size)
+    count = _count(g, measured, size)
+    rows = _count(g, is_t, size)
+    n_subjects = len(study.ids)
+    base = np.flatnonzero(tp["is_baseline"].to_numpy())
+    base_sid = tp["sid"].to_numpy()[base]
+    baseline_sum = np.full(n_subjects, np.nan)
+    baseline_n = np.zeros(n_subjects, dtype=np.int64)
+    baseline_sum[base_sid] = np.where(rows[base] > 0, total[base], np.nan)
+    baseline_n[base_sid] = count[base]
+    return {
+        "sum": total,
+        "n": count,
+        "first_day": _earliest(g, day, is_t, size),
+        "nonnodal_pos": _count(g, nonnodal_pos, size) > 0,
+        "node_path": _count(g, node_path, size) > 0,
+        "n_target": np.bincount(les["sid"][les["role"] == TARGET], minlength=n_subjects),
+        "baseline_sum": baseline_sum,
+        "baseline_n": baseline_n,
+    }
+
+
+def _previous_minimum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Smallest earlier value in the same group (rows sorted by group; inf for the first row):
+    the nadir candidates from earlier complete timepoints (§4.3.1)."""
+    running = pd.Series(values).groupby(groups).cummin().to_numpy()
+    out = np.full(len(values), np.inf)
+    same = np.flatnonzero(groups[1:] == groups[:-1]) + 1
+    out[same] = running[same - 1]
+    return out
+
+
+def _non_target(study: Coded) -> dict[str, np.ndarray]:
+    """Per post-baseline timepoint (§4.3.3): unequivocal progression (and its first scan day),
+    number of non-targets evaluated, number absent (nodes < 10 mm count as absent)."""
+    sc, tp, les = study.scans, study.timepoints, study.lesions
+    size = len(tp)
+    g, status = sc["tp"], sc["status"]
+    nt = (sc["role"] == NON_TARGET) & tp["is_post"].to_numpy()[g]
+    prog = nt & (status == UNEQUIVOCAL)
+    with np.errstate(invalid="ignore"):
+        absent = nt & ((status == ABSENT) | (sc["node"] & (sc["value"] < NODE_NORMAL)))
+    return {
+        "prog": _count(g, prog, size) > 0,
+        "prog_day": _earliest(g, sc["day"], prog, size),
+        "evaluated": _count(g, nt & (status != NOT_EVALUATED), size),
+        "absent": _count(g, absent, size),
+        "n_nt": np.bincount(les["sid"][les["role"] == NON_TARGET], minlength=len(study.ids)),
+    }
+
+
+def _new_lesions(study: Coded) -> dict[str, np.ndarray]:
+    """Per post-baseline timepoint (§4.3.4): an unequivocal new lesion (present, or equivocal
+    and shown to be present at a later scan, which dates PD back to the first scan), an
+    equivocal one, and the first day of an unequivocal one."""
+    sc, tp = study.scans, study.timepoints
+    size = len(tp)
+    g, status, day, lesion = sc["tp"], sc["status"], sc["day"], sc["lesion"]
+    new = (sc["role"] == NEW) & tp["is_post"].to_numpy()[g]
+    uneq = new & ((status == PRESENT) | (status == UNEQUIVOCAL))
+    last_uneq = np.full(len(study.lesions), -np.inf)
+    np.maximum.at(last_uneq, lesion[uneq], day[uneq])
+    equivocal = new & (status == EQUIVOCAL)
+    confirmed_later = equivocal & (last_uneq[lesion] > day)
+    is_uneq = uneq | confirmed_later
+    return {
+        "unequivocal": _count(g, is_uneq, size) > 0,
+        "equivocal": _count(g, equivocal, size) > 0,
+        "confirmed": _count(g, confirmed_later, size) > 0,
+        "first_day": _earliest(g, day, is_uneq, size),
+    }
+
+
+def _hundredths_text(column: str, signed: bool = False) -> pl.Expr:
+    """Integer hundredths as text with two decimals ("NA" when not finite)."""
+    x = pl.col(column)
+    whole = x.abs().cast(pl.Int64, strict=False)
+    digits = pl.concat_str(
+        [(whole // 100).cast(pl.String), (whole % 100 + 100).cast(pl.String).str.slice(1)],
+        separator=".",
     )
-    differ = both["overall_response_derived"] != both["overall_response_reported"]
-    out = both[differ].copy()
-    out["issue"] = np.select(
-        [out["_merge"] == "left_only", out["_merge"] == "right_only"],
-        ["derived only (no reported response at this date)", "reported only (no scans derive it)"],
-        default="responses differ",
+    sign = pl.when(x < 0).then(pl.lit("-")).otherwise(pl.lit("+" if signed else ""))
+    return pl.when(x.is_finite()).then(pl.concat_str([sign, digits])).otherwise(pl.lit("NA"))
+
+
+def _reasons(c: dict[str, np.ndarray]) -> np.ndarray:
+    """Why each timepoint got its response, e.g. "PD: target PD: sum 42.00 mm, +23.53 % and
+    +8.00 mm vs nadir 34.00 mm; non-target NON-CR/NON-PD; new lesions none at 2024-03-02"."""
+    s, b, nadir, d_nadir = c["s"], c["b"], c["nadir"], c["d_nadir"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct_b = np.round(10_000 * (s - b) / b)  # hundredths of a percent
+        pct_n = np.where(nadir > 0, np.round(10_000 * d_nadir / nadir), np.nan)
+    frame_ = pl.DataFrame(
+        {
+            "overall": c["overall"],
+            "tr": c["target"],
+            "ntr": c["non_target"],
+            "new": c["new"],
+            "confirmed": c["confirmed"],
+            "s": s,
+            "b": b,
+            "nadir": nadir,
+            "d_nadir": d_nadir,
+            "pct_b": pct_b,
+            "pct_n": pct_n,
+            "n": c["n"],
+            "n_target": c["n_target"],
+            "no_baseline": c["no_baseline"],
+            "date": as_dates(c["day"]).astype("datetime64[D]"),
+        }
     )
-    out = out.drop(columns="_merge").sort_values(["subject_id", "assessment_date"])
-    return out.reset_index(drop=True)
+    frame_ = frame_.with_columns(
+        _hundredths_text("s").alias("s_text"),
+        _hundredths_text("b").alias("b_text"),
+        _hundredths_text("nadir").alias("nadir_text"),
+        _hundredths_text("pct_n", signed=True).alias("pct_n_text"),
+        _hundredths_text("pct_b", signed=True).alias("pct_b_text"),
+        _hundredths_text("d_nadir", signed=True).alias("d_nadir_text"),
+    )
+    tr = pl.col("tr")
+    detail = (
+        pl.when(tr == "PD")
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("target PD: sum "),
+                    pl.col("s_text"),
+                    pl.lit(" mm, "),
+                    pl.col("pct_n_text"),
+                    pl.lit(" % and "),
+                    pl.col("d_nadir_text"),
+                    pl.lit(" mm vs nadir "),
+                    pl.col("nadir_text"),
+                    pl.lit(" mm"),
+                ]
+            )
+        )
+        .when((tr == "NE") & (pl.col("n") < pl.col("n_target")))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("target NE: "),
+                    pl.col("n").cast(pl.String),
+                    pl.lit(" of "),
+                    pl.col("n_target").cast(pl.String),
+                    pl.lit(" targets assessed and the measured sum does not prove PD"),
+                ]
+            )
+        )
+        .when(tr == "NE")
+        .then(pl.lit("target NE: no valid baseline"))
+        .when(tr == "CR")
+        .then(pl.lit("target CR: non-nodal targets 0 mm, nodal targets < 10 mm"))
+        .when(tr.is_in(["PR", "SD"]))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("target "),
+                    tr,
+                    pl.lit(": sum "),
+                    pl.col("s_text"),
+                    pl.lit(" mm, "),
+                    pl.col("pct_b_text"),
+                    pl.lit(" % vs baseline "),
+                    pl.col("b_text"),
+                    pl.lit(" mm, "),
+                    pl.col("pct_n_text"),
+                    pl.lit(" % vs nadir "),
+                    pl.col("nadir_text"),
+                    pl.lit(" mm"),
+                ]
+            )
+        )
+        .otherwise(pl.lit("no target lesions"))
+    )
+    lead = (
+        pl.when(pl.col("no_baseline"))
+        .then(pl.lit("NE: no baseline assessment within the baseline window"))
+        .otherwise(pl.col("overall"))
+    )
+    confirmed = (
+        pl.when(pl.col("confirmed"))
+        .then(pl.lit(" (equivocal, confirmed at a later scan)"))
+        .otherwise(pl.lit(""))
+    )
+    text = pl.concat_str(
+        [
+            lead,
+            pl.lit(": "),
+            detail,
+            pl.lit("; non-target "),
+            pl.col("ntr"),
+            pl.lit("; new lesions "),
+            pl.col("new"),
+            confirmed,
+            pl.lit(" at "),
+            pl.col("date").dt.strftime("%Y-%m-%d"),
+        ]
+    )
+    return frame_.select(text).to_series().to_numpy().astype(object)
+
+
+def _persisting_pr(
+    day: np.ndarray, groups: np.ndarray, target: np.ndarray, confirm_min_days: int
+) -> np.ndarray:
+    """Target SD after a confirmed PR (a PR or CR at least ``confirm_min_days`` after the first PR
+    or CR) stays PR: EORTC RECIST 1.1 clarification "managing PR when measurements change
+    slightly" (change judged from the nadir, so 100 -> 70 -> 70 -> 80 stays PR)."""
+    resp = np.isin(target, ["PR", "CR"])
+    first = pd.Series(np.where(resp, day, np.inf)).groupby(groups).cummin().to_numpy()
+    confirming = resp & (day - first >= confirm_min_days)
+    confirmed_at = pd.Series(np.where(confirming, day, np.inf)).groupby(groups).cummin().to_numpy()
+    return (target == "SD") & np.isfinite(confirmed_at)

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from rtio.derive.recist import _frame, _require
+from rtio.derive.recist_input import frame as _frame
+from rtio.derive.recist_input import require as _require
 
 __all__ = [
     "RateResult",

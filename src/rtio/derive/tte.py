@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist import _dates, _frame, _require
+from rtio.derive.recist_input import dates as _dates
+from rtio.derive.recist_input import frame as _frame
+from rtio.derive.recist_input import require as _require
 
 __all__ = ["derive_dor", "derive_os", "derive_pfs", "derive_ttr"]
 

@@ -6,25 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist_input import dates, frame, require
+from rtio.derive.recist_input import codes, dates, frame, require
 
 __all__ = ["best_overall_response", "response_disagreements"]
 
 
-def _iso_text(values: pd.Series) -> pd.Series:
-    """ISO date strings (vectorised)."""
-    values = pd.Series(values)
-    text = np.datetime_as_string(values.to_numpy().astype("datetime64[D]"), unit="D")
-    return pd.Series(text.astype(object), index=values.index)
-
-
-def _seen_before(flag: np.ndarray, groups: pd.Series) -> np.ndarray:
-    """True where an earlier row of the same group (rows sorted by date) had ``flag``."""
-    counts = pd.Series(flag.astype(int)).groupby(groups.to_numpy()).cumsum().to_numpy()
-    return (counts - flag.astype(int)) > 0
-
-
-_RANK = {"CR": 5, "PR": 4, "SD": 3, "NON-CR/NON-PD": 2, "PD": 1, "NE": 0}
+_RESPONSES = ("NE", "PD", "NON-CR/NON-PD", "SD", "PR", "CR")  # index = rank
+NE, PD, NON_CR_NON_PD, SD, PR, CR = range(6)
 
 
 def best_overall_response(
@@ -42,7 +30,8 @@ def best_overall_response(
 
     ``responses`` holds subject_id, assessment_date, overall_response (CR / PR / SD /
     NON-CR/NON-PD / PD / NE), e.g. the output of :func:`timepoint_responses`. Assessments on or
-    before day 1 and after the first PD are ignored (§4.4.1).
+    before day 1 and after the first PD are ignored (§4.4.1), as are rows of subjects not in
+    ``subjects`` (the population analysed).
 
     * Unconfirmed (``confirm=False``): the best of CR > PR > SD > NON-CR/NON-PD > PD > NE, where SD
       and NON-CR/NON-PD count only at ≥ ``sd_min_days`` after day 1 (§4.4.1 minimum duration).
@@ -54,170 +43,198 @@ def best_overall_response(
 
     Result: one row per subject with ``bor``, ``bor_date`` (date the best response criteria were
     first met; first PD; NaT for NE) and ``reason``.
+
+    Integer-coded and vectorised over subjects (own code: the confirmation search is the hot
+    path); the reason text is built only for each subject's deciding assessment.
     """
-    rs = frame(responses, "responses")
-    subj = frame(subjects, "subjects")
+    rs = frame(responses, "responses", copy=False)
+    subj = frame(subjects, "subjects", copy=False)
     require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
     require(subj, "subjects", ["subject_id", "start_date"])
-    rs["subject_id"] = rs["subject_id"].astype(str)
-    subj["subject_id"] = subj["subject_id"].astype(str)
-    rs["assessment_date"] = dates(rs, "responses", "assessment_date")
-    subj["start_date"] = dates(subj, "subjects", "start_date")
-    bad = ~rs["overall_response"].isin(list(_RANK))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(
-            f"responses: row {row}, column overall_response: {rs['overall_response'].iloc[row]!r} "
-            f"not in {list(_RANK)}"
-        )
-    rs = rs.merge(subj[["subject_id", "start_date"]], on="subject_id", how="inner")
-    rs = rs[rs["assessment_date"] > rs["start_date"]]
-    rs = rs.sort_values(["subject_id", "assessment_date"], kind="stable").reset_index(drop=True)
-    resp = rs["overall_response"].to_numpy().astype(object)
+    subj = subj.drop_duplicates("subject_id")
+    ids = pd.Index(subj["subject_id"].astype(str))
+    start = dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
+    resp = codes(rs["overall_response"], _RESPONSES, "responses", "overall_response")
+    code, uniques = pd.factorize(rs["subject_id"])
+    sid = np.append(ids.get_indexer(pd.Index(uniques).astype(str)), -1)[code]
+    date = dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")
+    day = (date - start[np.maximum(sid, 0)]).astype(np.int64)
+    keep = np.flatnonzero((sid >= 0) & (date > start[np.maximum(sid, 0)]))
+    keep = keep[np.lexsort((day[keep], sid[keep]))]
+    sid, resp, day, date = sid[keep], resp[keep].astype(np.int64), day[keep], date[keep]
     if cr_then_pr_is_pd:
-        had_cr = _seen_before(resp == "CR", rs["subject_id"])
-        resp = np.where(had_cr & np.isin(resp, ["PR", "SD"]), "PD", resp)
-        rs["overall_response"] = resp
-    rs = rs[~_seen_before(resp == "PD", rs["subject_id"])].reset_index(drop=True)
-    rs["i"] = rs.groupby("subject_id").cumcount()
-    days = (rs["assessment_date"] - rs["start_date"]).dt.days.to_numpy()
-    r = rs["overall_response"].to_numpy()
+        resp = np.where(_seen_before(resp == CR, sid) & np.isin(resp, [PR, SD]), PD, resp)
+    kept = ~_seen_before(resp == PD, sid)
+    sid, resp, day, date = sid[kept], resp[kept], day[kept], date[kept]
 
-    out = subj[["subject_id", "start_date"]].drop_duplicates("subject_id").copy()
-    cand = pd.DataFrame(
-        {"subject_id": rs["subject_id"], "date": rs["assessment_date"], "resp": r, "days": days}
-    )
-    found: list[pd.DataFrame] = []
-
+    # candidates: (row, rank, confirming row or -1); the best per subject is the highest rank,
+    # then the earliest date
+    rows, ranks, partner = [], [], []
     if confirm:
-        pairs = _confirmed(rs, confirm_min_days, max_ne_between, accept_sd_between_pr)
-        for cat in ("CR", "PR"):
-            c = pairs[pairs["cat"] == cat]
-            found.append(
-                c.assign(
-                    bor=cat,
-                    rank=_RANK[cat],
-                    reason=cat
-                    + " at "
-                    + _iso_text(c["date"])
-                    + " confirmed by "
-                    + c["resp2"]
-                    + " at "
-                    + _iso_text(c["date2"])
-                    + " ("
-                    + c["gap"].astype(str)
-                    + " days later, RECIST 1.1 §4.4.3)",
-                )[["subject_id", "date", "bor", "rank", "reason"]]
-            )
+        second = _confirming_row(
+            sid, resp, day, confirm_min_days, max_ne_between, accept_sd_between_pr
+        )
+        found = np.flatnonzero(second >= 0)
+        rows.append(found)
+        ranks.append(resp[found])
+        partner.append(second[found])
     else:
-        for cat in ("CR", "PR"):
-            c = cand[cand["resp"] == cat]
-            found.append(
-                c.assign(
-                    bor=cat,
-                    rank=_RANK[cat],
-                    reason=cat + " at " + _iso_text(c["date"]) + " (unconfirmed)",
-                )[["subject_id", "date", "bor", "rank", "reason"]]
-            )
-    sd_ok = cand[
-        cand["resp"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]) & (cand["days"] >= sd_min_days)
-    ]
-    sd_cat = np.where(sd_ok["resp"] == "NON-CR/NON-PD", "NON-CR/NON-PD", "SD")
-    unconf = np.where(
-        np.isin(sd_ok["resp"], ["CR", "PR"]), " (" + sd_ok["resp"] + " not confirmed)", ""
-    )
-    found.append(
-        sd_ok.assign(
-            bor=sd_cat,
-            rank=np.where(sd_cat == "SD", _RANK["SD"], _RANK["NON-CR/NON-PD"]),
-            reason=sd_cat
-            + unconf
-            + ": "
-            + sd_ok["resp"]
-            + " at "
-            + _iso_text(sd_ok["date"])
-            + ", day "
-            + sd_ok["days"].astype(str)
-            + " ≥ "
-            + str(sd_min_days)
-            + " (minimum SD duration, §4.4.1)",
-        )[["subject_id", "date", "bor", "rank", "reason"]]
-    )
-    pdr = cand[cand["resp"] == "PD"]
-    found.append(
-        pdr.assign(
-            bor="PD",
-            rank=_RANK["PD"],
-            reason="PD at "
-            + _iso_text(pdr["date"])
-            + " before any response or SD meeting its minimum duration",
-        )[["subject_id", "date", "bor", "rank", "reason"]]
-    )
-    allc = pd.concat(found, ignore_index=True)
-    allc = allc.sort_values(
-        ["subject_id", "rank", "date"], ascending=[True, False, True], kind="stable"
-    )
-    best = allc.drop_duplicates("subject_id")
-    out = out.merge(best[["subject_id", "bor", "date", "reason"]], on="subject_id", how="left")
-    n_post = cand.groupby("subject_id").size()
-    none = out["bor"].isna()
-    out.loc[none, "reason"] = np.where(
-        out.loc[none, "subject_id"].map(n_post).fillna(0) > 0,
-        "NE: no response, no SD at or after day " + str(sd_min_days) + " and no PD",
+        found = np.flatnonzero(np.isin(resp, [CR, PR]))
+        rows.append(found)
+        ranks.append(resp[found])
+        partner.append(np.full(len(found), -1))
+    sd_ok = np.flatnonzero(np.isin(resp, [CR, PR, SD, NON_CR_NON_PD]) & (day >= sd_min_days))
+    rows.append(sd_ok)
+    ranks.append(np.where(resp[sd_ok] == NON_CR_NON_PD, NON_CR_NON_PD, SD))
+    partner.append(np.full(len(sd_ok), -1))
+    pd_rows = np.flatnonzero(resp == PD)
+    rows.append(pd_rows)
+    ranks.append(np.full(len(pd_rows), PD))
+    partner.append(np.full(len(pd_rows), -1))
+    row, rank, pair = (np.concatenate(x).astype(np.int64) for x in (rows, ranks, partner))
+    order = np.lexsort((day[row], -rank, sid[row]))
+    first = order[np.unique(sid[row][order], return_index=True)[1]]
+    best_sid, best_row, best_rank, best_pair = sid[row][first], row[first], rank[first], pair[first]
+
+    n = len(ids)
+    bor = np.full(n, "NE", dtype=object)
+    bor[best_sid] = np.array(_RESPONSES, dtype=object)[best_rank]
+    bor_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    bor_date[best_sid] = date[best_row]
+    has_post = np.bincount(sid, minlength=n) > 0
+    reason = np.where(
+        has_post,
+        f"NE: no response, no SD at or after day {sd_min_days} and no PD",
         "NE: no post-baseline assessment",
+    ).astype(object)
+    reason[best_sid] = _bor_reasons(
+        best_rank,
+        resp[best_row],
+        date[best_row],
+        day[best_row],
+        best_pair,
+        resp,
+        date,
+        confirm,
+        sd_min_days,
     )
-    out["bor"] = out["bor"].fillna("NE")
-    out = out.rename(columns={"date": "bor_date"})
-    return out[["subject_id", "bor", "bor_date", "reason"]].reset_index(drop=True)
-
-
-def _confirmed(
-    rs: pd.DataFrame, confirm_min_days: int, max_ne_between: int, accept_sd_between_pr: bool
-) -> pd.DataFrame:
-    """All (first, confirming) assessment pairs that confirm a CR or a PR (Table 3)."""
-    base = rs[["subject_id", "i", "assessment_date", "overall_response"]]
-    first = base[base["overall_response"].isin(["CR", "PR"])]
-    pairs = first.merge(base, on="subject_id", suffixes=("", "2"))
-    pairs = pairs[pairs["i2"] > pairs["i"]]
-    pairs["gap"] = (pairs["assessment_date2"] - pairs["assessment_date"]).dt.days
-    ok_second = np.where(
-        pairs["overall_response"] == "CR",
-        pairs["overall_response2"] == "CR",
-        pairs["overall_response2"].isin(["CR", "PR"]),
-    )
-    pairs = pairs[ok_second & (pairs["gap"] >= confirm_min_days)]
-    # what lies strictly between the two assessments
-    r = base["overall_response"].to_numpy()
-    sid = base["subject_id"].to_numpy()
-    ne_cum = pd.Series(r == "NE").groupby(sid).cumsum().to_numpy()
-    allowed_cr = np.isin(r, ["CR", "NE"])
-    allowed_pr = np.isin(
-        r, ["CR", "PR", "NE", "SD"] if accept_sd_between_pr else ["CR", "PR", "NE"]
-    )
-    bad_cr_cum = pd.Series(~allowed_cr).groupby(sid).cumsum().to_numpy()
-    bad_pr_cum = pd.Series(~allowed_pr).groupby(sid).cumsum().to_numpy()
-    row_of = pairs.merge(
-        base[["subject_id", "i"]].reset_index(), on=["subject_id", "i"], how="left"
-    )["index"].to_numpy()
-    row2 = row_of + (pairs["i2"].to_numpy() - pairs["i"].to_numpy())
-    # counts over rows (row_of, row2) exclusive = cum[row2 - 1] - cum[row_of]
-    ne_between = ne_cum[row2 - 1] - ne_cum[row_of]
-    bad_cr = bad_cr_cum[row2 - 1] - bad_cr_cum[row_of]
-    bad_pr = bad_pr_cum[row2 - 1] - bad_pr_cum[row_of]
-    is_cr = pairs["overall_response"].to_numpy() == "CR"
-    keep = (ne_between <= max_ne_between) & np.where(is_cr, bad_cr == 0, bad_pr == 0)
-    pairs = pairs[keep]
-    pairs = pairs.sort_values(["subject_id", "i", "i2"]).drop_duplicates(["subject_id", "i"])
     return pd.DataFrame(
         {
-            "subject_id": pairs["subject_id"].to_numpy(),
-            "date": pairs["assessment_date"].to_numpy(),
-            "cat": pairs["overall_response"].to_numpy(),
-            "resp2": pairs["overall_response2"].to_numpy(),
-            "date2": pairs["assessment_date2"].to_numpy(),
-            "gap": pairs["gap"].to_numpy(),
+            "subject_id": subj["subject_id"].to_numpy(),
+            "bor": bor,
+            "bor_date": bor_date,
+            "reason": reason,
         }
     )
+
+
+def _seen_before(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """True where an earlier row of the same group (rows sorted by group and date) had ``flag``."""
+    counts = pd.Series(flag.astype(np.int64)).groupby(groups).cumsum().to_numpy()
+    return (counts - flag) > 0
+
+
+def _confirming_row(
+    sid: np.ndarray,
+    resp: np.ndarray,
+    day: np.ndarray,
+    confirm_min_days: int,
+    max_ne_between: int,
+    accept_sd_between_pr: bool,
+) -> np.ndarray:
+    """For each CR / PR row, the first later row of the subject that confirms it (Table 3), or -1.
+
+    A CR is confirmed by a CR, a PR by a CR or PR, at least ``confirm_min_days`` later, with at
+    most ``max_ne_between`` NE and nothing else between (SD allowed between PRs with
+    ``accept_sd_between_pr``). Vectorised over rows, one pass per distance between the two
+    assessments; a row leaves the search once something between can no longer be allowed."""
+    n = len(resp)
+    out = np.full(n, -1, dtype=np.int64)
+    ne_cum = np.cumsum(resp == NE)
+    allowed_pr = [CR, PR, NE, SD] if accept_sd_between_pr else [CR, PR, NE]
+    bad_cr_cum = np.cumsum(~np.isin(resp, [CR, NE]))
+    bad_pr_cum = np.cumsum(~np.isin(resp, allowed_pr))
+    active = np.flatnonzero(np.isin(resp, [CR, PR]))
+    is_cr = resp[active] == CR
+    step = 1
+    while len(active):
+        j = active + step
+        inside = j < n
+        inside[inside] = sid[j[inside]] == sid[active[inside]]
+        active, is_cr, j = active[inside], is_cr[inside], j[inside]
+        # between = rows active+1 .. j-1
+        ne_between = ne_cum[j - 1] - ne_cum[active]
+        bad = np.where(
+            is_cr, bad_cr_cum[j - 1] - bad_cr_cum[active], bad_pr_cum[j - 1] - bad_pr_cum[active]
+        )
+        possible = (ne_between <= max_ne_between) & (bad == 0)
+        active, is_cr, j = active[possible], is_cr[possible], j[possible]
+        confirms = np.where(is_cr, resp[j] == CR, np.isin(resp[j], [CR, PR])) & (
+            day[j] - day[active] >= confirm_min_days
+        )
+        out[active[confirms]] = j[confirms]
+        active, is_cr = active[~confirms], is_cr[~confirms]
+        step += 1
+    return out
+
+
+def _bor_reasons(
+    rank: np.ndarray,
+    resp_at: np.ndarray,
+    date_at: np.ndarray,
+    day_at: np.ndarray,
+    pair: np.ndarray,
+    resp: np.ndarray,
+    date: np.ndarray,
+    confirm: bool,
+    sd_min_days: int,
+) -> np.ndarray:
+    """Why each subject got its best response (only the deciding assessments are worded)."""
+    names = np.array(_RESPONSES, dtype=object)
+    at = _iso_days(date_at)
+    out = np.empty(len(rank), dtype=object)
+    response = np.isin(rank, [CR, PR])
+    if confirm:
+        second = pair[response]
+        gap = (date[second] - date_at[response]).astype(np.int64)
+        out[response] = (
+            names[rank[response]]
+            + " at "
+            + at[response]
+            + " confirmed by "
+            + names[resp[second]]
+            + " at "
+            + _iso_days(date[second])
+            + " ("
+            + gap.astype(str).astype(object)
+            + " days later, RECIST 1.1 §4.4.3)"
+        )
+    else:
+        out[response] = names[rank[response]] + " at " + at[response] + " (unconfirmed)"
+    sd = np.isin(rank, [SD, NON_CR_NON_PD])
+    unconfirmed = np.where(
+        np.isin(resp_at[sd], [CR, PR]), " (" + names[resp_at[sd]] + " not confirmed)", ""
+    )
+    out[sd] = (
+        names[rank[sd]]
+        + unconfirmed
+        + ": "
+        + names[resp_at[sd]]
+        + " at "
+        + at[sd]
+        + ", day "
+        + day_at[sd].astype(str).astype(object)
+        + f" ≥ {sd_min_days} (minimum SD duration, §4.4.1)"
+    )
+    progression = rank == PD
+    out[progression] = (
+        "PD at " + at[progression] + " before any response or SD meeting its minimum duration"
+    )
+    return out
+
+
+def _iso_days(day: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(day.astype("datetime64[D]"), unit="D").astype(object)
 
 
 def response_disagreements(derived: object, reported: object) -> pd.DataFrame:

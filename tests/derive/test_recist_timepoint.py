@@ -333,6 +333,28 @@ def test_unknown_lesion_names_row():
         timepoint_responses(les, meas, subj)
 
 
+def test_text_diameter_names_row_instead_of_becoming_missing():
+    scans = [(BASE, "T0", 30.0, "present"), (FU1, "T0", "3O", "present")]
+    les, meas, subj = _study(["T0"], (), (), scans)
+    with pytest.raises(ValueError, match=r"measurements: row 1, column diameter_mm: not a number"):
+        timepoint_responses(les, meas, subj)
+
+
+def test_missing_lesion_id_names_row():
+    les, meas, subj = _study(["T0"], (), (), [(BASE, "T0", 30.0, "present")])
+    meas.loc[0, "lesion_id"] = None
+    with pytest.raises(ValueError, match=r"measurements: row 0, column lesion_id: missing"):
+        timepoint_responses(les, meas, subj)
+
+
+def test_same_lesion_twice_at_one_visit_names_row():
+    scans = [(BASE, "T0", 30.0, "present"), (FU1, "T0", 20.0, "present")]
+    les, meas, subj = _study(["T0"], (), (), scans)
+    meas["visit"] = ["BL", "BL"]
+    with pytest.raises(ValueError, match=r"measurements: row 1: lesion 'T0' measured twice"):
+        timepoint_responses(les, meas, subj)
+
+
 def test_eortc_clarification_pr_persistence_100_70_70_80_80():
     days = ["2024-02-20", "2024-04-02", "2024-05-14", "2024-06-25"]
     scans = [(BASE, "T0", 100.0, "present")] + [

@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from rtio.lookup import by_key
 from rtio.stats import binomial_ci
 
 ROMAN = {"0": 0, "I": 1, "II": 2, "III": 3, "IV": 4}
@@ -70,7 +71,7 @@ def r0_resection(surgery: pd.DataFrame) -> pd.Series:
 def rt_to_surgery_days(radiotherapy: pd.DataFrame, surgery: pd.DataFrame) -> pd.Series:
     """Days from the last RT fraction before surgery to surgery, per operated subject."""
     first_surgery = surgery.groupby("subject_id")["date"].min()
-    rt = radiotherapy.assign(surgery_date=radiotherapy["subject_id"].map(first_surgery))
+    rt = radiotherapy.assign(surgery_date=by_key(radiotherapy["subject_id"], first_surgery))
     rt = rt[rt["end_date"] <= rt["surgery_date"]]
     last_end = rt.groupby("subject_id")["end_date"].max()
     return (first_surgery.reindex(last_end.index) - last_end).dt.days.rename("rt_to_surgery_days")
@@ -164,7 +165,7 @@ def neoadjuvant_endpoints(
             )
         )
     if responses is not None and not responses.empty:
-        before = responses.assign(surgery_date=responses["subject_id"].map(on["date"]))
+        before = responses.assign(surgery_date=by_key(responses["subject_id"], on["date"]))
         before = before[before["assessment_date"] <= before["surgery_date"]]
         last = before.sort_values("assessment_date").drop_duplicates("subject_id", keep="last")
         response = last.set_index("subject_id")["overall_response"].reindex(ids)

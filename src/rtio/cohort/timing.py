@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.cohort.followup import days_between
+from rtio.lookup import by_key
 
 SAME_DAY_OFFSET = 0.5
 """An exposure on the day of the event is placed half a day before it (the exposure preceded the
@@ -51,7 +52,7 @@ def cycle_category_times(
             pd.DataFrame(
                 {
                     "subject_id": reached["subject_id"].to_numpy(),
-                    "time": days_between(reached["subject_id"].map(index), reached["date"]),
+                    "time": days_between(by_key(reached["subject_id"], index), reached["date"]),
                     "level": level,
                 }
             )

@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from rtio.lookup import by_key
+
 FILTERS = ("related_treatment", "related_radiotherapy", "immune_related", "serious")
 
 
@@ -83,8 +85,8 @@ def treatment_emergent(
     """True for AEs starting between the first dose and the last dose + ``window_days``
     (immune-related AEs: + ``immune_window_days``) — DESIGN's treatment-emergent window."""
     doses = exposures.groupby("subject_id")["date"].agg(["min", "max"])
-    first = adverse_events["subject_id"].map(doses["min"])
-    last = adverse_events["subject_id"].map(doses["max"])
+    first = by_key(adverse_events["subject_id"], doses["min"])
+    last = by_key(adverse_events["subject_id"], doses["max"])
     window = np.where(
         adverse_events["immune_related"].astype(bool), immune_window_days, window_days
     )
@@ -122,7 +124,7 @@ def lab_shift_table(graded_labs: pd.DataFrame, first_dose: pd.Series) -> pd.Data
     """Baseline grade (last result on or before the first dose) → worst post-baseline grade, per term:
     number of patients in each (baseline, worst) cell."""
     labs = graded_labs.dropna(subset=["grade"]).assign(
-        first=lambda f: f["subject_id"].map(first_dose)
+        first=lambda f: by_key(f["subject_id"], first_dose)
     )
     before = (
         labs[labs["date"] <= labs["first"]]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.derive.populations import course_lesions
+from rtio.lookup import by_key
 
 TOO_SMALL_MM = 5.0
 
@@ -50,12 +51,12 @@ def lesion_trajectories(
     diameter[(meas["status"] == "too_small_to_measure") & diameter.isna()] = TOO_SMALL_MM
     diameter[meas["status"] == "not_evaluated"] = np.nan
     meas["diameter"] = diameter
-    start = meas["subject_id"].map(subjects.set_index("subject_id")["start_date"])
+    start = by_key(meas["subject_id"], subjects.set_index("subject_id")["start_date"])
     in_window = (meas["timepoint_date"] <= start) & (
         meas["timepoint_date"] >= start - pd.Timedelta(days=baseline_window_days)
     )
     baseline_date = meas[in_window].groupby("subject_id")["timepoint_date"].max()
-    meas["baseline_date"] = meas["subject_id"].map(baseline_date)
+    meas["baseline_date"] = by_key(meas["subject_id"], baseline_date)
     base = meas[meas["timepoint_date"] == meas["baseline_date"]].set_index(
         ["subject_id", "lesion_id"]
     )["diameter"]
@@ -69,7 +70,9 @@ def lesion_trajectories(
             radiotherapy[["start_date"]], left_on="course", right_index=True
         )
         first = covered.groupby(["subject_id", "lesion_id"])["start_date"].min()
-        rt_start = pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]]).map(first)
+        rt_start = first.reindex(
+            pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]])
+        ).to_numpy()
         meas["rt_start"] = pd.to_datetime(pd.Series(rt_start, index=meas.index))
         meas["irradiated"] = meas["rt_start"].notna()
     columns = [
@@ -128,7 +131,7 @@ def abscopal_response(trajectories: pd.DataFrame, threshold: float = 30.0) -> pd
     RT started and whether it fell by at least ``threshold`` % (abscopal response)."""
     response = field_response(trajectories)
     first_rt = trajectories.groupby("subject_id")["rt_start"].min()
-    response = response[response["timepoint_date"] > response["subject_id"].map(first_rt)]
+    response = response[response["timepoint_date"] > by_key(response["subject_id"], first_rt)]
     evaluable = response.dropna(subset=["non_irradiated_pct"])
     best = evaluable.groupby("subject_id")["non_irradiated_pct"].min()
     when = evaluable.loc[
@@ -161,7 +164,7 @@ def progression_field(trajectories: pd.DataFrame, timepoints: pd.DataFrame) -> p
     ) & (traj["role"] == "non_target")
     at_pd = traj[
         progressed
-        & (traj["timepoint_date"] <= traj["subject_id"].map(first_pd))
+        & (traj["timepoint_date"] <= by_key(traj["subject_id"], first_pd))
         & traj["subject_id"].isin(first_pd.index)
     ]
     in_field = at_pd[at_pd["irradiated"]].groupby("subject_id").size()
@@ -169,7 +172,7 @@ def progression_field(trajectories: pd.DataFrame, timepoints: pd.DataFrame) -> p
     appeared = traj[
         (traj["role"] == "new") & traj["status"].isin(["present", "unequivocal_progression"])
     ]
-    appeared = appeared[appeared["timepoint_date"] <= appeared["subject_id"].map(first_pd)]
+    appeared = appeared[appeared["timepoint_date"] <= by_key(appeared["subject_id"], first_pd)]
     ids = first_pd.index
     has_in = ids.isin(in_field.index)
     has_out = ids.isin(out_field.index) | ids.isin(appeared["subject_id"].unique())

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from rtio.lookup import by_key
+
 REGION_TARGETS = {"primary": ("primary",), "locoregional": ("primary", "regional_node")}
 """Radiotherapy targets named by region, and the lesion sites they cover."""
 
@@ -101,7 +103,7 @@ def post_baseline_assessment(tables: dict[str, pd.DataFrame]) -> pd.Series:
     for name, column in (("measurements", "assessment_date"), ("responses", "assessment_date")):
         frame = tables.get(name)
         if frame is not None:
-            later = frame[column] > frame["subject_id"].astype(str).map(start)
+            later = frame[column] > by_key(frame["subject_id"].astype(str), start)
             assessed |= set(frame.loc[later, "subject_id"].astype(str))
     return pd.Series(ids.isin(assessed), index=ids)
 

@@ -16,6 +16,7 @@ import pandas as pd
 from rtio.derive.recist_input import dates as _dates
 from rtio.derive.recist_input import frame as _frame
 from rtio.derive.recist_input import require as _require
+from rtio.lookup import by_key
 
 __all__ = ["derive_dor", "derive_os", "derive_pfs", "derive_ttr"]
 
@@ -86,13 +87,13 @@ def _progression(
         ev["subject_id"] = ev["subject_id"].astype(str)
         ev["date"] = _dates(ev, "events", "date")
         first_nat = ev[ev["kind"] == "new_anticancer_therapy"].groupby("subject_id")["date"].min()
-        nat = origin["subject_id"].map(first_nat).set_axis(origin["subject_id"].to_numpy())
-    rs = rs.assign(nat=pd.to_datetime(rs["subject_id"].map(nat)))
+        nat = by_key(origin["subject_id"], first_nat).set_axis(origin["subject_id"].to_numpy())
+    rs = rs.assign(nat=by_key(rs["subject_id"], nat))
     before_nat = rs["nat"].isna() | (rs["assessment_date"] <= rs["nat"])
     pd_rows = rs[(rs["overall_response"] == "PD") & before_nat]
     first_pd = pd_rows.groupby("subject_id")["assessment_date"].min()
     adequate = rs[rs["overall_response"].isin(_ADEQUATE) & before_nat]
-    adequate = adequate.assign(first_pd=adequate["subject_id"].map(first_pd))
+    adequate = adequate.assign(first_pd=by_key(adequate["subject_id"], first_pd))
     adequate = adequate[
         adequate["first_pd"].isna() | (adequate["assessment_date"] < adequate["first_pd"])
     ]
@@ -100,9 +101,9 @@ def _progression(
 
     out = origin.copy()
     sid = out["subject_id"]
-    out["pd"] = sid.map(first_pd)
-    out["last_adequate"] = sid.map(last_adequate)
-    out["nat"] = sid.map(nat)
+    out["pd"] = by_key(sid, first_pd)
+    out["last_adequate"] = by_key(sid, last_adequate)
+    out["nat"] = by_key(sid, nat)
     death = out["death_date"].where(out["death_date"] > out["start_date"] - pd.Timedelta(days=1))
     death_ok = death.notna() & (out["nat"].isna() | (death <= out["nat"]))
     out["death"] = death.where(death_ok)
@@ -219,7 +220,7 @@ def derive_dor(
     rs = rs[rs["assessment_date"] > rs["start_date"]].drop(columns="start_date")
     first = _first_response(rs, bor)
     origin = subj[subj["subject_id"].isin(first.index)].copy()
-    origin["start_date"] = origin["subject_id"].map(first)
+    origin["start_date"] = by_key(origin["subject_id"], first)
     out = _progression(
         origin, rs, events, censor_new_therapy, missed_assessments, assessment_interval_days
     )
@@ -241,7 +242,7 @@ def derive_ttr(
     rs = rs[rs["assessment_date"] > rs["start_date"]]
     first = _first_response(rs, bor)
     out = subj[subj["subject_id"].isin(first.index)].copy()
-    out["adt"] = out["subject_id"].map(first)
+    out["adt"] = by_key(out["subject_id"], first)
     out["cnsr"] = 0
     out["evntdesc"] = "First response (CR or PR)"
     out["cnsdtdsc"] = ""

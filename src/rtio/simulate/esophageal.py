@@ -639,7 +639,7 @@ def _to_csv(frame: pd.DataFrame, path: Path) -> None:
 def _missing_as_null(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty strings (missing in CSV) become Parquet nulls."""
     out = frame.copy()
-    for col in out.select_dtypes("object").columns:
+    for col in out.columns[[pd.api.types.is_string_dtype(t) for t in out.dtypes]]:
         out[col] = out[col].where(out[col] != "", None)
     return out
 

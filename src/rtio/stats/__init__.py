@@ -6,6 +6,7 @@ for each method and its R equivalent.
 
 from rtio.stats.binomial import binomial_ci
 from rtio.stats.cox import CoxPH, cox_ph
+from rtio.stats.cox_zph import CoxZPH, cox_zph
 from rtio.stats.cutoffs import Cutoff, percentile_cutoff
 from rtio.stats.estimate import Estimate, TestResult
 from rtio.stats.follow_up import median_follow_up
@@ -17,6 +18,7 @@ from rtio.stats.restricted_mean import RestrictedMean, cumulative_incidence, rms
 
 __all__ = [
     "CoxPH",
+    "CoxZPH",
     "Cutoff",
     "Estimate",
     "KaplanMeier",
@@ -27,6 +29,7 @@ __all__ = [
     "TestResult",
     "binomial_ci",
     "cox_ph",
+    "cox_zph",
     "cumulative_incidence",
     "exponential_test",
     "kaplan_meier",

@@ -293,11 +293,29 @@ class CoxPH:
     robust: bool
     method: str
     summary: pd.DataFrame = field(repr=False)
+    terms: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    model: CoxData | None = field(default=None, repr=False)
 
 
-def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Numeric covariates as they are; categorical ones as R treatment contrasts (name + level)."""
-    blocks, names = [], []
+@dataclass
+class CoxData:
+    """What a fit was computed from, for diagnostics (:func:`rtio.stats.cox_zph`): the strata
+    (row indices and their risk-set structures) and the response."""
+
+    groups: list
+    parts: list[_Stratum]
+    stop: np.ndarray
+    start: np.ndarray | None
+    status: np.ndarray
+    layers: np.ndarray
+
+
+def _design(
+    frame: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    """Numeric covariates as they are; categorical ones as R treatment contrasts (name + level);
+    with the columns of each covariate (R's ``assign``)."""
+    blocks, names, terms = [], [], {}
     for name in covariates:
         if name not in frame:
             raise ValueError(f"covariates: column {name!r} not in the data")
@@ -315,13 +333,15 @@ def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray,
                 if isinstance(column.dtype, pd.CategoricalDtype)
                 else sorted(column.unique())
             )
+            terms[name] = list(range(len(names), len(names) + len(levels) - 1))
             for level in levels[1:]:
                 blocks.append((column == level).to_numpy(dtype=float))
                 names.append(f"{name}{level}")
         else:
+            terms[name] = [len(names)]
             blocks.append(column.to_numpy(dtype=float))
             names.append(name)
-    return np.column_stack(blocks), names
+    return np.column_stack(blocks), names, terms
 
 
 def _as_pandas(frame: Any) -> pd.DataFrame:
@@ -372,7 +392,7 @@ def cox_ph(
     if start is not None and (start >= stop).any():
         rows = np.flatnonzero(start >= stop)[:10].tolist()
         raise ValueError(f"{entry}: start must be before {duration}; not at rows {rows}")
-    x, names = _design(frame, covariates)
+    x, names, terms = _design(frame, covariates)
     x = x - x.mean(axis=0)
     if strata is None:
         layers = np.zeros(stop.size, dtype=int)
@@ -433,7 +453,7 @@ def cox_ph(
                 [np.bincount(codes, weights=dfbeta[:, j]) for j in range(beta.size)], axis=1
             )
         variance = dfbeta.T @ dfbeta
-    return _result(
+    fit = _result(
         beta,
         variance,
         naive,
@@ -450,6 +470,9 @@ def cox_ph(
         strata,
         entry,
     )
+    fit.terms = terms
+    fit.model = CoxData(groups, parts, stop, start, status, layers)
+    return fit
 
 
 def _result(

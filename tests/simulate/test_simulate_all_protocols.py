@@ -3,13 +3,16 @@ the seed-001 cohort (no true RT effect) shows the naive bias that the honest ana
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rtio.analyse import analyse_study
-from rtio.io import validate_study
+from rtio.analyse.derived import derive_study
+from rtio.io import load_study, validate_study
 from rtio.protocol import list_protocols
 from rtio.report import render_report
 from rtio.simulate.protocols import write_protocol_study
+from rtio.stats import cox_ph, cox_zph
 
 
 @pytest.mark.parametrize("protocol", list_protocols())
@@ -23,10 +26,26 @@ def test_each_protocol_simulates_a_valid_study(protocol, tmp_path: Path) -> None
 
 
 def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: Path) -> None:
-    results = analyse_study(write_protocol_study(tmp_path / "npc", "NCT07235319", 120, 2))
+    folder = write_protocol_study(tmp_path / "npc", "NCT07235319", 120, 2)
+    results = analyse_study(folder)
     assert results.forest and results.forest[0].subgroup == "All patients"
     assert results.non_inferiority.startswith("No non-inferiority margin is stated in the protocol")
     assert {c.endpoint for c in results.comparisons} == {"PFS", "OS"}
+    # the PH test of each arm comparison equals cox_zph on the same ADTTE rows
+    study = load_study(folder)
+    adtte = derive_study(study).adtte
+    arm = study.tables["subjects"].set_index("subject_id")["arm"]
+    for comparison in results.comparisons:
+        rows = adtte[adtte["paramcd"] == comparison.endpoint]
+        frame = pd.DataFrame(
+            {
+                "t": rows["aval_months"].to_numpy(float),
+                "e": 1 - rows["cnsr"].to_numpy(int),
+                "g": (rows["subject_id"].map(arm) == sorted(arm.unique())[1]).to_numpy(float),
+            }
+        )
+        direct = cox_zph(cox_ph(frame, "t", "e", ["g"])).table.loc["GLOBAL"]
+        assert comparison.ph_test_p == pytest.approx(direct["p"], rel=1e-12)
 
 
 def test_cohort_naive_benefit_is_immortal_time(tmp_path: Path) -> None:

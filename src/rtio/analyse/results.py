@@ -76,6 +76,8 @@ class GroupComparison(_Result):
     logrank_df: int
     logrank_p: float
     hazard_ratio: Interval | None = None
+    ph_test_chisq: float | None = None
+    ph_test_p: float | None = None
     note: str | None = None
 
 

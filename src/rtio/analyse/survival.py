@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.analyse.results import CurvePoint, GroupComparison, Interval, RateAt, SurvivalResult
-from rtio.stats import cox_ph, kaplan_meier, logrank_test
+from rtio.stats import cox_ph, cox_zph, kaplan_meier, logrank_test
 
 KM_METHOD = (
     "Kaplan–Meier; 95 % CI on the log scale (R survfit default); median CI by "
@@ -93,7 +93,7 @@ def compare_groups(
         summarise_km(rows[labels.to_numpy() == level], endpoint, population, group=str(level))
         for level in test.observed.index
     ]
-    hazard = None
+    hazard, ph = None, None
     if len(curves) == 2:
         frame = pd.DataFrame(
             {
@@ -102,7 +102,9 @@ def compare_groups(
                 "g": (labels.to_numpy() == test.observed.index[1]).astype(float),
             }
         )
-        fit = cox_ph(frame, "t", "e", ["g"]).summary.iloc[0]
+        model = cox_ph(frame, "t", "e", ["g"])
+        fit = model.summary.iloc[0]
+        ph = _proportional_hazards(model)
         hazard = Interval(
             value=float(fit["hr"]),
             lower=float(fit["hr_lower"]),
@@ -119,4 +121,18 @@ def compare_groups(
         logrank_df=test.df,
         logrank_p=test.p_value,
         hazard_ratio=hazard,
+        ph_test_chisq=None if ph is None else ph[0],
+        ph_test_p=None if ph is None else ph[1],
     )
+
+
+def _proportional_hazards(model) -> tuple[float, float] | None:
+    """cox.zph test of the hazard ratio's proportionality (KM time scale); None when the
+    information for it is singular (e.g. too few events)."""
+    try:
+        row = cox_zph(model).table.loc["GLOBAL"]
+    except np.linalg.LinAlgError:
+        return None
+    if not np.isfinite(row["chisq"]):
+        return None
+    return float(row["chisq"]), float(row["p"])

@@ -253,15 +253,31 @@ def comparative(results: Results) -> list[Table]:
     out = []
     if results.comparisons:
         rows = [
-            [c.title, _interval(c.hazard_ratio, 2), f"{c.logrank_chisq:.2f}", _p(c.logrank_p)]
+            [
+                c.title,
+                _interval(c.hazard_ratio, 2),
+                f"{c.logrank_chisq:.2f}",
+                _p(c.logrank_p),
+                "—" if c.ph_test_p is None else _p(c.ph_test_p),
+            ]
             for c in results.comparisons
         ]
         out.append(
             Table(
                 "Comparison of arms",
-                ["Comparison", "HR (95% CI)", "Log-rank χ²", "p"],
+                ["Comparison", "HR (95% CI)", "Log-rank χ²", "p", "PH test p"],
                 rows,
-                results.non_inferiority,
+                " ".join(
+                    filter(
+                        None,
+                        [
+                            results.non_inferiority,
+                            "PH test: score test of a time-varying hazard ratio on the "
+                            "Kaplan–Meier time scale (R cox.zph); a small p questions the "
+                            "proportional-hazards assumption behind the HR.",
+                        ],
+                    )
+                ),
                 "arms",
             )
         )

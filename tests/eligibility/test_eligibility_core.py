@@ -140,7 +140,7 @@ def test_screen_verdicts_and_summary_with_manual_and_exclusion():
     assert len(s.details) == 12
     assert set(s.details["status"]) == {"met", "not_met", "unknown", "manual"}
     row = s.details.set_index(["candidate_id", "criterion"]).loc[("b", "I1")]
-    assert row["status"] == "not_met" and row["reason"] == "ecog 2.0 in [0, 1]"
+    assert row["status"] == "not_met" and row["reason"] == "ecog 2 in [0, 1]"
     assert (
         s.details.set_index(["candidate_id", "criterion"])
         .loc[("a", "I2"), "reason"]

@@ -203,14 +203,14 @@ def explain(rule: dict, frame: pd.DataFrame) -> pd.Series:
         name = leaf.get("fact", leaf.get("event"))
         bits = [pl.lit(name + " ")]
         bits.append(
-            pl.col(name).cast(pl.Utf8).fill_null("missing") if name in cols else pl.lit("missing")
+            _value_text(pf, name).fill_null("missing") if name in cols else pl.lit("missing")
         )
         if f"{name}_unit" in cols:
             bits.append(
                 pl.lit(" [") + pl.col(f"{name}_unit").cast(pl.Utf8).fill_null("") + pl.lit("]")
             )
         if "op" in leaf:
-            bits.append(pl.lit(f" {leaf['op']} {leaf['value']} {leaf['unit']}"))
+            bits.append(pl.lit(f" {leaf['op']} {_number(leaf['value'])} {leaf['unit']}"))
         elif "in" in leaf:
             bits.append(pl.lit(f" in {leaf['in']}"))
         elif "is" in leaf:
@@ -224,6 +224,24 @@ def explain(rule: dict, frame: pd.DataFrame) -> pd.Series:
         parts.append(pl.concat_str(bits))
     expr = pl.concat_str(parts, separator="; ").alias("reason")
     return pf.select(expr).to_series().to_pandas()
+
+
+def _number(value: object) -> object:
+    """A whole-number float as an integer (a threshold of 2.0 reads "2")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _value_text(pf: pl.DataFrame, name: str) -> pl.Expr:
+    """A fact's value as text; whole-number floats without ".0" (ECOG 2, not 2.0)."""
+    value = pl.col(name)
+    if not pf.schema[name].is_float():
+        return value.cast(pl.Utf8)
+    whole = value.is_finite() & (value == value.round(0)) & (value.abs() < 2**53)
+    return (
+        pl.when(whole)
+        .then(value.cast(pl.Int64, strict=False).cast(pl.Utf8))
+        .otherwise(value.cast(pl.Utf8))
+    )
 
 
 def _explain_columns(rule: dict) -> list[str]:

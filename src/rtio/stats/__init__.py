@@ -10,6 +10,7 @@ from rtio.stats.cox_zph import CoxZPH, cox_zph
 from rtio.stats.cutoffs import Cutoff, percentile_cutoff
 from rtio.stats.estimate import Estimate, TestResult
 from rtio.stats.follow_up import median_follow_up
+from rtio.stats.gray import gray_test
 from rtio.stats.kaplan_meier import KaplanMeier, kaplan_meier
 from rtio.stats.logrank import LogRank, logrank_test
 from rtio.stats.one_sample import OneSampleTest, exponential_test, one_sample_logrank
@@ -32,6 +33,7 @@ __all__ = [
     "cox_zph",
     "cumulative_incidence",
     "exponential_test",
+    "gray_test",
     "kaplan_meier",
     "logrank_test",
     "mann_whitney",

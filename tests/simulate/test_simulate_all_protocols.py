@@ -12,7 +12,7 @@ from rtio.io import load_study, validate_study
 from rtio.protocol import list_protocols
 from rtio.report import render_report
 from rtio.simulate.protocols import write_protocol_study
-from rtio.stats import cox_ph, cox_zph
+from rtio.stats import cox_ph, cox_zph, logrank_test
 
 
 @pytest.mark.parametrize("protocol", list_protocols())
@@ -46,6 +46,17 @@ def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: 
         )
         direct = cox_zph(cox_ph(frame, "t", "e", ["g"])).table.loc["GLOBAL"]
         assert comparison.ph_test_p == pytest.approx(direct["p"], rel=1e-12)
+        # analysed as randomized: stratified by the randomization stratum
+        stratum = rows["subject_id"].map(
+            study.tables["subjects"].set_index("subject_id")["stratum"]
+        )
+        frame["s"] = stratum.to_numpy()
+        stratified = cox_ph(frame, "t", "e", ["g"], strata="s").summary.iloc[0]
+        assert comparison.stratified_hazard_ratio.value == pytest.approx(
+            stratified["hr"], rel=1e-12
+        )
+        test = logrank_test(frame["t"], frame["e"], frame["g"], strata=frame["s"])
+        assert comparison.stratified_logrank_p == pytest.approx(test.p_value, rel=1e-12)
 
 
 def test_cohort_naive_benefit_is_immortal_time(tmp_path: Path) -> None:

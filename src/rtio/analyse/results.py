@@ -78,6 +78,9 @@ class GroupComparison(_Result):
     hazard_ratio: Interval | None = None
     ph_test_chisq: float | None = None
     ph_test_p: float | None = None
+    stratified_hazard_ratio: Interval | None = None
+    stratified_logrank_chisq: float | None = None
+    stratified_logrank_p: float | None = None
     note: str | None = None
 
 

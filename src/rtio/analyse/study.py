@@ -299,6 +299,11 @@ def analyse_study(path: str | Path) -> Results:
                 "ITT",
                 subjects.set_index("subject_id")["arm"],
                 f"{endpoint} by arm",
+                strata=(
+                    subjects.set_index("subject_id")["stratum"]
+                    if "stratum" in subjects.columns
+                    else None
+                ),
             )
             if comparison is not None:
                 results.comparisons.append(comparison)

@@ -78,9 +78,16 @@ def summarise_km(
 
 
 def compare_groups(
-    adtte: pd.DataFrame, endpoint: str, population: str, groups: pd.Series, title: str
+    adtte: pd.DataFrame,
+    endpoint: str,
+    population: str,
+    groups: pd.Series,
+    title: str,
+    strata: pd.Series | None = None,
 ) -> GroupComparison | None:
-    """KM per group, log-rank test, and the Cox HR (second vs first group) when there are two."""
+    """KM per group, log-rank test, and the Cox HR (second vs first group) when there are two;
+    with ``strata`` (per subject, e.g. the randomization stratum) also the stratified log-rank
+    test and the stratified Cox HR (ICH E9: analysis stratified as randomized)."""
     rows = adtte[adtte["paramcd"] == endpoint]
     labels = rows["subject_id"].map(groups)
     rows, labels = rows[labels.notna()], labels[labels.notna()]
@@ -123,7 +130,38 @@ def compare_groups(
         hazard_ratio=hazard,
         ph_test_chisq=None if ph is None else ph[0],
         ph_test_p=None if ph is None else ph[1],
+        **_stratified(rows, time, event, labels, test.observed.index, strata),
     )
+
+
+def _stratified(rows, time, event, labels, order, strata) -> dict:
+    """Stratified log-rank test and Cox HR (second vs first group); {} without strata."""
+    if strata is None:
+        return {}
+    layer = rows["subject_id"].map(strata)
+    if layer.isna().any() or layer.nunique() < 2:
+        return {}
+    test = logrank_test(time, event, labels.to_numpy(), strata=layer.to_numpy())
+    out = {"stratified_logrank_chisq": test.chisq, "stratified_logrank_p": test.p_value}
+    if len(order) == 2:
+        frame = pd.DataFrame(
+            {
+                "t": time,
+                "e": event,
+                "g": (labels.to_numpy() == order[1]).astype(float),
+                "s": layer.to_numpy(),
+            }
+        )
+        fit = cox_ph(frame, "t", "e", ["g"], strata="s").summary.iloc[0]
+        out["stratified_hazard_ratio"] = Interval(
+            value=float(fit["hr"]),
+            lower=float(fit["hr_lower"]),
+            upper=float(fit["hr_upper"]),
+            unit="hazard ratio",
+            method=f"Cox PH (Efron ties) stratified by {layer.nunique()} randomization strata, "
+            f"{order[1]} vs {order[0]}",
+        )
+    return out
 
 
 def _proportional_hazards(model) -> tuple[float, float] | None:

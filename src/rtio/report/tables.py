@@ -259,13 +259,25 @@ def comparative(results: Results) -> list[Table]:
                 f"{c.logrank_chisq:.2f}",
                 _p(c.logrank_p),
                 "—" if c.ph_test_p is None else _p(c.ph_test_p),
+                "—"
+                if c.stratified_hazard_ratio is None
+                else _interval(c.stratified_hazard_ratio, 2),
+                "—" if c.stratified_logrank_p is None else _p(c.stratified_logrank_p),
             ]
             for c in results.comparisons
         ]
         out.append(
             Table(
                 "Comparison of arms",
-                ["Comparison", "HR (95% CI)", "Log-rank χ²", "p", "PH test p"],
+                [
+                    "Comparison",
+                    "HR (95% CI)",
+                    "Log-rank χ²",
+                    "p",
+                    "PH test p",
+                    "Stratified HR (95% CI)",
+                    "Stratified p",
+                ],
                 rows,
                 " ".join(
                     filter(
@@ -274,7 +286,8 @@ def comparative(results: Results) -> list[Table]:
                             results.non_inferiority,
                             "PH test: score test of a time-varying hazard ratio on the "
                             "Kaplan–Meier time scale (R cox.zph); a small p questions the "
-                            "proportional-hazards assumption behind the HR.",
+                            "proportional-hazards assumption behind the HR. Stratified: Cox "
+                            "model and log-rank test stratified by the randomization stratum.",
                         ],
                     )
                 ),

@@ -355,6 +355,17 @@ def test_same_lesion_twice_at_one_visit_names_row():
         timepoint_responses(les, meas, subj)
 
 
+def test_baseline_only_gives_no_timepoints_and_ne_bor():
+    les, meas, subj = _study(["T0"], (), (), [(BASE, "T0", 30.0, "present")])
+    tp = timepoint_responses(les, meas, subj)
+    assert tp.empty and "reason" in tp.columns
+    from rtio.derive.recist import best_overall_response
+
+    bor = best_overall_response(tp, subj)
+    assert bor["bor"].tolist() == ["NE"]
+    assert bor["reason"].iloc[0] == "NE: no post-baseline assessment"
+
+
 def test_eortc_clarification_pr_persistence_100_70_70_80_80():
     days = ["2024-02-20", "2024-04-02", "2024-05-14", "2024-06-25"]
     scans = [(BASE, "T0", 100.0, "present")] + [

@@ -421,6 +421,8 @@ def _reasons(c: dict[str, np.ndarray]) -> np.ndarray:
     """Why each timepoint got its response, e.g. "PD: target PD: sum 42.00 mm, +23.53 % and
     +8.00 mm vs nadir 34.00 mm; non-target NON-CR/NON-PD; new lesions none at 2024-03-02"."""
     s, b, nadir, d_nadir = c["s"], c["b"], c["nadir"], c["d_nadir"]
+    if not len(s):
+        return np.array([], dtype=object)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct_b = np.round(10_000 * (s - b) / b)  # hundredths of a percent
         pct_n = np.where(nadir > 0, np.round(10_000 * d_nadir / nadir), np.nan)

@@ -209,22 +209,8 @@ def code_study(
         raise ValueError(f"subjects: row {row}, column start_date: missing start date")
     start = days(start_dates)
 
-    les_sid = subject_codes(les["subject_id"], ids, "lesions")
-    role = codes(les["role"], ROLES, "lesions", "role")
-    lcode, names = labels(les["lesion_id"], "lesions", "lesion_id")
-    lkey = les_sid * len(names) + lcode
-    dup = _first_repeat(lkey)
-    if dup is not None:
-        raise ValueError(f"lesions: row {dup}: duplicate subject_id + lesion_id")
-    lesion_table = pd.DataFrame(
-        {
-            "sid": les_sid,
-            "lesion_id": names.to_numpy(dtype=object)[lcode],
-            "role": role,
-            "organ": les["organ"].to_numpy(),
-            "is_lymph_node": booleans(les["is_lymph_node"], "lesions", "is_lymph_node"),
-        }
-    )
+    lesion_table, lkey, names = _lesion_table(les, ids)
+    role = lesion_table["role"].to_numpy()
 
     sid = subject_codes(meas["subject_id"], ids, "measurements")
     mcode, mnames = labels(meas["lesion_id"], "measurements", "lesion_id")
@@ -276,6 +262,28 @@ def _first_repeat(keys: np.ndarray) -> int | None:
     if not np.any(ordered[1:] == ordered[:-1]):
         return None
     return int(np.flatnonzero(pd.Series(keys).duplicated().to_numpy())[0])
+
+
+def _lesion_table(les: pd.DataFrame, ids: pd.Index) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
+    """Checked lesions with subject and role codes; each lesion's key (subject x label code) and
+    the distinct labels."""
+    les_sid = subject_codes(les["subject_id"], ids, "lesions")
+    role = codes(les["role"], ROLES, "lesions", "role")
+    lcode, names = labels(les["lesion_id"], "lesions", "lesion_id")
+    lkey = les_sid * len(names) + lcode
+    dup = _first_repeat(lkey)
+    if dup is not None:
+        raise ValueError(f"lesions: row {dup}: duplicate subject_id + lesion_id")
+    lesion_table = pd.DataFrame(
+        {
+            "sid": les_sid,
+            "lesion_id": names.to_numpy(dtype=object)[lcode],
+            "role": role,
+            "organ": les["organ"].to_numpy(),
+            "is_lymph_node": booleans(les["is_lymph_node"], "lesions", "is_lymph_node"),
+        }
+    )
+    return lesion_table, lkey, names
 
 
 def _recorded_value(h: np.ndarray, status: np.ndarray) -> np.ndarray:

@@ -103,7 +103,7 @@ def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, 
     rejected = np.zeros(size, dtype=bool)
     first_look = np.full(size, len(targets))
     events_used = np.full(size, float(targets[-1]))
-    duration = cuts[:, -1].copy()
+    duration = cuts[:, -1].astype(np.float64)
     live = np.arange(size)  # trials still running
     for k, (target, bound) in enumerate(zip(targets, bounds, strict=True)):
         cut = cuts[live, k : k + 1]

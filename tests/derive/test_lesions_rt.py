@@ -8,6 +8,7 @@ from rtio.derive.lesions_rt import (
     abscopal_response,
     field_response,
     lesion_trajectories,
+    progression_causes,
     progression_field,
 )
 from rtio.derive.recist import timepoint_responses
@@ -83,3 +84,26 @@ def test_in_field_and_out_of_field_progression(tables) -> None:
     field = progression_field(traj, tp).set_index("subject_id")["progression_field"].to_dict()
     # B: the non-irradiated liver lesion grows 40 -> 60 mm; C: the irradiated primary 48 -> 70 mm (both PD by the sum)
     assert field == {"B": "out-of-field", "C": "in-field"}
+
+
+def test_progression_causes_split_pfs_events_by_field() -> None:
+    # PFS events: PD in-field, PD in and out of the field (counts as in-field), PD out-of-field,
+    # PD by the sum only (field undetermined), death without PD; one censored subject
+    adtte = pd.DataFrame(
+        {
+            "subject_id": ["A", "B", "C", "D", "E", "F"],
+            "paramcd": "PFS",
+            "aval_months": [3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            "cnsr": [0, 0, 0, 0, 0, 1],
+            "evntdesc": ["Progressive disease (RECIST 1.1)"] * 4 + ["Death", ""],
+        }
+    )
+    fields = pd.DataFrame(
+        {
+            "subject_id": ["A", "B", "C", "D"],
+            "progression_field": ["in-field", "both", "out-of-field", "undetermined"],
+        }
+    )
+    out = progression_causes(adtte, fields)
+    assert out["cause"].tolist() == [1, 1, 2, 3, 4, 0]
+    assert out["time"].tolist() == [3.0, 4.0, 5.0, 6.0, 7.0, 8.0]

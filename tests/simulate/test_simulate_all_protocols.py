@@ -3,16 +3,23 @@ the seed-001 cohort (no true RT effect) shows the naive bias that the honest ana
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from rtio.analyse import analyse_study
 from rtio.analyse.derived import derive_study
+from rtio.derive.lesions_rt import (
+    PROGRESSION_CAUSES,
+    lesion_trajectories,
+    progression_causes,
+    progression_field,
+)
 from rtio.io import load_study, validate_study
 from rtio.protocol import list_protocols
 from rtio.report import render_report
 from rtio.simulate.protocols import write_protocol_study
-from rtio.stats import cox_ph, cox_zph, logrank_test
+from rtio.stats import cox_ph, cox_zph, cumulative_incidence, gray_test, logrank_test
 
 
 @pytest.mark.parametrize("protocol", list_protocols())
@@ -57,6 +64,27 @@ def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: 
         )
         test = logrank_test(frame["t"], frame["e"], frame["g"], strata=frame["s"])
         assert comparison.stratified_logrank_p == pytest.approx(test.p_value, rel=1e-12)
+    # competing first events: incidence and Gray's test by arm equal direct calls
+    derived = derive_study(study)
+    trajectories = lesion_trajectories(
+        study.table("lesions"),
+        study.table("measurements"),
+        study.table("subjects"),
+        study.table("radiotherapy"),
+        derived.baseline_window_days,
+    )
+    events = progression_causes(adtte, progression_field(trajectories, derived.timepoints))
+    direct = cumulative_incidence(events["time"], events["cause"], [6.0, 12.0, 24.0])
+    gray = gray_test(events["time"], events["cause"], events["subject_id"].map(arm).to_numpy())
+    risks = results.rt_lesions["competing_risks"]
+    for code, label in PROGRESSION_CAUSES.items():
+        if f"cause_{code}" in direct:
+            np.testing.assert_allclose(
+                risks["incidence"][label], direct[f"cause_{code}"], rtol=1e-12
+            )
+            assert risks["gray_test_by_arm"][label]["p_value"] == pytest.approx(
+                gray.loc[code, "p_value"], rel=1e-12
+            )
 
 
 def test_cohort_naive_benefit_is_immortal_time(tmp_path: Path) -> None:

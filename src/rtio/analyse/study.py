@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import platform
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,18 @@ from rtio.analyse.results import Meta, Results
 from rtio.analyse.safety import safety_tables
 from rtio.analyse.survival import compare_groups, summarise_km
 from rtio.derive.ctcae import validate_ae_terms
-from rtio.derive.lesions_rt import abscopal_response, lesion_trajectories, progression_field
+from rtio.derive.lesions_rt import (
+    PROGRESSION_CAUSES,
+    abscopal_response,
+    lesion_trajectories,
+    progression_causes,
+    progression_field,
+)
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
-from rtio.stats import binomial_ci
+from rtio.lookup import by_key
+from rtio.stats import binomial_ci, cumulative_incidence, gray_test
 
 DAYS_PER_MONTH = 30.4375
 
@@ -232,8 +240,10 @@ def rt_lesion_summary(study: Study, derived: Derived) -> dict:
     abscopal = abscopal_response(trajectories)
     k, n = int(abscopal["abscopal_response"].sum()), len(abscopal)
     lower, upper = binomial_ci(k, n) if n else (None, None)
-    fields = progression_field(trajectories, derived.timepoints)["progression_field"].value_counts()
+    field_table = progression_field(trajectories, derived.timepoints)
+    fields = field_table["progression_field"].value_counts()
     return {
+        "competing_risks": _progression_incidence(study, derived, field_table),
         "abscopal": {
             "k": k,
             "n": n,
@@ -245,6 +255,43 @@ def rt_lesion_summary(study: Study, derived: Derived) -> dict:
         },
         "progression_field": {str(key): int(value) for key, value in fields.items()},
     }
+
+
+def _progression_incidence(study: Study, derived: Derived, fields: pd.DataFrame) -> dict:
+    """Aalen–Johansen cumulative incidence of each competing first event (in-field / out-of-field
+    progression, field undetermined, death) at 6, 12 and 24 months; with two arms, Gray's test of
+    each cause between arms."""
+    if derived.adtte is None or not (derived.adtte["paramcd"] == "PFS").any():
+        return {}
+    events = progression_causes(derived.adtte, fields)
+    times = [6.0, 12.0, 24.0]
+    incidence = cumulative_incidence(events["time"], events["cause"], times)
+    out: dict[str, Any] = {
+        "n": len(events),
+        "times_months": times,
+        "incidence": {
+            PROGRESSION_CAUSES[int(c[len("cause_") :])]: [float(v) for v in incidence[c]]
+            for c in incidence.columns
+            if c.startswith("cause_")
+        },
+        "events": {
+            PROGRESSION_CAUSES[int(k)]: int(v)
+            for k, v in events["cause"].value_counts().sort_index().items()
+            if k > 0
+        },
+    }
+    subjects = study.table("subjects")
+    if "arm" in subjects.columns and subjects["arm"].nunique() == 2:
+        arm = by_key(events["subject_id"], subjects.set_index("subject_id")["arm"])
+        tests = gray_test(events["time"], events["cause"], arm.to_numpy())
+        out["gray_test_by_arm"] = {
+            PROGRESSION_CAUSES[int(k)]: {
+                "statistic": float(r.statistic),
+                "p_value": float(r.p_value),
+            }
+            for k, r in tests.iterrows()
+        }
+    return out
 
 
 def analyse_study(path: str | Path) -> Results:

@@ -184,3 +184,40 @@ def progression_field(trajectories: pd.DataFrame, timepoints: pd.DataFrame) -> p
     return pd.DataFrame(
         {"subject_id": ids, "pd_date": first_pd.to_numpy(), "progression_field": field}
     )
+
+
+PROGRESSION_CAUSES = {
+    1: "in-field progression",
+    2: "out-of-field progression only",
+    3: "progression, field undetermined",
+    4: "death without progression",
+}
+"""Competing first events of :func:`progression_causes` (0 = censored)."""
+
+
+def progression_causes(adtte: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
+    """The PFS event of each subject split by the field of first progression (competing events):
+    1 in-field (an irradiated lesion progressed, with or without others), 2 out-of-field only (a
+    non-irradiated or new lesion), 3 progression whose field cannot be told (PD by the sum only),
+    4 death without progression, 0 censored. Time: PFS ``aval_months``."""
+    pfs = adtte[adtte["paramcd"] == "PFS"]
+    field = by_key(pfs["subject_id"], fields.set_index("subject_id")["progression_field"])
+    event = (pfs["cnsr"] == 0).to_numpy()
+    progression = pfs["evntdesc"].astype(str).str.startswith("Progressive").to_numpy()
+    cause = np.select(
+        [
+            ~event,
+            event & ~progression,
+            progression & field.isin(["in-field", "both"]).to_numpy(),
+            progression & (field == "out-of-field").to_numpy(),
+        ],
+        [0, 4, 1, 2],
+        default=3,
+    )
+    return pd.DataFrame(
+        {
+            "subject_id": pfs["subject_id"].to_numpy(),
+            "time": pfs["aval_months"].to_numpy(float),
+            "cause": cause,
+        }
+    )

@@ -438,6 +438,37 @@ def rt_lesions(results: Results) -> list[Table]:
             f"Abscopal response: {abscopal['definition']}; exact CI. In-field: an irradiated lesion progressed; "
             "out-of-field: a non-irradiated or new lesion.",
             "rt_lesions",
+        ),
+        *_competing_first_events(results.rt_lesions.get("competing_risks") or {}),
+    ]
+
+
+def _competing_first_events(risks: dict) -> list[Table]:
+    """Cumulative incidence of each competing first event, with Gray's test by arm if two arms."""
+    if not risks.get("incidence"):
+        return []
+    gray = risks.get("gray_test_by_arm", {})
+    months = [f"{t:g} months" for t in risks["times_months"]]
+    rows = [
+        [
+            cause,
+            str(risks["events"].get(cause, 0)),
+            *[f"{100 * v:.1f}%" for v in values],
+            *([_p(gray[cause]["p_value"]) if cause in gray else "—"] if gray else []),
+        ]
+        for cause, values in risks["incidence"].items()
+    ]
+    return [
+        Table(
+            "Competing first events after day 1 (cumulative incidence)",
+            ["First event", "n", *months, *(["Gray's test p, by arm"] if gray else [])],
+            rows,
+            "Aalen–Johansen cumulative incidence of each first event (PFS time; in-field includes "
+            "progression in and out of the field together); competing events are the other rows. "
+            + (
+                "Gray's test compares the arms' cumulative incidence of that event." if gray else ""
+            ),
+            "competing_events",
         )
     ]
 
@@ -455,6 +486,7 @@ def all_tables(results: Results) -> list[Table]:
     return (
         tables
         + comparative(results)
+        + rt_lesions(results)
         + cohort(results)
         + adverse_events(results)
         + biomarkers(results)

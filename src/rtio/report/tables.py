@@ -435,8 +435,12 @@ def rt_lesions(results: Results) -> list[Table]:
             "Irradiated and non-irradiated lesions",
             ["Measure", "n", "Rate (95% CI)"],
             rows,
-            f"Abscopal response: {abscopal['definition']}; exact CI. In-field: an irradiated lesion progressed; "
-            "out-of-field: a non-irradiated or new lesion.",
+            (
+                f"Abscopal response: {abscopal['definition']}; exact CI. "
+                if abscopal["n"]
+                else f"Abscopal response not evaluable: {abscopal['definition']}. "
+            )
+            + "In-field: an irradiated lesion progressed; out-of-field: a non-irradiated or new lesion.",
             "rt_lesions",
         ),
         *_competing_first_events(results.rt_lesions.get("competing_risks") or {}),

@@ -54,6 +54,18 @@ __all__ = [
     "timepoint_responses",
 ]
 
+RESPONSES = ("NONE", "PD", "NE", "CR", "PR", "SD", "NON-CR/NON-PD")
+"""Target, non-target and overall timepoint responses, coded by position."""
+NONE, PD, NE, CR, PR, SD, NON_CR_NON_PD = range(len(RESPONSES))
+NEW_LESIONS = ("none", "equivocal", "unequivocal")
+_STRING_DTYPE = pd.Series(["text"]).dtype != object
+"""pandas stores text in its own string dtype (pandas 3) rather than as Python objects."""
+
+
+def _text(labels: tuple[str, ...], codes: np.ndarray) -> pd.Index:
+    """Labels of integer codes (one take: no per-row strings are built)."""
+    return pd.Index(list(labels)).take(codes)
+
 
 def check_baseline(
     lesions: object,
@@ -228,52 +240,50 @@ def timepoint_responses(
         )
         cr_t = complete & ~t["nonnodal_pos"][post] & ~t["node_path"][post]
         pr_t = complete & (100 * s <= 70 * b)
-    target = np.select(
-        [~has_targets, pd_t, ~complete, cr_t, pr_t], ["NONE", "PD", "NE", "CR", "PR"], default="SD"
-    ).astype(object)
+    target = np.select([~has_targets, pd_t, ~complete, cr_t, pr_t], [NONE, PD, NE, CR, PR], SD)
     nt = _non_target(study)
     n_nt = nt["n_nt"][sid]
     nt_prog = nt["prog"][post]
     non_target = np.select(
         [n_nt == 0, nt_prog, nt["evaluated"][post] < n_nt, nt["absent"][post] == n_nt],
-        ["NONE", "PD", "NE", "CR"],
-        default="NON-CR/NON-PD",
-    ).astype(object)
+        [NONE, PD, NE, CR],
+        NON_CR_NON_PD,
+    )
     nw = _new_lesions(study)
     new_uneq, new_eq = nw["unequivocal"][post], nw["equivocal"][post]
-    new = np.select([new_uneq, new_eq], ["unequivocal", "equivocal"], default="none").astype(object)
+    new = np.select([new_uneq, new_eq], [2, 1], 0)  # index into NEW_LESIONS
 
     # ---- overall response (Tables 1 and 2) ----
     overall = np.select(
         [
-            new_uneq | (target == "PD") | (non_target == "PD"),
+            new_uneq | (target == PD) | (non_target == PD),
             ~baseline_ok,
-            (target == "NONE") & (non_target == "NONE"),
-            (target == "NONE") & (non_target == "CR"),
-            (target == "NONE") & (non_target == "NE"),
-            target == "NONE",
-            target == "NE",
-            (target == "CR") & np.isin(non_target, ["CR", "NONE"]),
-            target == "CR",
+            (target == NONE) & (non_target == NONE),
+            (target == NONE) & (non_target == CR),
+            (target == NONE) & (non_target == NE),
+            target == NONE,
+            target == NE,
+            (target == CR) & np.isin(non_target, [CR, NONE]),
+            target == CR,
         ],
-        ["PD", "NE", "NE", "CR", "NE", "NON-CR/NON-PD", "NE", "CR", "PR"],
-        default=target,
-    ).astype(object)
+        [PD, NE, NE, CR, NE, NON_CR_NON_PD, NE, CR, PR],
+        target,
+    )
     last_day = tp["last_day"].to_numpy()[post]
     if pr_persistence:
         persists = _persisting_pr(last_day, sid, target, confirm_min_days)
-        target = np.where(persists, "PR", target).astype(object)
-        overall = np.where(persists & (overall == "SD"), "PR", overall).astype(object)
+        target = np.where(persists, PR, target)
+        overall = np.where(persists & (overall == SD), PR, overall)
 
     # ---- dates: response date = last scan; PD date = first scan showing progression ----
     pd_day = np.fmin.reduce(
         [
-            np.where(target == "PD", t["first_day"][post], np.inf),
+            np.where(target == PD, t["first_day"][post], np.inf),
             nt["prog_day"][post],
             nw["first_day"][post],
         ]
     )
-    response_day = np.where(overall == "PD", pd_day, last_day)
+    response_day = np.where(overall == PD, pd_day, last_day)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         pct_b = np.where(complete, 100 * (s - b) / b, np.nan)
@@ -300,8 +310,8 @@ def timepoint_responses(
     )
     return pd.DataFrame(
         {
-            "subject_id": study.ids.to_numpy(dtype=object)[sid],
-            "visit": tp["visit"].to_numpy()[post],
+            "subject_id": study.ids.take(sid),
+            "visit": tp["visit"].array.take(post),
             "assessment_date": as_dates(response_day),
             "first_scan_date": as_dates(tp["first_day"].to_numpy()[post]),
             "last_scan_date": as_dates(last_day),
@@ -310,11 +320,11 @@ def timepoint_responses(
             "nadir_mm": np.where(baseline_ok & has_targets, nadir / SCALE, np.nan),
             "pct_from_baseline": pct_b,
             "pct_from_nadir": pct_n,
-            "target_response": target,
-            "non_target_response": non_target,
-            "new_lesions": new,
-            "overall_response": overall,
-            "baseline_issues": issues[sid],
+            "target_response": _text(RESPONSES, target),
+            "non_target_response": _text(RESPONSES, non_target),
+            "new_lesions": _text(NEW_LESIONS, new),
+            "overall_response": _text(RESPONSES, overall),
+            "baseline_issues": pd.Index(issues).take(sid),
             "reason": reason,
         }
     )
@@ -417,7 +427,7 @@ def _hundredths_text(column: str, signed: bool = False) -> pl.Expr:
     return pl.when(x.is_finite()).then(pl.concat_str([sign, digits])).otherwise(pl.lit("NA"))
 
 
-def _reasons(c: dict[str, np.ndarray]) -> np.ndarray:
+def _reasons(c: dict[str, np.ndarray]) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """Why each timepoint got its response, e.g. "PD: target PD: sum 42.00 mm, +23.53 % and
     +8.00 mm vs nadir 34.00 mm; non-target NON-CR/NON-PD; new lesions none at 2024-03-02"."""
     s, b, nadir, d_nadir = c["s"], c["b"], c["nadir"], c["d_nadir"]
@@ -428,10 +438,10 @@ def _reasons(c: dict[str, np.ndarray]) -> np.ndarray:
         pct_n = np.where(nadir > 0, np.round(10_000 * d_nadir / nadir), np.nan)
     frame_ = pl.DataFrame(
         {
-            "overall": c["overall"],
-            "tr": c["target"],
-            "ntr": c["non_target"],
-            "new": c["new"],
+            "overall": np.array(RESPONSES, dtype=object)[c["overall"]],
+            "tr": np.array(RESPONSES, dtype=object)[c["target"]],
+            "ntr": np.array(RESPONSES, dtype=object)[c["non_target"]],
+            "new": np.array(NEW_LESIONS, dtype=object)[c["new"]],
             "confirmed": c["confirmed"],
             "s": s,
             "b": b,
@@ -533,7 +543,8 @@ def _reasons(c: dict[str, np.ndarray]) -> np.ndarray:
             pl.col("date").dt.strftime("%Y-%m-%d"),
         ]
     )
-    return frame_.select(text).to_series().to_numpy().astype(object)
+    reasons = frame_.select(text).to_series()
+    return reasons.to_pandas().array if _STRING_DTYPE else reasons.to_numpy()
 
 
 def _persisting_pr(
@@ -542,8 +553,8 @@ def _persisting_pr(
     """Target SD after a confirmed PR (a PR or CR at least ``confirm_min_days`` after the first PR
     or CR) stays PR: EORTC RECIST 1.1 clarification "managing PR when measurements change
     slightly" (change judged from the nadir, so 100 -> 70 -> 70 -> 80 stays PR)."""
-    resp = np.isin(target, ["PR", "CR"])
+    resp = np.isin(target, [PR, CR])
     first = pd.Series(np.where(resp, day, np.inf)).groupby(groups).cummin().to_numpy()
     confirming = resp & (day - first >= confirm_min_days)
     confirmed_at = pd.Series(np.where(confirming, day, np.inf)).groupby(groups).cummin().to_numpy()
-    return (target == "SD") & np.isfinite(confirmed_at)
+    return (target == SD) & np.isfinite(confirmed_at)

@@ -110,3 +110,20 @@ def test_no_post_baseline_assessment_is_ne_with_reason():
 def test_bad_response_value_names_row():
     with pytest.raises(ValueError, match=r"responses: row 1, column overall_response"):
         _bor([(42, "PR"), (84, "iUPD")])
+
+
+def test_numeric_subject_ids_are_read_as_text_and_every_subject_gets_a_row():
+    # RECIST 1.1 §4.4.3: PR confirmed by PR 45 days later; SD at day 51 meets 42 days; subject 3
+    # has no post-baseline assessment (NE)
+    rs = pd.DataFrame(
+        {
+            "subject_id": [1, 1, 2],
+            "assessment_date": ["2024-03-01", "2024-04-15", "2024-03-01"],
+            "overall_response": ["PR", "PR", "SD"],
+        }
+    )
+    subj = pd.DataFrame({"subject_id": [1, 2, 3], "start_date": ["2024-01-10"] * 3})
+    out = best_overall_response(rs, subj)
+    assert out["subject_id"].tolist() == ["1", "2", "3"]
+    assert out["bor"].tolist() == ["PR", "SD", "NE"]
+    assert out["reason"].iloc[2] == "NE: no post-baseline assessment"

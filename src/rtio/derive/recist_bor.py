@@ -67,35 +67,16 @@ def best_overall_response(
     kept = ~_seen_before(resp == PD, sid)
     sid, resp, day, date = sid[kept], resp[kept], day[kept], date[kept]
 
-    # candidates: (row, rank, confirming row or -1); the best per subject is the highest rank,
-    # then the earliest date
-    rows, ranks, partner = [], [], []
-    if confirm:
-        second = _confirming_row(
-            sid, resp, day, confirm_min_days, max_ne_between, accept_sd_between_pr
-        )
-        found = np.flatnonzero(second >= 0)
-        rows.append(found)
-        ranks.append(resp[found])
-        partner.append(second[found])
-    else:
-        found = np.flatnonzero(np.isin(resp, [CR, PR]))
-        rows.append(found)
-        ranks.append(resp[found])
-        partner.append(np.full(len(found), -1))
-    sd_ok = np.flatnonzero(np.isin(resp, [CR, PR, SD, NON_CR_NON_PD]) & (day >= sd_min_days))
-    rows.append(sd_ok)
-    ranks.append(np.where(resp[sd_ok] == NON_CR_NON_PD, NON_CR_NON_PD, SD))
-    partner.append(np.full(len(sd_ok), -1))
-    pd_rows = np.flatnonzero(resp == PD)
-    rows.append(pd_rows)
-    ranks.append(np.full(len(pd_rows), PD))
-    partner.append(np.full(len(pd_rows), -1))
-    row, rank, pair = (np.concatenate(x).astype(np.int64) for x in (rows, ranks, partner))
-    order = np.lexsort((day[row], -rank, sid[row]))
-    first = order[np.unique(sid[row][order], return_index=True)[1]]
-    best_sid, best_row, best_rank, best_pair = sid[row][first], row[first], rank[first], pair[first]
-
+    best_sid, best_row, best_rank, best_pair = _best_rows(
+        sid,
+        resp,
+        day,
+        confirm,
+        confirm_min_days,
+        sd_min_days,
+        max_ne_between,
+        accept_sd_between_pr,
+    )
     n = len(ids)
     bor = np.full(n, "NE", dtype=object)
     bor[best_sid] = np.array(_RESPONSES, dtype=object)[best_rank]
@@ -120,12 +101,50 @@ def best_overall_response(
     )
     return pd.DataFrame(
         {
-            "subject_id": subj["subject_id"].to_numpy(),
+            "subject_id": ids.to_numpy(dtype=object),
             "bor": bor,
             "bor_date": bor_date,
             "reason": reason,
         }
     )
+
+
+def _best_rows(
+    sid: np.ndarray,
+    resp: np.ndarray,
+    day: np.ndarray,
+    confirm: bool,
+    confirm_min_days: int,
+    sd_min_days: int,
+    max_ne_between: int,
+    accept_sd_between_pr: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per subject with a best response: subject, deciding row, response rank and confirming row
+    (-1 if none). Candidates are confirmed (or, unconfirmed, any) CR / PR, SD or NON-CR/NON-PD
+    meeting the minimum duration, and PD; the best is the highest rank, then the earliest date."""
+    if confirm:
+        second = _confirming_row(
+            sid, resp, day, confirm_min_days, max_ne_between, accept_sd_between_pr
+        )
+        responses = np.flatnonzero(second >= 0)
+        partner = second[responses]
+    else:
+        responses = np.flatnonzero(np.isin(resp, [CR, PR]))
+        partner = np.full(len(responses), -1)
+    sd_ok = np.flatnonzero(np.isin(resp, [CR, PR, SD, NON_CR_NON_PD]) & (day >= sd_min_days))
+    pd_rows = np.flatnonzero(resp == PD)
+    row = np.concatenate([responses, sd_ok, pd_rows]).astype(np.int64)
+    rank = np.concatenate(
+        [
+            resp[responses],
+            np.where(resp[sd_ok] == NON_CR_NON_PD, NON_CR_NON_PD, SD),
+            np.full(len(pd_rows), PD),
+        ]
+    ).astype(np.int64)
+    pair = np.concatenate([partner, np.full(len(sd_ok) + len(pd_rows), -1)]).astype(np.int64)
+    order = np.lexsort((day[row], -rank, sid[row]))
+    first = order[np.unique(sid[row][order], return_index=True)[1]]
+    return sid[row][first], row[first], rank[first], pair[first]
 
 
 def _seen_before(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:

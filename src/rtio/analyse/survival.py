@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.analyse.results import CurvePoint, GroupComparison, Interval, RateAt, SurvivalResult
-from rtio.stats import cox_ph, cox_zph, kaplan_meier, logrank_test
+from rtio.stats import CoxPH, cox_ph, cox_zph, kaplan_meier, logrank_test
 
 KM_METHOD = (
     "Kaplan–Meier; 95 % CI on the log scale (R survfit default); median CI by "
@@ -134,7 +134,14 @@ def compare_groups(
     )
 
 
-def _stratified(rows, time, event, labels, order, strata) -> dict:
+def _stratified(
+    rows: pd.DataFrame,
+    time: np.ndarray,
+    event: np.ndarray,
+    labels: pd.Series,
+    order: pd.Index,
+    strata: pd.Series | None,
+) -> dict:
     """Stratified log-rank test and Cox HR (second vs first group); {} without strata."""
     if strata is None:
         return {}
@@ -164,7 +171,7 @@ def _stratified(rows, time, event, labels, order, strata) -> dict:
     return out
 
 
-def _proportional_hazards(model) -> tuple[float, float] | None:
+def _proportional_hazards(model: CoxPH) -> tuple[float, float] | None:
     """cox.zph test of the hazard ratio's proportionality (KM time scale); None when the
     information for it is singular (e.g. too few events)."""
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist_input import codes, dates, frame, require
+from rtio.derive.recist_input import codes, dates, frame, iso, require
 
 __all__ = ["best_overall_response", "response_disagreements"]
 
@@ -210,7 +210,7 @@ def _bor_reasons(
 ) -> np.ndarray:
     """Why each subject got its best response (only the deciding assessments are worded)."""
     names = np.array(_RESPONSES, dtype=object)
-    at = _iso_days(date_at)
+    at = iso(date_at.astype(np.int64))
     out = np.empty(len(rank), dtype=object)
     response = np.isin(rank, [CR, PR])
     if confirm:
@@ -223,7 +223,7 @@ def _bor_reasons(
             + " confirmed by "
             + names[resp[second]]
             + " at "
-            + _iso_days(date[second])
+            + iso(date[second].astype(np.int64))
             + " ("
             + gap.astype(str).astype(object)
             + " days later, RECIST 1.1 §4.4.3)"
@@ -250,10 +250,6 @@ def _bor_reasons(
         "PD at " + at[progression] + " before any response or SD meeting its minimum duration"
     )
     return out
-
-
-def _iso_days(day: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(day.astype("datetime64[D]"), unit="D").astype(object)
 
 
 def response_disagreements(derived: object, reported: object) -> pd.DataFrame:

@@ -63,11 +63,6 @@ def dates(table: pd.DataFrame, name: str, column: str) -> pd.Series:
     return out
 
 
-def days(series: pd.Series) -> np.ndarray:
-    """Whole days since 1970-01-01 (int64) of a normalised datetime column."""
-    return series.to_numpy().astype("datetime64[D]").astype(np.int64)
-
-
 def as_dates(day: np.ndarray) -> np.ndarray:
     """datetime64[ns] from whole days (NaN / missing stays NaT)."""
     day = np.asarray(day, dtype=float)
@@ -152,7 +147,7 @@ def labels(values: pd.Series, name: str, column: str) -> tuple[np.ndarray, pd.In
     return text_code[code], pd.Index(text)
 
 
-def scan_days(table: pd.DataFrame, name: str, column: str) -> np.ndarray:
+def day_numbers(table: pd.DataFrame, name: str, column: str) -> np.ndarray:
     """Whole days since 1970-01-01 of a date column; a missing date is an error naming the row."""
     raw = table[column]
     if raw.dtype.kind == "M":  # naive datetime64: whole days directly
@@ -203,11 +198,7 @@ def code_study(
     if not ids.is_unique:
         row = int(np.flatnonzero(ids.duplicated())[0])
         raise ValueError(f"subjects: row {row}, column subject_id: duplicate subject")
-    start_dates = dates(subj, "subjects", "start_date")
-    if start_dates.isna().any():
-        row = int(np.flatnonzero(start_dates.isna().to_numpy())[0])
-        raise ValueError(f"subjects: row {row}, column start_date: missing start date")
-    start = days(start_dates)
+    start = day_numbers(subj, "subjects", "start_date")
 
     lesion_table, lkey, names = _lesion_table(les, ids)
     role = lesion_table["role"].to_numpy()
@@ -224,7 +215,7 @@ def code_study(
             "in the lesions table for that subject"
         )
     status = codes(meas["status"], STATUSES, "measurements", "status")
-    day = scan_days(meas, "measurements", "assessment_date")
+    day = day_numbers(meas, "measurements", "assessment_date")
     diameter = (
         meas["diameter_mm"]
         if "diameter_mm" in meas.columns

@@ -71,8 +71,8 @@ def cox_zph(
     model = fit.model
     beta = fit.coef
     p = beta.size
-    g_all = _time_transform(fit, transform)
-    g_all = g_all - g_all[model.status == 1].mean()
+    transformed = _time_transform(fit, transform)
+    g_all = transformed - transformed[model.status == 1].mean()
     u = np.zeros(2 * p)
     imat = np.zeros((2 * p, 2 * p))
     residuals, order_keys, used = [], [], []
@@ -115,7 +115,7 @@ def cox_zph(
     return CoxZPH(
         table=table,
         time=model.stop[events],
-        x=_time_transform(fit, transform)[events],
+        x=transformed[events],
         y=pd.DataFrame(scaled, columns=list(groups)),
         strata=strata,
         transform=transform,

@@ -102,23 +102,8 @@ def compare_groups(
     ]
     hazard, ph = None, None
     if len(curves) == 2:
-        frame = pd.DataFrame(
-            {
-                "t": time,
-                "e": event,
-                "g": (labels.to_numpy() == test.observed.index[1]).astype(float),
-            }
-        )
-        model = cox_ph(frame, "t", "e", ["g"])
-        fit = model.summary.iloc[0]
+        model, hazard = _hazard_ratio(time, event, labels.to_numpy(), test.observed.index)
         ph = _proportional_hazards(model)
-        hazard = Interval(
-            value=float(fit["hr"]),
-            lower=float(fit["hr_lower"]),
-            upper=float(fit["hr_upper"]),
-            unit="hazard ratio",
-            method=f"Cox PH (Efron ties), {test.observed.index[1]} vs {test.observed.index[0]}",
-        )
     return GroupComparison(
         title=title,
         endpoint=endpoint,
@@ -151,24 +136,37 @@ def _stratified(
     test = logrank_test(time, event, labels.to_numpy(), strata=layer.to_numpy())
     out = {"stratified_logrank_chisq": test.chisq, "stratified_logrank_p": test.p_value}
     if len(order) == 2:
-        frame = pd.DataFrame(
-            {
-                "t": time,
-                "e": event,
-                "g": (labels.to_numpy() == order[1]).astype(float),
-                "s": layer.to_numpy(),
-            }
-        )
-        fit = cox_ph(frame, "t", "e", ["g"], strata="s").summary.iloc[0]
-        out["stratified_hazard_ratio"] = Interval(
-            value=float(fit["hr"]),
-            lower=float(fit["hr_lower"]),
-            upper=float(fit["hr_upper"]),
-            unit="hazard ratio",
-            method=f"Cox PH (Efron ties) stratified by {layer.nunique()} randomization strata, "
-            f"{order[1]} vs {order[0]}",
+        _, out["stratified_hazard_ratio"] = _hazard_ratio(
+            time, event, labels.to_numpy(), order, layer.to_numpy()
         )
     return out
+
+
+def _hazard_ratio(
+    time: np.ndarray,
+    event: np.ndarray,
+    labels: np.ndarray,
+    order: pd.Index,
+    strata: np.ndarray | None = None,
+) -> tuple[CoxPH, Interval]:
+    """Cox HR of the second group vs the first (Efron ties), optionally stratified."""
+    frame = pd.DataFrame({"t": time, "e": event, "g": (labels == order[1]).astype(float)})
+    if strata is not None:
+        frame["s"] = strata
+    model = cox_ph(frame, "t", "e", ["g"], strata=None if strata is None else "s")
+    fit = model.summary.iloc[0]
+    how = (
+        "Cox PH (Efron ties)"
+        if strata is None
+        else f"Cox PH (Efron ties) stratified by {len(np.unique(strata))} randomization strata"
+    )
+    return model, Interval(
+        value=float(fit["hr"]),
+        lower=float(fit["hr_lower"]),
+        upper=float(fit["hr_upper"]),
+        unit="hazard ratio",
+        method=f"{how}, {order[1]} vs {order[0]}",
+    )
 
 
 def _proportional_hazards(model: CoxPH) -> tuple[float, float] | None:

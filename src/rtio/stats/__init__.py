@@ -8,7 +8,7 @@ from rtio.stats.binomial import binomial_ci
 from rtio.stats.cox import CoxPH, cox_ph
 from rtio.stats.cox_zph import CoxZPH, cox_zph
 from rtio.stats.cutoffs import Cutoff, percentile_cutoff
-from rtio.stats.estimate import Estimate, TestResult
+from rtio.stats.estimate import Estimate, NotEstimableError, TestResult
 from rtio.stats.follow_up import median_follow_up
 from rtio.stats.gray import gray_test
 from rtio.stats.kaplan_meier import KaplanMeier, kaplan_meier
@@ -25,6 +25,7 @@ __all__ = [
     "KaplanMeier",
     "LogRank",
     "MannWhitney",
+    "NotEstimableError",
     "OneSampleTest",
     "RestrictedMean",
     "TestResult",

@@ -24,3 +24,13 @@ class TestResult:
     df: float
     p_value: float
     method: str = ""
+
+
+class NotEstimableError(ValueError):
+    """A statistic that the data cannot support (one group, no events, a singular information
+    matrix, ...). ``reason`` is a short phrase for a reader ("no events in either group"); callers
+    report "not estimable (reason)" instead of a number."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

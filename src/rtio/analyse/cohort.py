@@ -6,6 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from rtio.analyse.results import (
+    BinaryEndpoint,
+    CategoricalComparison,
+    CohortResults,
+    DaysSummary,
+    ExposureComparison,
+)
 from rtio.cohort import cycle_category_times, first_rt_start_day, overall_survival
 from rtio.cohort.exposure_analysis import compare_categorical_exposure, compare_exposure
 from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
@@ -32,55 +39,87 @@ IMMUNOTHERAPY_DRUGS = (
 
 def _cycle_categories(study: Study) -> tuple[list[str], list[int]] | None:
     """Labels and entry thresholds of the protocol's cumulative-cycles exposure (seed 001)."""
-    cohort = getattr(study.protocol, "cohort", None)
-    for exposure in getattr(cohort, "exposures", None) or []:
+    cohort = study.protocol.cohort
+    for exposure in cohort.exposures if cohort else []:
         if exposure.measure == "cumulative_cycles" and exposure.categories:
             labels = [c.label for c in exposure.categories]
-            return labels, [int(c.min) for c in exposure.categories[1:]]
+            return labels, [int(c.min or 0) for c in exposure.categories[1:]]
     return None
 
 
-def cohort_results(study: Study) -> dict[str, Any]:
-    """Results of the cohort analyses as plain data (JSON-ready)."""
+def _keyed_by_day(data: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """The landmark dictionaries of a comparison with their day keys as text (JSON keys)."""
+    return {**data, **{f: {str(k): v for k, v in data[f].items()} for f in fields}}
+
+
+def local_rt_comparison(study: Study) -> ExposureComparison | None:
+    """Ever vs never local RT: naive, at 3- and 6-month landmarks and time-varying (seed 001)."""
     tables = study.tables
-    subjects = tables["subjects"]
-    out: dict[str, Any] = {}
     radiotherapy = tables.get("radiotherapy")
-    if radiotherapy is not None and not radiotherapy.empty and tables.get("surgery") is None:
-        followup = overall_survival(subjects, study.settings.data_cutoff)
-        rt_day = first_rt_start_day(subjects, radiotherapy)
-        if rt_day.notna().any() and rt_day.isna().any():
-            comparison = compare_exposure(
-                followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS
-            )
-            out["local_rt"] = asdict(comparison)
-    exposures, categories = tables.get("exposures"), _cycle_categories(study)
-    if exposures is not None and categories is not None:
-        labels, thresholds = categories
-        followup = overall_survival(subjects, study.settings.data_cutoff)
-        changes = cycle_category_times(subjects, exposures, IMMUNOTHERAPY_DRUGS, thresholds)
-        comparison = compare_categorical_exposure(
-            followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS
-        )
-        out["io_cycles"] = asdict(comparison)
+    if radiotherapy is None or radiotherapy.empty or tables.get("surgery") is not None:
+        return None
+    subjects = tables["subjects"]
+    followup = overall_survival(subjects, study.settings.data_cutoff)
+    rt_day = first_rt_start_day(subjects, radiotherapy)
+    if not (rt_day.notna().any() and rt_day.isna().any()):
+        return None
+    comparison = compare_exposure(followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS)
+    return ExposureComparison.model_validate(
+        _keyed_by_day(asdict(comparison), "landmarks", "landmark_medians")
+    )
+
+
+def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
+    """OS by the protocol's IO-cycle categories: naive, at a landmark and time-varying."""
+    exposures, categories = study.tables.get("exposures"), _cycle_categories(study)
+    if exposures is None or categories is None:
+        return None
+    labels, thresholds = categories
+    subjects = study.tables["subjects"]
+    followup = overall_survival(subjects, study.settings.data_cutoff)
+    changes = cycle_category_times(subjects, exposures, IMMUNOTHERAPY_DRUGS, thresholds)
+    comparison = compare_categorical_exposure(
+        followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS
+    )
+    return CategoricalComparison.model_validate(
+        _keyed_by_day(asdict(comparison), "landmark_medians", "landmark_logrank_p")
+    )
+
+
+def surgical_endpoints(study: Study) -> list[BinaryEndpoint]:
+    """Seed 002's surgical and pathological endpoints (exact CIs), when a surgery table exists."""
+    tables = study.tables
     surgery = tables.get("surgery")
-    if surgery is not None and not surgery.empty:
-        endpoints = neoadjuvant_endpoints(
-            subjects, surgery, tables.get("responses"), tables.get("adverse_events")
-        )
-        out["neoadjuvant_endpoints"] = endpoints.to_dict(orient="records")
-        if radiotherapy is not None:
-            days = rt_to_surgery_days(radiotherapy, surgery)
-            out["rt_to_surgery_days"] = {
-                "median": float(days.median()),
-                "min": float(days.min()),
-                "max": float(days.max()),
-                "n": int(days.size),
-            }
-    return out
+    if surgery is None or surgery.empty:
+        return []
+    endpoints = neoadjuvant_endpoints(
+        tables["subjects"], surgery, tables.get("responses"), tables.get("adverse_events")
+    )
+    return [BinaryEndpoint.model_validate(row) for row in endpoints.to_dict(orient="records")]
 
 
-def immortal_time_note(results: dict[str, Any]) -> str | None:
+def rt_to_surgery(study: Study) -> DaysSummary | None:
+    """Days from the end of induction RT to surgery: median, range, n."""
+    surgery, radiotherapy = study.tables.get("surgery"), study.tables.get("radiotherapy")
+    if surgery is None or surgery.empty or radiotherapy is None:
+        return None
+    days = rt_to_surgery_days(radiotherapy, surgery)
+    return DaysSummary(
+        median=float(days.median()), min=float(days.min()), max=float(days.max()), n=int(days.size)
+    )
+
+
+def cohort_results(study: Study) -> CohortResults:
+    """Every cohort analysis the study's tables support."""
+    return CohortResults(
+        local_rt=local_rt_comparison(study),
+        io_cycles=io_cycle_comparison(study),
+        neoadjuvant_endpoints=surgical_endpoints(study),
+        rt_to_surgery_days=rt_to_surgery(study),
+    )
+
+
+def immortal_time_note(results: CohortResults) -> str | None:
     """A plain-language note when an exposure can start after the index date."""
-    warnings = [r["warning"] for r in results.values() if isinstance(r, dict) and r.get("warning")]
+    warnings = [c.warning for c in (results.local_rt, results.io_cycles) if c and c.warning]
     return " ".join(warnings) if warnings else None

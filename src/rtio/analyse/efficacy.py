@@ -11,9 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.analyse.results import CountRow, HistoricalComparison, Interval, Proportion, ResponseBlock
-from rtio.analyse.survival import _none
+from rtio.analyse.derived import Derived
+from rtio.analyse.results import (
+    CountRow,
+    HistoricalComparison,
+    Interval,
+    Proportion,
+    ResponseBlock,
+    SurvivalResult,
+)
+from rtio.analyse.survival import _none, summarise_km
 from rtio.derive.response_endpoints import disease_control_rate, objective_response_rate
+from rtio.io import Study
 from rtio.stats import exponential_test, kaplan_meier, median_follow_up, one_sample_logrank
 
 CATEGORIES = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
@@ -149,3 +158,66 @@ def historical_comparison(
             )
         )
     return out
+
+
+def _efficacy_populations(populations: dict[str, pd.Index]) -> list[str]:
+    return [p for p in populations if p != "safety"]
+
+
+def unavailable(derived: Derived) -> dict[str, str]:
+    """Efficacy sections that cannot be computed, with the reason."""
+    if derived.bor is None:
+        return {"response": "the study has no lesions / measurements tables"}
+    return {}
+
+
+def response_blocks(
+    study: Study, derived: Derived, populations: dict[str, pd.Index]
+) -> list[ResponseBlock]:
+    """BOR (and, with RT, response 3 months after completing RT) per efficacy population."""
+    if derived.bor is None or derived.timepoints is None:
+        return []
+    reading = "best overall response (RECIST 1.1, " + (
+        "confirmed)" if derived.confirmed else "unconfirmed)"
+    )
+    radiotherapy = study.table("radiotherapy")
+    after_rt = response_after_rt(derived.timepoints, radiotherapy, 3)
+    blocks = []
+    for population in _efficacy_populations(populations):
+        ids = populations[population]
+        blocks.append(response_block(derived.bor, ids, population, reading))
+        if radiotherapy is not None:
+            blocks.append(
+                response_block(after_rt, ids, population, "response 3 months after completing RT")
+            )
+    return blocks
+
+
+def survival_summaries(derived: Derived, populations: dict[str, pd.Index]) -> list[SurvivalResult]:
+    """KM summaries of PFS and OS per efficacy population."""
+    adtte = derived.adtte
+    out = []
+    for population in _efficacy_populations(populations):
+        rows = adtte[adtte["subject_id"].isin(populations[population])]
+        for endpoint in ("PFS", "OS"):
+            summary = summarise_km(rows, endpoint, population)
+            if summary is not None:
+                out.append(summary)
+    return out
+
+
+def historical_control(
+    study: Study, derived: Derived, populations: dict[str, pd.Index]
+) -> list[HistoricalComparison]:
+    """The primary endpoint against the protocol's historical control median (ITT)."""
+    plan = study.protocol.statistical_plan
+    if not (plan and plan.historical_control and plan.historical_control.median_months):
+        return []
+    endpoint = plan.historical_control.endpoint
+    ids = populations.get("ITT", pd.Index(derived.adsl["subject_id"]))
+    rows = derived.adtte[derived.adtte["subject_id"].isin(ids)]
+    if not (rows["paramcd"] == endpoint).any():
+        return []
+    return historical_comparison(
+        rows, endpoint, "ITT", plan.historical_control.median_months, plan.sided or 2
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rtio.analyse.results import AETable
+from rtio.analyse.results import AERow, AETable
+from rtio.analyse.rows import records
 from rtio.derive.adverse_events import ae_grade_table
 
 TABLES = [
@@ -32,7 +33,7 @@ def safety_tables(
                 population=population,
                 denominator=len(ids),
                 filter=flag,
-                rows=table.to_dict(orient="records"),
+                rows=records(table, AERow),
             )
         )
     return out

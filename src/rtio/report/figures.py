@@ -1,21 +1,33 @@
-"""Publication figures from Results (matplotlib, Agg): KM with numbers at risk, waterfall, swimmer,
-spider, biomarker box plots, KM by biomarker, forest plot and the CONSORT trial profile."""
+"""Publication figures from Results: KM with numbers at risk, waterfall, swimmer, spider, biomarker
+box plots, KM by biomarker, forest plot and the CONSORT trial profile.
+
+Figures are matplotlib ``Figure`` objects made without pyplot, so importing this module neither
+selects a backend nor changes global state; the house style is applied with ``rc_context`` inside
+each figure function (and when saving).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
+import functools
 import itertools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from pydantic import BaseModel
 
-from rtio.analyse.results import ForestRow, GroupComparison, Results, SurvivalResult
+from rtio.analyse.results import (
+    Disposition,
+    ForestRow,
+    GroupComparison,
+    Results,
+    SurvivalResult,
+)
 
 BOR_COLOURS = {
     "CR": "#1b7837",
@@ -26,23 +38,53 @@ BOR_COLOURS = {
     "NE": "#999999",
 }
 CURVE_COLOURS = ["#2166ac", "#b2182b", "#1b7837", "#762a83"]
-plt.rcParams.update(
-    {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "rtio"}
-)
+STYLE = {
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "rtio",
+}
+"""The house style, applied with ``matplotlib.rc_context`` (global rcParams are never changed)."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
+def styled(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a figure function with the house style."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with mpl.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@styled
 def save(figure: Figure, folder: Path, name: str) -> dict[str, Path]:
     """Write PNG (200 dpi) and SVG; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"png": folder / f"{name}.png", "svg": folder / f"{name}.svg"}
     figure.savefig(paths["png"], dpi=200, bbox_inches="tight")
     figure.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
     return paths
 
 
+def _new(
+    figsize: tuple[float, float], rows: int = 1, columns: int = 1, **options: Any
+) -> tuple[Figure, Any]:
+    """A figure (no pyplot, no backend) and its axes."""
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(rows, columns, **options)
+
+
+def _frame(rows: Sequence[BaseModel]) -> pd.DataFrame:
+    """Result rows as a data frame (one column per field)."""
+    return pd.DataFrame([row.model_dump() for row in rows])
+
+
 def _step(ax, curve: SurvivalResult, colour: str, label: str) -> None:
-    points = pd.DataFrame([p.model_dump() for p in curve.curve])
+    points = _frame(curve.curve)
     times = np.concatenate([[0.0], points["months"]])
     surv = np.concatenate([[1.0], points["survival"]])
     lower = np.concatenate([[1.0], points["lower"].astype(float).fillna(np.nan)])
@@ -54,7 +96,7 @@ def _step(ax, curve: SurvivalResult, colour: str, label: str) -> None:
 
 
 def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> list[int]:
-    points = pd.DataFrame([p.model_dump() for p in curve.curve])
+    points = _frame(curve.curve)
     counts = []
     for t in ticks:
         later = points[points["months"] >= t]
@@ -62,6 +104,7 @@ def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> list[int]:
     return counts
 
 
+@styled
 def km_figure(
     curves: list[SurvivalResult],
     title: str,
@@ -71,8 +114,8 @@ def km_figure(
 ) -> Figure:
     """Kaplan–Meier curves with 95 % CI bands, censoring ticks, medians and a numbers-at-risk table."""
     labels = labels or [c.group or c.population for c in curves]
-    figure, (ax, table) = plt.subplots(
-        2, 1, figsize=(6.4, 4.8), gridspec_kw={"height_ratios": [5, 0.5 + 0.35 * len(curves)]}
+    figure, (ax, table) = _new(
+        (6.4, 4.8), 2, 1, gridspec_kw={"height_ratios": [5, 0.5 + 0.35 * len(curves)]}
     )
     horizon = max(max((p.months for p in c.curve), default=1) for c in curves)
     step = 6 if horizon > 18 else 3
@@ -115,10 +158,11 @@ def km_figure(
     return figure
 
 
-def waterfall_figure(rows: list[dict]) -> Figure:
+@styled
+def waterfall_figure(data: pd.DataFrame) -> Figure:
     """Best % change of the target sum per patient, coloured by BOR, with −30 % and +20 % lines."""
-    data = pd.DataFrame(rows).sort_values("best_pct_from_baseline", ascending=False)
-    figure, ax = plt.subplots(figsize=(7, 3.6))
+    data = data.sort_values("best_pct_from_baseline", ascending=False)
+    figure, ax = _new((7, 3.6))
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"].fillna("NE")]
     ax.bar(np.arange(len(data)), data["best_pct_from_baseline"], color=colours, width=0.8)
     ax.axhline(20, color="#d6604d", ls="--", lw=0.9)
@@ -130,7 +174,7 @@ def waterfall_figure(rows: list[dict]) -> Figure:
         f"Best percentage change in target lesions (n = {len(data)})", loc="left", fontweight="bold"
     )
     present = [b for b in BOR_COLOURS if b in set(data["bor"].fillna("NE"))]
-    handles = [plt.Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
+    handles = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
     ax.legend(handles, present, frameon=False, ncol=len(present), loc="lower left", fontsize=8)
     ax.set_ylim(
         min(-100, data["best_pct_from_baseline"].min() - 5),
@@ -140,10 +184,11 @@ def waterfall_figure(rows: list[dict]) -> Figure:
     return figure
 
 
-def swimmer_figure(rows: list[dict]) -> Figure:
+@styled
+def swimmer_figure(data: pd.DataFrame) -> Figure:
     """Per patient: time on study, response onset, progression, death or ongoing follow-up."""
-    data = pd.DataFrame(rows).sort_values("os_months").reset_index(drop=True)
-    figure, ax = plt.subplots(figsize=(6.4, max(3.0, 0.16 * len(data) + 1)))
+    data = data.sort_values("os_months").reset_index(drop=True)
+    figure, ax = _new((6.4, max(3.0, 0.16 * len(data) + 1)))
     y = np.arange(len(data))
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"]]
     ax.barh(y, data["os_months"], color=colours, height=0.7)
@@ -168,16 +213,16 @@ def swimmer_figure(rows: list[dict]) -> Figure:
     markers = ax.legend(frameon=False, fontsize=7, loc="lower right")
     ax.add_artist(markers)
     present = [b for b in BOR_COLOURS if b in set(data["bor"])]
-    patches = [plt.Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
+    patches = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
     ax.legend(patches, [f"BOR {b}" for b in present], frameon=False, fontsize=7, loc="center right")
     figure.tight_layout()
     return figure
 
 
-def spider_figure(rows: list[dict], bor: dict[str, str]) -> Figure:
+@styled
+def spider_figure(data: pd.DataFrame, bor: dict[str, str]) -> Figure:
     """% change of the target sum over time per patient, coloured by BOR."""
-    data = pd.DataFrame(rows)
-    figure, ax = plt.subplots(figsize=(6.4, 3.8))
+    figure, ax = _new((6.4, 3.8))
     for subject, part in data.groupby("subject_id"):
         ax.plot(
             part["month"],
@@ -195,16 +240,16 @@ def spider_figure(rows: list[dict], bor: dict[str, str]) -> Figure:
     return figure
 
 
-def biomarker_box_figure(rows: list[dict], tests: list) -> Figure | None:
+@styled
+def biomarker_box_figure(data: pd.DataFrame, tests: list) -> Figure | None:
     """Box plots of each biomarker (baseline and on-treatment) by response (PR/CR vs SD)."""
-    data = pd.DataFrame(rows)
     data = data[data["response"].isin(["PR/CR", "SD"])]
     keys = [(t.biomarker, t.timepoint, t.p_value) for t in tests]
     if not keys:
         return None
     columns = 4
     lines = int(np.ceil(len(keys) / columns))
-    figure, axes = plt.subplots(lines, columns, figsize=(7.2, 1.9 * lines + 0.4), squeeze=False)
+    figure, axes = _new((7.2, 1.9 * lines + 0.4), lines, columns, squeeze=False)
     for ax, (name, timepoint, p) in zip(axes.flat, keys, strict=False):
         part = data[(data["name"] == name) & (data["timepoint"] == timepoint)]
         groups = [part.loc[part["response"] == g, "value"].to_numpy() for g in ("PR/CR", "SD")]
@@ -229,6 +274,7 @@ def biomarker_box_figure(rows: list[dict], tests: list) -> Figure | None:
     return figure
 
 
+@styled
 def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure | None:
     """Small multiples: KM by biomarker high / low, the comparisons with the smallest p first."""
     chosen = sorted(comparisons, key=lambda c: c.logrank_p)[:limit]
@@ -236,7 +282,7 @@ def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure
         return None
     columns = 4
     lines = int(np.ceil(len(chosen) / columns))
-    figure, axes = plt.subplots(lines, columns, figsize=(7.6, 2.1 * lines + 0.4), squeeze=False)
+    figure, axes = _new((7.6, 2.1 * lines + 0.4), lines, columns, squeeze=False)
     for ax, comparison in zip(axes.flat, chosen, strict=False):
         for i, curve in enumerate(sorted(comparison.curves, key=lambda c: c.group or "")):
             _step(ax, curve, CURVE_COLOURS[i], f"{curve.group} ({curve.n})")
@@ -253,10 +299,11 @@ def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure
     return figure
 
 
+@styled
 def forest_figure(rows: list[ForestRow], title: str) -> Figure:
     """Hazard ratios with 95 % CIs per subgroup, on a log scale."""
     shown = [r for r in rows if r.hr is not None]
-    figure, ax = plt.subplots(figsize=(6.4, 0.32 * len(shown) + 1.2))
+    figure, ax = _new((6.4, 0.32 * len(shown) + 1.2))
     y = np.arange(len(shown))[::-1]
     for yi, row in zip(y, shown, strict=True):
         ax.plot([row.lower, row.upper], [yi, yi], color="black", lw=1)
@@ -270,9 +317,10 @@ def forest_figure(rows: list[ForestRow], title: str) -> Figure:
     return figure
 
 
-def consort_figure(disposition: dict) -> Figure:
+@styled
+def consort_figure(disposition: Disposition) -> Figure:
     """Trial profile (CONSORT flow) from the disposition numbers."""
-    figure, ax = plt.subplots(figsize=(6.4, 5.2))
+    figure, ax = _new((6.4, 5.2))
     ax.axis("off")
     box = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black", "lw": 0.8}
     side = {"boxstyle": "round,pad=0.4", "facecolor": "#f4f4f4", "edgecolor": "#666666", "lw": 0.6}
@@ -281,10 +329,10 @@ def consort_figure(disposition: dict) -> Figure:
         return "\n".join(f"  {k}: {v}" for k, v in counts.items())
 
     steps = [
-        (0.93, f"Assessed for eligibility (n = {disposition.get('screened', 0)})"),
-        (0.68, f"Enrolled (n = {disposition.get('enrolled', 0)})"),
-        (0.43, f"Started radiotherapy (n = {disposition.get('started_rt', 0)})"),
-        (0.18, f"Completed radiotherapy of all lesions (n = {disposition.get('completed_rt', 0)})"),
+        (0.93, f"Assessed for eligibility (n = {disposition.screened})"),
+        (0.68, f"Enrolled (n = {disposition.enrolled})"),
+        (0.43, f"Started radiotherapy (n = {disposition.started_rt})"),
+        (0.18, f"Completed radiotherapy of all lesions (n = {disposition.completed_rt})"),
     ]
     for y, text in steps:
         ax.text(0.32, y, text, ha="center", va="center", bbox=box, fontsize=8.5)
@@ -298,8 +346,7 @@ def consort_figure(disposition: dict) -> Figure:
     ax.text(
         0.66,
         0.805,
-        f"Excluded (n = {disposition.get('excluded', 0)})\n"
-        + reasons(disposition.get("excluded_by_reason", {})),
+        f"Excluded (n = {disposition.excluded})\n" + reasons(disposition.excluded_by_reason),
         ha="left",
         va="center",
         bbox=side,
@@ -308,8 +355,8 @@ def consort_figure(disposition: dict) -> Figure:
     ax.text(
         0.66,
         0.555,
-        f"Discontinued before RT (n = {disposition.get('discontinued_before_rt', 0)})\n"
-        + reasons(disposition.get("discontinued_before_rt_by_reason", {})),
+        f"Discontinued before RT (n = {disposition.discontinued_before_rt})\n"
+        + reasons(disposition.discontinued_before_rt_by_reason),
         ha="left",
         va="center",
         bbox=side,
@@ -350,15 +397,15 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
             figure, folder, f"km_{comparison.endpoint.lower()}_by_arm"
         )
     data = results.figures_data
-    if data.get("waterfall"):
-        made["waterfall"] = save(waterfall_figure(data["waterfall"]), folder, "waterfall")
-    if data.get("swimmer"):
-        made["swimmer"] = save(swimmer_figure(data["swimmer"]), folder, "swimmer")
-    if data.get("spider"):
-        bor = {r["subject_id"]: r["bor"] for r in data.get("swimmer", [])}
-        made["spider"] = save(spider_figure(data["spider"], bor), folder, "spider")
-    if data.get("biomarkers"):
-        figure = biomarker_box_figure(data["biomarkers"], results.biomarker_tests)
+    if data.waterfall:
+        made["waterfall"] = save(waterfall_figure(_frame(data.waterfall)), folder, "waterfall")
+    if data.swimmer:
+        made["swimmer"] = save(swimmer_figure(_frame(data.swimmer)), folder, "swimmer")
+    if data.spider:
+        bor = {lane.subject_id: lane.bor for lane in data.swimmer}
+        made["spider"] = save(spider_figure(_frame(data.spider), bor), folder, "spider")
+    if data.biomarkers:
+        figure = biomarker_box_figure(_frame(data.biomarkers), results.biomarker_tests)
         if figure is not None:
             made["biomarker_boxplots"] = save(figure, folder, "biomarker_boxplots")
     grid = km_grid_figure(results.biomarker_survival)

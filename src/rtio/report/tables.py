@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rtio.analyse.results import Interval, Proportion, Results
+from rtio.analyse.results import (
+    CohortHazardRatio,
+    CompetingRisks,
+    GroupMedian,
+    Interval,
+    Proportion,
+    Results,
+)
 from rtio.derive.adverse_events import percent_text
 
 
@@ -162,11 +169,14 @@ def adverse_events(results: Results) -> list[Table]:
     tables = []
     for i, table in enumerate(results.safety, start=2):
         rows = [
-            [row["term"]]
-            + [percent_text(int(row[f"grade_{g}"]), table.denominator) for g in range(1, 6)]
+            [row.term]
             + [
-                percent_text(int(row["any_grade"]), table.denominator),
-                percent_text(int(row["grade_3_plus"]), table.denominator),
+                percent_text(count, table.denominator)
+                for count in (row.grade_1, row.grade_2, row.grade_3, row.grade_4, row.grade_5)
+            ]
+            + [
+                percent_text(row.any_grade, table.denominator),
+                percent_text(row.grade_3_plus, table.denominator),
             ]
             for row in table.rows
         ]
@@ -317,57 +327,53 @@ def comparative(results: Results) -> list[Table]:
 
 
 def cohort(results: Results) -> list[Table]:
+    cohort = results.cohort
+    if cohort is None:
+        return []
     out = []
-    for name, comparison in results.cohort.items():
-        if not isinstance(comparison, dict) or "naive_hr" not in comparison:
-            continue
-        rows = [["Naive (ever vs never, from the index date)", *_hr_cells(comparison["naive_hr"])]]
-        for landmark, hr in comparison["landmarks"].items():
+    comparison = cohort.local_rt
+    if comparison is not None:
+        rows = [["Naive (ever vs never, from the index date)", *_hr_cells(comparison.naive_hr)]]
+        for landmark, hr in comparison.landmarks.items():
             rows.append([f"Landmark at {float(landmark) / 30.4375:.0f} months", *_hr_cells(hr)])
-        if comparison.get("time_varying_hr"):
+        if comparison.time_varying_hr is not None:
             rows.append(
-                ["Time-varying exposure (start, stop]", *_hr_cells(comparison["time_varying_hr"])]
+                ["Time-varying exposure (start, stop]", *_hr_cells(comparison.time_varying_hr)]
             )
         out.append(
             Table(
-                f"Exposure: {comparison['exposure']}",
+                f"Exposure: {comparison.exposure}",
                 ["Analysis", "Patients", "Events", "HR (95% CI)", "p"],
                 rows,
-                comparison.get("warning"),
-                f"cohort_{name}",
+                comparison.warning,
+                "cohort_local_rt",
             )
         )
-    cycles = results.cohort.get("io_cycles")
-    if cycles:
+    cycles = cohort.io_cycles
+    if cycles is not None:
         rows = [
-            [
-                f"Naive: {m['group']} (final category)",
-                str(m["n"]),
-                str(m["events"]),
-                _median_cell(m),
-                "",
-            ]
-            for m in cycles["naive_medians"]
+            [f"Naive: {m.group} (final category)", str(m.n), str(m.events), _median_cell(m), ""]
+            for m in cycles.naive_medians
         ]
-        for landmark, medians in cycles["landmark_medians"].items():
+        for landmark, medians in cycles.landmark_medians.items():
             for m in medians:
                 rows.append(
                     [
-                        f"Landmark {float(landmark) / 30.4375:.0f} months: {m['group']}",
-                        str(m["n"]),
-                        str(m["events"]),
+                        f"Landmark {float(landmark) / 30.4375:.0f} months: {m.group}",
+                        str(m.n),
+                        str(m.events),
                         _median_cell(m),
                         "",
                     ]
                 )
-        for label, hr in cycles["time_varying_hr"].items():
+        for label, hr in cycles.time_varying_hr.items():
             rows.append(
                 [
-                    f"Time-varying: {label} vs {cycles['labels'][0]}",
-                    str(hr["n_subjects"]),
-                    str(hr["n_events"]),
+                    f"Time-varying: {label} vs {cycles.labels[0]}",
+                    str(hr.n_subjects),
+                    str(hr.n_events),
                     "",
-                    f"{hr['hr']:.2f} ({hr['lower']:.2f}–{hr['upper']:.2f})",
+                    f"{hr.hr:.2f} ({hr.lower:.2f}–{hr.upper:.2f})",
                 ]
             )
         out.append(
@@ -375,18 +381,18 @@ def cohort(results: Results) -> list[Table]:
                 "Exposure: IO cycles",
                 ["Analysis", "Patients", "Events", "Median OS, months (95% CI)", "HR (95% CI)"],
                 rows,
-                cycles.get("warning"),
+                cycles.warning,
                 "cohort_io_cycles",
             )
         )
-    if "neoadjuvant_endpoints" in results.cohort:
+    if cohort.neoadjuvant_endpoints:
         rows = [
             [
-                e["endpoint"],
-                f"{e['k']}/{e['n']}",
-                f"{100 * e['rate']:.1f}% ({100 * e['lower']:.1f}–{100 * e['upper']:.1f})",
+                e.endpoint,
+                f"{e.k}/{e.n}",
+                f"{100 * e.rate:.1f}% ({100 * e.lower:.1f}–{100 * e.upper:.1f})",
             ]
-            for e in results.cohort["neoadjuvant_endpoints"]
+            for e in cohort.neoadjuvant_endpoints
         ]
         out.append(
             Table(
@@ -400,35 +406,34 @@ def cohort(results: Results) -> list[Table]:
     return out
 
 
-def _median_cell(m: dict) -> str:
-    value, lower, upper = (m[k] for k in ("median_months", "lower_months", "upper_months"))
-    fmt = lambda v: "NE" if v is None or v != v else f"{v:.1f}"  # noqa: E731
-    return f"{fmt(value)} ({fmt(lower)}–{fmt(upper)})"
+def _median_cell(m: GroupMedian) -> str:
+    return f"{_num(m.median_months)} ({_num(m.lower_months)}–{_num(m.upper_months)})"
 
 
-def _hr_cells(hr: dict) -> list[str]:
+def _hr_cells(hr: CohortHazardRatio) -> list[str]:
     return [
-        str(hr["n_subjects"]),
-        str(hr["n_events"]),
-        f"{hr['hr']:.2f} ({hr['lower']:.2f}–{hr['upper']:.2f})",
-        _p(hr["p_value"]),
+        str(hr.n_subjects),
+        str(hr.n_events),
+        f"{hr.hr:.2f} ({hr.lower:.2f}–{hr.upper:.2f})",
+        _p(hr.p_value),
     ]
 
 
 def rt_lesions(results: Results) -> list[Table]:
-    if not results.rt_lesions:
+    lesions = results.rt_lesions
+    if lesions is None:
         return []
-    abscopal = results.rt_lesions["abscopal"]
+    abscopal = lesions.abscopal
     rows = []
-    if abscopal["n"]:
+    if abscopal.n:
         rows.append(
             [
                 "Abscopal response",
-                f"{abscopal['k']}/{abscopal['n']}",
-                f"{100 * abscopal['k'] / abscopal['n']:.1f}% ({100 * abscopal['lower']:.1f}–{100 * abscopal['upper']:.1f})",
+                f"{abscopal.k}/{abscopal.n}",
+                f"{100 * abscopal.k / abscopal.n:.1f}% ({100 * abscopal.lower:.1f}–{100 * abscopal.upper:.1f})",
             ]
         )
-    for where, count in results.rt_lesions["progression_field"].items():
+    for where, count in lesions.progression_field.items():
         rows.append([f"First progression: {where}", str(count), ""])
     return [
         Table(
@@ -436,31 +441,31 @@ def rt_lesions(results: Results) -> list[Table]:
             ["Measure", "n", "Rate (95% CI)"],
             rows,
             (
-                f"Abscopal response: {abscopal['definition']}; exact CI. "
-                if abscopal["n"]
-                else f"Abscopal response not evaluable: {abscopal['definition']}. "
+                f"Abscopal response: {abscopal.definition}; exact CI. "
+                if abscopal.n
+                else f"Abscopal response not evaluable: {abscopal.definition}. "
             )
             + "In-field: an irradiated lesion progressed; out-of-field: a non-irradiated or new lesion.",
             "rt_lesions",
         ),
-        *_competing_first_events(results.rt_lesions.get("competing_risks") or {}),
+        *_competing_first_events(lesions.competing_risks),
     ]
 
 
-def _competing_first_events(risks: dict) -> list[Table]:
+def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:
     """Cumulative incidence of each competing first event, with Gray's test by arm if two arms."""
-    if not risks.get("incidence"):
+    if risks is None or not risks.incidence:
         return []
-    gray = risks.get("gray_test_by_arm", {})
-    months = [f"{t:g} months" for t in risks["times_months"]]
+    gray = risks.gray_test_by_arm or {}
+    months = [f"{t:g} months" for t in risks.times_months]
     rows = [
         [
             cause,
-            str(risks["events"].get(cause, 0)),
+            str(risks.events.get(cause, 0)),
             *[f"{100 * v:.1f}%" for v in values],
-            *([_p(gray[cause]["p_value"]) if cause in gray else "—"] if gray else []),
+            *([_p(gray[cause].p_value) if cause in gray else "—"] if gray else []),
         ]
-        for cause, values in risks["incidence"].items()
+        for cause, values in risks.incidence.items()
     ]
     return [
         Table(

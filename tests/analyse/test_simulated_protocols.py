@@ -10,6 +10,7 @@ import pytest
 
 from rtio.analyse import analyse_study
 from rtio.analyse.derived import derive_study
+from rtio.analyse.options import AnalysisOptions
 from rtio.derive.lesions_rt import (
     PROGRESSION_CAUSES,
     lesion_trajectories,
@@ -17,33 +18,46 @@ from rtio.derive.lesions_rt import (
     progression_field,
 )
 from rtio.io import load_study
+from rtio.protocol import load_protocol
 from rtio.report import render_report
 from rtio.simulate.protocols import write_protocol_study
 from rtio.stats import cox_ph, cox_zph, cumulative_incidence, gray_test, logrank_test
 
 
-def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: Path) -> None:
+def test_randomized_protocol_compares_against_the_declared_reference(tmp_path: Path) -> None:
     folder = write_protocol_study(tmp_path / "npc", "NCT07235319", 120, 2)
-    results = analyse_study(folder)
-    assert results.forest and results.forest[0].subgroup == "All patients"
-    assert results.non_inferiority.startswith("No non-inferiority margin is stated in the protocol")
+    results = analyse_study(folder, AnalysisOptions(stratify=("stratum",)))
+    immediate, salvage = (a.label for a in load_protocol("NCT07235319").arms)
+    assert results.forest is not None and results.forest.rows[0].subgroup == "All patients"
+    assert (results.forest.group, results.forest.reference) == (salvage, immediate)
+    # the protocol states no margin, alpha or endpoint: the verdict is not assessed, with why
+    primary = results.primary_endpoint
+    assert primary.verdict == "not_assessed"
+    assert "margin" in primary.reason and "alpha" in primary.reason
     assert {c.endpoint for c in results.comparisons} == {"PFS", "OS"}
     # the PH test of each arm comparison equals cox_zph on the same ADTTE rows
     study = load_study(folder)
     adtte = derive_study(study).adtte
     arm = study.tables["subjects"].set_index("subject_id")["arm"]
     for comparison in results.comparisons:
+        assert comparison.reference == immediate
+        assert (comparison.hazard_ratio.group, comparison.hazard_ratio.reference) == (
+            salvage,
+            immediate,
+        )
         rows = adtte[adtte["paramcd"] == comparison.endpoint]
         frame = pd.DataFrame(
             {
                 "t": rows["aval_months"].to_numpy(float),
                 "e": 1 - rows["cnsr"].to_numpy(int),
-                "g": (rows["subject_id"].map(arm) == sorted(arm.unique())[1]).to_numpy(float),
+                "g": (rows["subject_id"].map(arm) == salvage).to_numpy(float),
             }
         )
-        direct = cox_zph(cox_ph(frame, "t", "e", ["g"])).table.loc["GLOBAL"]
-        assert comparison.ph_test_p == pytest.approx(direct["p"], rel=1e-12)
-        # analysed as randomized: stratified by the randomization stratum
+        fit = cox_ph(frame, "t", "e", ["g"])
+        assert comparison.hazard_ratio.value == pytest.approx(fit.summary["hr"].iloc[0], rel=1e-12)
+        direct = cox_zph(fit).table.loc["GLOBAL"]
+        assert comparison.ph_test.p_value == pytest.approx(direct["p"], rel=1e-12)
+        # stratified by the factor given on the command line (recorded as assumed)
         stratum = rows["subject_id"].map(
             study.tables["subjects"].set_index("subject_id")["stratum"]
         )
@@ -53,7 +67,7 @@ def test_randomized_protocol_has_strata_arms_and_no_margin_conclusion(tmp_path: 
             stratified["hr"], rel=1e-12
         )
         test = logrank_test(frame["t"], frame["e"], frame["g"], strata=frame["s"])
-        assert comparison.stratified_logrank_p == pytest.approx(test.p_value, rel=1e-12)
+        assert comparison.stratified_logrank.p_value == pytest.approx(test.p_value, rel=1e-12)
     # competing first events: incidence and Gray's test by arm equal direct calls
     derived = derive_study(study)
     trajectories = lesion_trajectories(
@@ -79,8 +93,10 @@ def test_cohort_naive_benefit_is_immortal_time(tmp_path: Path) -> None:
     folder = write_protocol_study(tmp_path / "cohort", "yu2025-escc-local-rt", 1500, 11)
     results = analyse_study(folder)
     local = results.cohort.local_rt
-    assert local.naive_hr.upper < 0.8
-    tv = local.time_varying_hr
+    naive = local.naive_hr.hazard_ratio
+    assert (naive.group, naive.reference) == ("local RT", "no local RT")
+    assert naive.upper < 0.8
+    tv = local.time_varying_hr.hazard_ratio
     assert tv.lower < 1 < tv.upper, tv
     assert any("immortal-time bias" in note for note in results.notes)
     paths = render_report(results, tmp_path / "report", ["html"])

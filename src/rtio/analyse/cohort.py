@@ -4,17 +4,27 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
+import numpy as np
+
+from rtio.analyse.effects import INFINITE_LOG_HR, NOT_FINITE, not_estimable
 from rtio.analyse.results import (
     BinaryEndpoint,
     CategoricalComparison,
+    CohortHazardRatio,
     CohortResults,
     DaysSummary,
+    Effect,
     ExposureComparison,
+    GroupMedian,
+    Test,
 )
 from rtio.cohort import cycle_category_times, first_rt_start_day, overall_survival
-from rtio.cohort.exposure_analysis import compare_categorical_exposure, compare_exposure
+from rtio.cohort.exposure_analysis import (
+    HazardRatio,
+    compare_categorical_exposure,
+    compare_exposure,
+)
 from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
 from rtio.io import Study
 
@@ -47,13 +57,50 @@ def _cycle_categories(study: Study) -> tuple[list[str], list[int]] | None:
     return None
 
 
-def _keyed_by_day(data: dict[str, Any], *fields: str) -> dict[str, Any]:
-    """The landmark dictionaries of a comparison with their day keys as text (JSON keys)."""
-    return {**data, **{f: {str(k): v for k, v in data[f].items()} for f in fields}}
+def _effect(hr: HazardRatio, group: str, reference: str) -> CohortHazardRatio:
+    """A cohort hazard ratio as an Effect of ``group`` vs ``reference`` (not estimable when the
+    fit failed or its coefficient runs to infinity: monotone likelihood)."""
+    reason = hr.not_estimable
+    if reason is None and np.isfinite(hr.hr) and abs(np.log(hr.hr)) > INFINITE_LOG_HR:
+        reason = NOT_FINITE
+    if reason is None and not np.isfinite(hr.hr):
+        reason = NOT_FINITE
+    effect = (
+        not_estimable(group, reference, hr.method, reason)
+        if reason
+        else Effect(
+            value=hr.hr,
+            lower=hr.lower,
+            upper=hr.upper,
+            conf_level=0.95,
+            group=group,
+            reference=reference,
+            method=hr.method,
+            p_value=hr.p_value,
+        )
+    )
+    return CohortHazardRatio(hazard_ratio=effect, n_subjects=hr.n_subjects, n_events=hr.n_events)
+
+
+def _logrank(p_value: float) -> Test:
+    method = "log-rank (R survdiff, rho = 0)"
+    if not np.isfinite(p_value):
+        return Test(
+            statistic=None,
+            p_value=None,
+            method=method,
+            not_estimable="fewer than two groups or no events",
+        )
+    return Test(statistic=None, p_value=p_value, method=method)
+
+
+def _medians(medians: list) -> list[GroupMedian]:
+    return [GroupMedian.model_validate(asdict(m)) for m in medians]
 
 
 def local_rt_comparison(study: Study) -> ExposureComparison | None:
-    """Ever vs never local RT: naive, at 3- and 6-month landmarks and time-varying (seed 001)."""
+    """Ever vs never local RT: naive, at 3- and 6-month landmarks and time-varying (seed 001);
+    "no local RT" (unexposed) is the reference."""
     tables = study.tables
     radiotherapy = tables.get("radiotherapy")
     if radiotherapy is None or radiotherapy.empty or tables.get("surgery") is not None:
@@ -63,14 +110,26 @@ def local_rt_comparison(study: Study) -> ExposureComparison | None:
     rt_day = first_rt_start_day(subjects, radiotherapy)
     if not (rt_day.notna().any() and rt_day.isna().any()):
         return None
-    comparison = compare_exposure(followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS)
-    return ExposureComparison.model_validate(
-        _keyed_by_day(asdict(comparison), "landmarks", "landmark_medians")
+    c = compare_exposure(followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS)
+    exposed, unexposed = "local RT", "no local RT"
+    return ExposureComparison(
+        exposure=c.exposure,
+        starts_after_index=c.starts_after_index,
+        naive_medians=_medians(c.naive_medians),
+        naive_logrank=_logrank(c.naive_logrank_p),
+        naive_hr=_effect(c.naive_hr, exposed, unexposed),
+        landmarks={str(k): _effect(v, exposed, unexposed) for k, v in c.landmarks.items()},
+        landmark_medians={str(k): _medians(v) for k, v in c.landmark_medians.items()},
+        time_varying_hr=None
+        if c.time_varying_hr is None
+        else _effect(c.time_varying_hr, exposed, unexposed),
+        warning=c.warning,
     )
 
 
 def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
-    """OS by the protocol's IO-cycle categories: naive, at a landmark and time-varying."""
+    """OS by the protocol's IO-cycle categories: naive, at a landmark and time-varying; the first
+    category is the reference."""
     exposures, categories = study.tables.get("exposures"), _cycle_categories(study)
     if exposures is None or categories is None:
         return None
@@ -78,11 +137,16 @@ def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
     subjects = study.tables["subjects"]
     followup = overall_survival(subjects, study.settings.data_cutoff)
     changes = cycle_category_times(subjects, exposures, IMMUNOTHERAPY_DRUGS, thresholds)
-    comparison = compare_categorical_exposure(
-        followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS
-    )
-    return CategoricalComparison.model_validate(
-        _keyed_by_day(asdict(comparison), "landmark_medians", "landmark_logrank_p")
+    c = compare_categorical_exposure(followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS)
+    return CategoricalComparison(
+        exposure=c.exposure,
+        labels=c.labels,
+        naive_medians=_medians(c.naive_medians),
+        naive_logrank=_logrank(c.naive_logrank_p),
+        landmark_medians={str(k): _medians(v) for k, v in c.landmark_medians.items()},
+        landmark_logrank={str(k): _logrank(v) for k, v in c.landmark_logrank_p.items()},
+        time_varying_hr={k: _effect(v, k, labels[0]) for k, v in c.time_varying_hr.items()},
+        warning=c.warning,
     )
 
 

@@ -1,4 +1,5 @@
-"""Response and time-to-event results per population (seed 004 Results and Supplementary Table 2).
+"""Response and time-to-event results per population (seed 004 Results and Supplementary Table 2),
+overall and, in a randomized trial, per arm.
 
 ORR and DCR are read two ways, as the protocol says: from the best overall response (RECIST 1.1
 Table 3) and from the timepoint response at a protocol timepoint (seed 004: 3 months after
@@ -8,10 +9,13 @@ without such an assessment counts as NE in the denominator).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 import pandas as pd
 
+from rtio.analyse.arms import StudyArms
 from rtio.analyse.derived import Derived
+from rtio.analyse.effects import odds_ratio, rate_difference
 from rtio.analyse.results import (
     CountRow,
     HistoricalComparison,
@@ -20,7 +24,7 @@ from rtio.analyse.results import (
     ResponseBlock,
     SurvivalResult,
 )
-from rtio.analyse.survival import _none, summarise_km
+from rtio.analyse.survival import _none, summarise_by_group, summarise_km
 from rtio.derive.response_endpoints import disease_control_rate, objective_response_rate
 from rtio.io import Study
 from rtio.stats import exponential_test, kaplan_meier, median_follow_up, one_sample_logrank
@@ -30,7 +34,7 @@ TIMEPOINT_LEAD_DAYS = 14
 DAYS_PER_MONTH = 30.4375
 
 
-def _proportion(rate, label: str, population: str) -> Proportion:
+def _proportion(rate: Any, label: str, population: str) -> Proportion:
     return Proportion(
         label=label,
         population=population,
@@ -53,8 +57,9 @@ def response_block(
     )
     frame["bor"] = frame["bor"].fillna("NE")
     counts = frame["bor"].value_counts()
+    n = len(frame)
     distribution = [
-        CountRow(category=c, n=int(counts.get(c, 0)), pct=100 * counts.get(c, 0) / len(frame))
+        CountRow(category=c, n=int(counts.get(c, 0)), pct=100 * counts.get(c, 0) / n if n else None)
         for c in CATEGORIES
         if counts.get(c, 0) or c in ("CR", "PR", "SD", "PD", "NE")
     ]
@@ -67,32 +72,102 @@ def response_block(
     )
 
 
-def response_after_rt(
-    timepoints: pd.DataFrame, radiotherapy: pd.DataFrame | None, months: float
-) -> pd.DataFrame:
-    """Timepoint response at the first assessment ≥ (end of RT + ``months`` − 14 days), per subject."""
-    if radiotherapy is None or radiotherapy.empty:
-        return pd.DataFrame(columns=["subject_id", "bor"])
-    end = radiotherapy.groupby("subject_id")["end_date"].max()
-    target = end + pd.to_timedelta(round(months * DAYS_PER_MONTH) - TIMEPOINT_LEAD_DAYS, unit="D")
+def response_by_arm(
+    bor: pd.DataFrame, ids: pd.Index, population: str, reading: str, arms: StudyArms
+) -> ResponseBlock:
+    """The response block of ``ids`` with one block per arm and, with a declared reference, the
+    ORR of the other arm vs the reference as an odds ratio and a difference."""
+    block = response_block(bor, ids, population, reading)
+    if not arms.labels:
+        return block
+    arm_of = pd.Series(ids, index=ids).map(arms.of_subject)
+    by_arm = {
+        label: response_block(bor, pd.Index(ids[(arm_of == label).to_numpy()]), population, reading)
+        for label in arms.labels
+    }
+    update: dict[str, Any] = {"by_arm": by_arm}
+    if arms.comparable and arms.group in by_arm and arms.reference in by_arm:
+        g, r = by_arm[arms.group].orr, by_arm[arms.reference].orr
+        args = (g.k, g.n, r.k, r.n, arms.group, arms.reference)
+        update |= {"orr_odds_ratio": odds_ratio(*args), "orr_difference": rate_difference(*args)}
+    return block.model_copy(update=update)
+
+
+def response_at(timepoints: pd.DataFrame, anchor: pd.Series, days: float) -> pd.DataFrame:
+    """Timepoint response at the first assessment ≥ (anchor date + ``days`` − 14 days), per
+    subject (``anchor``: subject_id → date); subjects without one are absent (NE in a block)."""
+    target = anchor + pd.to_timedelta(round(days) - TIMEPOINT_LEAD_DAYS, unit="D")
     tp = timepoints.assign(target=timepoints["subject_id"].map(target))
     tp = tp[tp["target"].notna() & (tp["assessment_date"] >= tp["target"])]
     first = tp.sort_values("assessment_date").drop_duplicates("subject_id")
     return first[["subject_id", "overall_response"]].rename(columns={"overall_response": "bor"})
 
 
-def follow_up(adtte: pd.DataFrame) -> tuple[Interval, tuple[float, float]]:
-    """Median follow-up by reverse KM on OS (months), and the range of follow-up among the censored."""
+ANCHORS = {
+    "rt_completion": "completing RT",
+    "treatment_start": "the start of treatment",
+    "rt_start": "the start of RT",
+}
+
+
+def anchor_dates(study: Study, anchor: str) -> pd.Series | None:
+    """Per subject, the date a protocol timepoint is counted from; None when the study lacks it."""
+    subjects = study.table("subjects")
+    radiotherapy = study.table("radiotherapy")
+    if anchor == "treatment_start":
+        return subjects.set_index("subject_id")["start_date"]
+    if radiotherapy is None or radiotherapy.empty:
+        return None
+    if anchor == "rt_completion":
+        return radiotherapy.groupby("subject_id")["end_date"].max()
+    if anchor == "rt_start":
+        return radiotherapy.groupby("subject_id")["start_date"].min()
+    return None
+
+
+def timepoint_readings(study: Study) -> list[tuple[str, str, float]]:
+    """(label, anchor, days) of each protocol timepoint at which response is read (the readings
+    of the binary response endpoints), without repeats."""
+    out: dict[tuple[str, float], str] = {}
+    for endpoint in study.protocol.endpoints:
+        if endpoint.kind != "binary" or not {"CR", "PR"} & set(endpoint.responses):
+            continue
+        for reading in endpoint.readings:
+            if (
+                reading.reading != "timepoint"
+                or reading.timepoint is None
+                or reading.anchor is None
+            ):
+                continue
+            unit = (
+                reading.timepoint.unit.rstrip("s")
+                if reading.timepoint.value == 1
+                else reading.timepoint.unit
+            )
+            label = (
+                f"response {reading.timepoint.value:g} {unit} after "
+                f"{ANCHORS.get(reading.anchor, reading.anchor)}"
+            )
+            out.setdefault((reading.anchor, reading.timepoint.days()), label)
+    return [(label, anchor, days) for (anchor, days), label in out.items()]
+
+
+def follow_up(
+    adtte: pd.DataFrame,
+) -> tuple[Interval | None, tuple[float | None, float | None] | None]:
+    """Median follow-up by reverse KM on OS (months), and the range of follow-up among the
+    censored; None when no patient is censored (follow-up is then not estimable)."""
     os_rows = adtte[adtte["paramcd"] == "OS"]
-    estimate = median_follow_up(os_rows["aval_months"], 1 - os_rows["cnsr"])
     censored = os_rows.loc[os_rows["cnsr"] == 1, "aval_months"]
-    span = (float(censored.min()), float(censored.max())) if len(censored) else (np.nan, np.nan)
+    if os_rows.empty or censored.empty:
+        return None, None
+    estimate = median_follow_up(os_rows["aval_months"], 1 - os_rows["cnsr"])
     return Interval(
-        value=_none(estimate.value),
-        lower=_none(estimate.lower),
-        upper=_none(estimate.upper),
+        value=estimate.value,
+        lower=estimate.lower,
+        upper=estimate.upper,
         method=estimate.method,
-    ), span
+    ), (float(censored.min()), float(censored.max()))
 
 
 def duration_of_response(
@@ -103,15 +178,10 @@ def duration_of_response(
     if rows.empty:
         return None
     fit = kaplan_meier(rows["aval_months"], 1 - rows["cnsr"])
-    median = fit.median()
+    median = fit.median()  # type: ignore[union-attr]
     return (
-        Interval(
-            value=_none(median.value),
-            lower=_none(median.lower),
-            upper=_none(median.upper),
-            method=median.method,
-        ),
-        (_none(fit.quantile(0.25).value), _none(fit.quantile(0.75).value)),
+        Interval(value=median.value, lower=median.lower, upper=median.upper, method=median.method),
+        (_none(fit.quantile(0.25).value), _none(fit.quantile(0.75).value)),  # type: ignore[union-attr]
     )
 
 
@@ -120,6 +190,8 @@ def historical_comparison(
 ) -> list[HistoricalComparison]:
     """One-sample log-rank (Finkelstein 2003) and exponential tests against the control median."""
     rows = adtte[adtte["paramcd"] == endpoint]
+    if rows.empty:
+        return []
     time, event = rows["aval_months"].to_numpy(float), 1 - rows["cnsr"].to_numpy(int)
     out = []
     logrank = one_sample_logrank(time, event, median_control, sided=sided)
@@ -138,6 +210,7 @@ def historical_comparison(
     )
     if event.sum() > 0:
         expo = exponential_test(time, event, median_control, sided=sided)
+        assert expo.median is not None
         out.append(
             HistoricalComparison(
                 endpoint=endpoint,
@@ -160,7 +233,8 @@ def historical_comparison(
     return out
 
 
-def _efficacy_populations(populations: dict[str, pd.Index]) -> list[str]:
+def efficacy_populations(populations: dict[str, pd.Index]) -> list[str]:
+    """Populations efficacy is reported in (all but safety)."""
     return [p for p in populations if p != "safety"]
 
 
@@ -172,37 +246,54 @@ def unavailable(derived: Derived) -> dict[str, str]:
 
 
 def response_blocks(
-    study: Study, derived: Derived, populations: dict[str, pd.Index]
+    study: Study, derived: Derived, populations: dict[str, pd.Index], arms: StudyArms
 ) -> list[ResponseBlock]:
-    """BOR (and, with RT, response 3 months after completing RT) per efficacy population."""
+    """Per efficacy population: the best overall response as the protocol reads it, the other
+    reading (confirmed / unconfirmed) beside it, and the response at each protocol timepoint."""
     if derived.bor is None or derived.timepoints is None:
         return []
-    reading = "best overall response (RECIST 1.1, " + (
-        "confirmed)" if derived.confirmed else "unconfirmed)"
-    )
-    radiotherapy = study.table("radiotherapy")
-    after_rt = response_after_rt(derived.timepoints, radiotherapy, 3)
-    blocks = []
-    for population in _efficacy_populations(populations):
-        ids = populations[population]
-        blocks.append(response_block(derived.bor, ids, population, reading))
-        if radiotherapy is not None:
-            blocks.append(
-                response_block(after_rt, ids, population, "response 3 months after completing RT")
-            )
-    return blocks
+    readings = [
+        (
+            "best overall response (RECIST 1.1, confirmed)",
+            derived.bor_confirmed,
+        ),
+        (
+            "best overall response (RECIST 1.1, unconfirmed)",
+            derived.bor_unconfirmed,
+        ),
+    ]
+    if not derived.confirmed:
+        readings.reverse()
+    for label, anchor, days in timepoint_readings(study):
+        dates = anchor_dates(study, anchor)
+        if dates is not None:
+            readings.append((label, response_at(derived.timepoints, dates, days)))
+    return [
+        response_by_arm(bor, populations[population], population, reading, arms)
+        for population in efficacy_populations(populations)
+        for reading, bor in readings
+        if bor is not None
+    ]
 
 
-def survival_summaries(derived: Derived, populations: dict[str, pd.Index]) -> list[SurvivalResult]:
-    """KM summaries of PFS and OS per efficacy population."""
+def survival_summaries(
+    derived: Derived, populations: dict[str, pd.Index], arms: StudyArms
+) -> list[SurvivalResult]:
+    """KM summaries of PFS and OS per efficacy population, with one per arm in ``by_arm``."""
     adtte = derived.adtte
     out = []
-    for population in _efficacy_populations(populations):
+    for population in efficacy_populations(populations):
         rows = adtte[adtte["subject_id"].isin(populations[population])]
         for endpoint in ("PFS", "OS"):
             summary = summarise_km(rows, endpoint, population)
-            if summary is not None:
-                out.append(summary)
+            if summary is None:
+                continue
+            if arms.labels:
+                by_arm = summarise_by_group(
+                    rows, endpoint, population, arms.of_subject, arms.labels
+                )
+                summary = summary.model_copy(update={"by_arm": by_arm})
+            out.append(summary)
     return out
 
 
@@ -216,8 +307,6 @@ def historical_control(
     endpoint = plan.historical_control.endpoint
     ids = populations.get("ITT", pd.Index(derived.adsl["subject_id"]))
     rows = derived.adtte[derived.adtte["subject_id"].isin(ids)]
-    if not (rows["paramcd"] == endpoint).any():
-        return []
     return historical_comparison(
         rows, endpoint, "ITT", plan.historical_control.median_months, plan.sided or 2
     )

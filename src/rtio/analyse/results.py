@@ -1,13 +1,18 @@
 """The typed, JSON-serialisable results of a study analysis.
 
 Every number carries what it was computed on (population, n) and how (method), so that a report
-can state its methods from what actually ran and a reader can check each figure.
+can state its methods from what actually ran and a reader can check each figure. Every
+comparison names its two groups: an :class:`Effect` is ``group`` relative to ``reference``, and
+the reference is declared (the protocol's comparator arm, a biomarker's "low" group, a cohort's
+unexposed patients), never taken from sort order. A statistic that the data cannot support is
+``None`` with the reason in ``not_estimable``. docs/results-schema.json is generated from these
+models.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -25,6 +30,32 @@ Number = Annotated[float | None, BeforeValidator(_finite_or_none)]
 
 class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Effect(_Result):
+    """The effect of ``group`` relative to ``reference``: a hazard ratio, odds ratio or difference
+    with its confidence interval. ``not_estimable`` gives the reason when the data cannot support
+    it (value and limits are then None)."""
+
+    value: Number
+    lower: Number
+    upper: Number
+    conf_level: float
+    group: str
+    reference: str
+    method: str
+    p_value: Number = None
+    not_estimable: str | None = None
+
+
+class Test(_Result):
+    """A test statistic (χ² or Z) with its degrees of freedom and p-value, or why it has none."""
+
+    statistic: Number
+    df: Number = None
+    p_value: Number
+    method: str
+    not_estimable: str | None = None
 
 
 class Proportion(_Result):
@@ -66,6 +97,8 @@ class CurvePoint(_Result):
 
 
 class SurvivalResult(_Result):
+    """A Kaplan–Meier summary; in a randomized trial ``by_arm`` holds one per arm label."""
+
     endpoint: str
     population: str
     group: str | None = None
@@ -75,45 +108,82 @@ class SurvivalResult(_Result):
     rates: list[RateAt]
     curve: list[CurvePoint]
     method: str
+    by_arm: dict[str, SurvivalResult] = Field(default_factory=dict)
 
 
 class GroupComparison(_Result):
-    """Two or more KM curves with a log-rank test (and a Cox HR where two groups)."""
+    """KM curves of two or more groups with a log-rank test and, for two groups, the Cox HR of
+    ``group`` vs ``reference`` (also stratified when strata are declared)."""
 
     title: str
     endpoint: str
     population: str
+    reference: str
+    groups: list[str]
     curves: list[SurvivalResult]
-    logrank_chisq: float
-    logrank_df: int
-    logrank_p: float
-    hazard_ratio: Interval | None = None
-    ph_test_chisq: Number = None
-    ph_test_p: Number = None
-    stratified_hazard_ratio: Interval | None = None
-    stratified_logrank_chisq: Number = None
-    stratified_logrank_p: Number = None
-    note: str | None = None
+    logrank: Test
+    hazard_ratio: Effect | None = None
+    ph_test: Test | None = None
+    strata: list[str] = Field(default_factory=list)
+    stratified_hazard_ratio: Effect | None = None
+    stratified_logrank: Test | None = None
+    cutoff: Number = None
+    unit: str | None = None
 
 
 class CountRow(_Result):
     category: str
     n: int
-    pct: float
+    pct: Number
 
 
-class BaselineRow(_Result):
-    characteristic: str
-    category: str
+class BaselineCell(_Result):
+    """One column of a Table 1 row: n (%) of a category, or a summary such as median (IQR)."""
+
+    n: int | None = None
+    pct: Number = None
     text: str
 
 
+class BaselineRow(_Result):
+    """A Table 1 row over the analysed population (total) and, when there are groups, per group
+    (``by_arm``: arm labels, or a cohort's exposure groups) with the standardized mean
+    difference of the group vs the reference (cohorts)."""
+
+    characteristic: str
+    category: str
+    n: int | None = None
+    pct: Number = None
+    text: str
+    by_arm: dict[str, BaselineCell] = Field(default_factory=dict)
+    smd: Number = None
+
+
 class ResponseBlock(_Result):
+    """BOR distribution with ORR and DCR; per arm in ``by_arm``, with the ORR of the
+    experimental arm vs the reference as an odds ratio and a difference."""
+
     population: str
     reading: str
     distribution: list[CountRow]
     orr: Proportion
     dcr: Proportion
+    by_arm: dict[str, ResponseBlock] = Field(default_factory=dict)
+    orr_odds_ratio: Effect | None = None
+    orr_difference: Effect | None = None
+
+
+class AECounts(_Result):
+    """Patients by worst grade for one term within one arm."""
+
+    denominator: int
+    grade_1: int
+    grade_2: int
+    grade_3: int
+    grade_4: int
+    grade_5: int
+    any_grade: int
+    grade_3_plus: int
 
 
 class AERow(_Result):
@@ -135,6 +205,7 @@ class AERow(_Result):
     grade_5_pct: Number
     any_grade_pct: Number
     grade_3_plus_pct: Number
+    by_arm: dict[str, AECounts] = Field(default_factory=dict)
 
 
 class AETable(_Result):
@@ -143,11 +214,30 @@ class AETable(_Result):
     denominator: int
     filter: str | None
     rows: list[AERow]
+    by_arm_denominator: dict[str, int] = Field(default_factory=dict)
+
+
+class Count(_Result):
+    n: int
+    denominator: int
+    pct: Number
+
+
+class SafetySummaryRow(_Result):
+    """A patient count of the AE overview (any TRAE, grade ≥ 3, SAE, grade 5, discontinuation
+    due to an AE) over the safety population and per arm."""
+
+    label: str
+    n: int
+    denominator: int
+    pct: Number
+    by_arm: dict[str, Count] = Field(default_factory=dict)
 
 
 class BiomarkerTest(_Result):
     biomarker: str
     timepoint: str
+    unit: str | None = None
     n_responders: int
     n_stable: int
     median_responders: Number
@@ -155,6 +245,31 @@ class BiomarkerTest(_Result):
     statistic: float
     p_value: float
     method: str
+
+
+class PairedBiomarkerTest(_Result):
+    """Baseline vs on-treatment values of the same patients (Wilcoxon signed-rank)."""
+
+    biomarker: str
+    unit: str | None = None
+    n_pairs: int
+    median_baseline: Number
+    median_on_treatment: Number
+    median_change: Number
+    statistic: Number
+    p_value: Number
+    method: str
+    not_estimable: str | None = None
+
+
+class Landmark(_Result):
+    """Survival analysed from a landmark: who was excluded and why."""
+
+    timepoint: str
+    day: float
+    n_included: int
+    n_excluded: int
+    reason: str
 
 
 class HistoricalComparison(_Result):
@@ -175,36 +290,110 @@ class ForestRow(_Result):
     level: str
     n: int
     events: int
-    hr: Number
-    lower: Number
-    upper: Number
+    hazard_ratio: Effect
+
+
+class Forest(_Result):
+    """Hazard ratios of ``group`` vs ``reference`` overall and within subgroups."""
+
+    endpoint: str
+    population: str
+    group: str
+    reference: str
+    rows: list[ForestRow]
+
+
+class PrimaryAnalysis(_Result):
+    """The primary endpoint in one population: the estimate, the test and the verdict there."""
+
+    population: str
+    n: int
+    events: int
+    hazard_ratio: Effect | None = None
+    median: Interval | None = None
+    target_median_months: Number = None
+    test: Test | None = None
+    verdict: str
+
+
+class PrimaryEndpoint(_Result):
+    """The protocol's hypothesis and whether the data meet it.
+
+    ``verdict``: met / not met (single arm, superiority), non-inferior / non-inferiority not shown,
+    or not_assessed with ``reason``. ``assumed`` lists every plan value that came from the
+    command line instead of the protocol."""
+
+    hypothesis: str | None
+    endpoint: str | None
+    alpha: Number
+    sided: Literal[1, 2] | None
+    conf_level: Number = None
+    margin: Number = None
+    stratified_by: list[str] = Field(default_factory=list)
+    populations: list[str] = Field(default_factory=list)
+    success_rule: str | None = None
+    verdict: Literal[
+        "met",
+        "not met",
+        "non-inferior",
+        "non-inferiority not shown",
+        "not_assessed",
+    ]
+    statement: str
+    reason: str | None = None
+    assumed: list[str] = Field(default_factory=list)
+    analyses: list[PrimaryAnalysis] = Field(default_factory=list)
+    superiority: PrimaryAnalysis | None = None
+    observed_events: int | None = None
+    planned_events: int | None = None
+
+
+class ArmInfo(_Result):
+    """A protocol arm as analysed: its label, type, number of patients and whether it is the
+    reference of comparisons."""
+
+    id: str
+    label: str
+    type: str | None
+    n: int
+    reference: bool
+
+
+class ArmDisposition(_Result):
+    """One arm of the CONSORT trial profile."""
+
+    arm: str
+    allocated: int
+    received_allocated: int
+    not_received: dict[str, int]
+    discontinued: dict[str, int]
+    analysed: dict[str, int]
 
 
 class Disposition(_Result):
-    """The numbers of the CONSORT trial profile (screening log and treatment disposition)."""
+    """The numbers of the CONSORT trial profile (screening log and treatment disposition).
+    Reasons for stopping come from the events table, else from the patient's progression or
+    death; "no reason recorded" only when neither exists."""
 
-    screened: int
-    excluded: int
+    screened: int | None
+    excluded: int | None
     excluded_by_reason: dict[str, int]
-    pending: int
+    pending: int | None
     enrolled: int
     discontinued_before_rt: int
     discontinued_before_rt_by_reason: dict[str, int]
     started_rt: int
     completed_rt: int
     completed_treatment: int
+    arms: list[ArmDisposition] = Field(default_factory=list)
 
 
 class CohortHazardRatio(_Result):
     """A Cox hazard ratio of a cohort exposure with who it was estimated from."""
 
-    hr: Number
-    lower: Number
-    upper: Number
-    p_value: Number
+    hazard_ratio: Effect
     n_subjects: int
     n_events: int
-    method: str
 
 
 class GroupMedian(_Result):
@@ -224,7 +413,7 @@ class ExposureComparison(_Result):
     exposure: str
     starts_after_index: bool
     naive_medians: list[GroupMedian]
-    naive_logrank_p: Number
+    naive_logrank: Test
     naive_hr: CohortHazardRatio
     landmarks: dict[str, CohortHazardRatio] = Field(default_factory=dict)
     landmark_medians: dict[str, list[GroupMedian]] = Field(default_factory=dict)
@@ -238,9 +427,9 @@ class CategoricalComparison(_Result):
     exposure: str
     labels: list[str]
     naive_medians: list[GroupMedian]
-    naive_logrank_p: Number
+    naive_logrank: Test
     landmark_medians: dict[str, list[GroupMedian]] = Field(default_factory=dict)
-    landmark_logrank_p: dict[str, float] = Field(default_factory=dict)
+    landmark_logrank: dict[str, Test] = Field(default_factory=dict)
     time_varying_hr: dict[str, CohortHazardRatio] = Field(default_factory=dict)
     warning: str | None = None
 
@@ -275,16 +464,16 @@ class CohortResults(_Result):
 
 
 class Abscopal(_Result):
+    """Responses of non-irradiated lesions: abscopal only outside every RT field with no systemic
+    therapy between RT start and the response scan; otherwise out-of-field responses."""
+
     k: int
     n: int
     lower: Number
     upper: Number
     definition: str
-
-
-class GrayTest(_Result):
-    statistic: float
-    p_value: float
+    out_of_field_k: int = 0
+    out_of_field_definition: str = ""
 
 
 class CompetingRisks(_Result):
@@ -294,7 +483,7 @@ class CompetingRisks(_Result):
     times_months: list[float]
     incidence: dict[str, list[float]]
     events: dict[str, int]
-    gray_test_by_arm: dict[str, GrayTest] | None = None
+    gray_test_by_arm: dict[str, Test] | None = None
 
 
 class RTLesions(_Result):
@@ -355,6 +544,7 @@ class Meta(_Result):
     synthetic: bool
     software: dict[str, str]
     months: str = "months = days / 30.4375"
+    options: dict[str, str] = Field(default_factory=dict)
 
 
 class Results(_Result):
@@ -362,24 +552,29 @@ class Results(_Result):
 
     meta: Meta
     populations: dict[str, int]
+    arms: list[ArmInfo] = Field(default_factory=list)
+    primary_endpoint: PrimaryEndpoint | None = None
     disposition: Disposition | None = None
     baseline: list[BaselineRow] = Field(default_factory=list)
     response: list[ResponseBlock] = Field(default_factory=list)
     survival: list[SurvivalResult] = Field(default_factory=list)
     follow_up: Interval | None = None
-    follow_up_range: tuple[float, float] | None = None
+    follow_up_range: tuple[Number, Number] | None = None
     duration_of_response: Interval | None = None
-    duration_of_response_iqr: tuple[float | None, float | None] | None = None
+    duration_of_response_iqr: tuple[Number, Number] | None = None
     historical_control: list[HistoricalComparison] = Field(default_factory=list)
+    safety_summary: list[SafetySummaryRow] = Field(default_factory=list)
     safety: list[AETable] = Field(default_factory=list)
     biomarker_tests: list[BiomarkerTest] = Field(default_factory=list)
+    biomarker_paired: list[PairedBiomarkerTest] = Field(default_factory=list)
+    biomarker_landmarks: list[Landmark] = Field(default_factory=list)
     biomarker_survival: list[GroupComparison] = Field(default_factory=list)
     comparisons: list[GroupComparison] = Field(default_factory=list)
-    forest: list[ForestRow] = Field(default_factory=list)
-    non_inferiority: str | None = None
+    forest: Forest | None = None
     cohort: CohortResults | None = None
     rt_lesions: RTLesions | None = None
     figures_data: FiguresData = Field(default_factory=FiguresData)
     not_available: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     methods: list[str] = Field(default_factory=list)

@@ -16,26 +16,25 @@ import pandas as pd
 import scipy
 
 from rtio import __version__
-from rtio.analyse import comparative, efficacy
+from rtio.analyse import efficacy
+from rtio.analyse.arms import StudyArms, study_arms
 from rtio.analyse.baseline import baseline_table
-from rtio.analyse.biomarkers import biomarker_survival, biomarker_tests
+from rtio.analyse.biomarkers import biomarker_survival, biomarker_tests, paired_tests
 from rtio.analyse.cohort import cohort_results, immortal_time_note
+from rtio.analyse.comparative import forest
+from rtio.analyse.cutoff import apply_cutoff
 from rtio.analyse.derived import Derived, derive_study
+from rtio.analyse.disposition import disposition
 from rtio.analyse.figures_data import figures_data
 from rtio.analyse.methods import methods_text
-from rtio.analyse.results import (
-    AETable,
-    Disposition,
-    ForestRow,
-    GroupComparison,
-    Meta,
-    Results,
-)
+from rtio.analyse.options import AnalysisOptions
+from rtio.analyse.populations import analysis_populations
+from rtio.analyse.primary import primary_endpoint, resolve_plan
+from rtio.analyse.results import AETable, GroupComparison, Meta, Results, SafetySummaryRow
 from rtio.analyse.rt_lesions import rt_lesion_summary
-from rtio.analyse.safety import safety_tables
-from rtio.analyse.survival import compare_groups
+from rtio.analyse.safety import safety_summary, safety_tables
+from rtio.analyse.survival import compare_groups, strata_of
 from rtio.derive.ctcae import validate_ae_terms
-from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
 
 
@@ -52,8 +51,8 @@ def input_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def study_meta(study: Study) -> Meta:
-    """What was analysed, when, and with which software."""
+def study_meta(study: Study, options: AnalysisOptions) -> Meta:
+    """What was analysed, when, with which options and software."""
     protocol = study.protocol
     return Meta(
         study=str(study.path),
@@ -73,39 +72,15 @@ def study_meta(study: Study) -> Meta:
             "scipy": scipy.__version__,
             "pandas": pd.__version__,
         },
+        options=options.given(),
     )
 
 
-def population_ids(derived: Derived) -> dict[str, pd.Index]:
-    """Subject ids of each population flagged in ADSL (``<id>_flag``)."""
-    adsl = derived.adsl
-    return {
-        column.removesuffix("_flag"): pd.Index(adsl.loc[adsl[column].astype(bool), "subject_id"])
-        for column in adsl.columns
-        if column.endswith("_flag")
-    }
-
-
-def disposition(study: Study) -> Disposition | None:
-    """The trial profile's numbers, when the study has a screening log."""
-    screening = study.table("screening")
-    if screening is None:
-        return None
-    return Disposition.model_validate(
-        trial_profile(
-            screening,
-            study.table("subjects"),
-            study.table("radiotherapy"),
-            study.table("events"),
-        )
-    )
-
-
-def adverse_event_tables(study: Study, populations: dict[str, pd.Index]) -> list[AETable]:
-    """AE tables by worst grade; an unknown AE term is an error naming the terms."""
+def adverse_events_checked(study: Study) -> pd.DataFrame | None:
+    """The adverse events, after checking that every term is a CTCAE term (or mapped to one)."""
     adverse_events = study.table("adverse_events")
     if adverse_events is None:
-        return []
+        return None
     problems = validate_ae_terms(
         adverse_events, study.settings.term_map, study.settings.ctcae_version
     )
@@ -113,6 +88,10 @@ def adverse_event_tables(study: Study, populations: dict[str, pd.Index]) -> list
         raise ValueError(
             f"{study.path}: adverse-event terms need attention:\n  " + "\n  ".join(problems[:20])
         )
+    return adverse_events
+
+
+def _safety_ids(study: Study, populations: dict[str, pd.Index]) -> tuple[pd.Index, pd.Index]:
     subjects = study.table("subjects")
     safety_ids = populations.get("safety", pd.Index(subjects["subject_id"]))
     rt = study.table("radiotherapy")
@@ -121,102 +100,190 @@ def adverse_event_tables(study: Study, populations: dict[str, pd.Index]) -> list
         if rt is not None
         else pd.Index([])
     )
-    return safety_tables(adverse_events, safety_ids, irradiated, study.settings.term_map)
+    return safety_ids, irradiated
 
 
-def arm_comparisons(study: Study, derived: Derived) -> list[GroupComparison]:
-    """PFS and OS compared between the two arms of a randomized trial (ITT)."""
-    subjects = study.table("subjects")
-    if study.protocol.design.type != "randomized" or subjects["arm"].nunique() != 2:
+def adverse_event_tables(
+    study: Study, populations: dict[str, pd.Index], arms: StudyArms
+) -> list[AETable]:
+    """AE tables by worst grade (per arm in a randomized trial)."""
+    adverse_events = adverse_events_checked(study)
+    if adverse_events is None:
         return []
-    strata = subjects.set_index("subject_id")["stratum"] if "stratum" in subjects.columns else None
+    safety_ids, irradiated = _safety_ids(study, populations)
+    return safety_tables(adverse_events, safety_ids, irradiated, study.settings.term_map, arms)
+
+
+def adverse_event_overview(
+    study: Study, populations: dict[str, pd.Index], arms: StudyArms
+) -> list[SafetySummaryRow]:
+    """The AE overview rows (per arm in a randomized trial)."""
+    adverse_events = study.table("adverse_events")
+    if adverse_events is None:
+        return []
+    safety_ids, _ = _safety_ids(study, populations)
+    return safety_summary(
+        adverse_events, study.table("events"), safety_ids, study.settings.term_map, arms
+    )
+
+
+def arm_comparisons(
+    study: Study,
+    derived: Derived,
+    populations: dict[str, pd.Index],
+    arms: StudyArms,
+    options: AnalysisOptions,
+) -> tuple[list[GroupComparison], list[str]]:
+    """PFS and OS of the experimental arm vs the declared reference arm (ITT), stratified by the
+    protocol's stratification factors (or --stratify, assumed) as well; with the warnings."""
+    if not arms.labels:
+        return [], []
+    if not arms.comparable or arms.reference is None:
+        return [], [f"arms not compared: {arms.problem}"]
+    plan = resolve_plan(study, options)
+    strata, problem = strata_of(study.table("subjects"), plan.strata)
+    label = " × ".join(plan.strata)
+    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
     comparisons = (
         compare_groups(
-            derived.adtte,
+            adtte,
             endpoint,
             "ITT",
-            subjects.set_index("subject_id")["arm"],
+            arms.of_subject,
+            arms.reference,
+            [arms.reference, *[a for a in arms.labels if a != arms.reference]],
             f"{endpoint} by arm",
             strata=strata,
+            strata_label=label,
+            strata_problem=problem,
         )
         for endpoint in ("PFS", "OS")
     )
-    return [c for c in comparisons if c is not None]
+    return [c for c in comparisons if c is not None], [problem] if problem else []
 
 
-def subgroup_rows(study: Study, derived: Derived) -> list[ForestRow]:
-    """Hazard ratios of the arms overall and per subgroup, for the primary endpoint."""
+def _forest(
+    study: Study,
+    derived: Derived,
+    populations: dict[str, pd.Index],
+    arms: StudyArms,
+    options: AnalysisOptions,
+) -> object:
+    endpoint = resolve_plan(study, options).endpoint or "PFS"
+    if not (derived.adtte["paramcd"] == endpoint).any():
+        endpoint = "OS"
+    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
+    return forest(adtte, study.table("subjects"), arms, endpoint, "ITT")
+
+
+def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None]:
+    """A cohort's exposure groups for Table 1 (ever exposed to the protocol's first "ever"
+    exposure, labelled by the protocol's cohort arms; the comparator cohort is the reference)."""
+    protocol = study.protocol
+    cohort = protocol.cohort
+    radiotherapy = study.table("radiotherapy")
+    exposed = next((a for a in protocol.arms if a.type == "cohort"), None)
+    unexposed = next((a for a in protocol.arms if a.type == "comparator_cohort"), None)
+    ever = next(
+        (
+            e
+            for e in (cohort.exposures if cohort else [])
+            if e.measure == "ever" and e.table == "radiotherapy"
+        ),
+        None,
+    )
+    if ever is None or exposed is None or unexposed is None or radiotherapy is None:
+        return None, [], None
     subjects = study.table("subjects")
-    if study.protocol.design.type != "randomized" or subjects["arm"].nunique() != 2:
-        return []
-    plan = study.protocol.statistical_plan
-    primary = (plan.primary_endpoint if plan else None) or "PFS"
-    primary = primary if (derived.adtte["paramcd"] == primary).any() else "OS"
-    return comparative.forest_rows(derived.adtte, subjects, primary)
+    ids = subjects["subject_id"].astype(str)
+    flag = ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
+    groups = pd.Series(np.where(flag, exposed.label, unexposed.label), index=ids.to_numpy())
+    return groups, [unexposed.label, exposed.label], unexposed.label
 
 
-def non_inferiority(study: Study, forest: list[ForestRow]) -> str | None:
-    """The non-inferiority conclusion of a randomized trial from the overall HR."""
-    if not forest:
-        return None
-    plan = study.protocol.statistical_plan
-    margin = plan.non_inferiority_margin.value if plan and plan.non_inferiority_margin else None
-    arms = sorted(study.table("subjects")["arm"].unique())
-    return comparative.non_inferiority(forest, margin, arms)
-
-
-def analyse_study(path: str | Path) -> Results:
+def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> Results:
     """Run the protocol's analysis plan on the study folder at ``path``."""
-    study = load_study(path)
+    options = options or AnalysisOptions()
+    loaded = load_study(path)
+    study, cutoff_warnings = apply_cutoff(loaded, options.cutoff)
     derived = derive_study(study)
-    populations = population_ids(derived)
+    arms = study_arms(study)
+    populations, assumed_populations = analysis_populations(study, derived, arms)
     subjects = study.table("subjects")
-    itt = subjects[subjects["subject_id"].isin(populations.get("ITT", subjects["subject_id"]))]
+    itt_ids = populations.get("ITT", pd.Index(subjects["subject_id"]))
+    itt = subjects[subjects["subject_id"].isin(itt_ids)]
     biomarkers = study.table("biomarkers")
     with_biomarkers = biomarkers is not None and derived.bor is not None
-    cohort = cohort_results(study) if study.protocol.design.type == "retrospective_cohort" else None
-    forest = subgroup_rows(study, derived)
-    safety = adverse_event_tables(study, populations)
-    not_available = {
-        **efficacy.unavailable(derived),
-        **({} if safety else {"safety": "the study has no adverse_events table"}),
-    }
-    notes = [
-        *(
-            ["Biomarker analyses are exploratory: no adjustment for multiple comparisons."]
-            if with_biomarkers
-            else []
-        ),
-        *filter(None, [cohort and immortal_time_note(cohort)]),
-    ]
-    follow_up, follow_up_range = efficacy.follow_up(derived.adtte)
-    dor = efficacy.duration_of_response(
-        derived.adtte, populations.get("ITT", pd.Index(derived.adsl["subject_id"]))
+    design = study.protocol.design.type
+    cohort = cohort_results(study) if design == "retrospective_cohort" else None
+    comparisons, comparison_warnings = arm_comparisons(study, derived, populations, arms, options)
+    groups, order, reference = (
+        (arms.of_subject, list(arms.labels), arms.reference)
+        if arms.labels
+        else cohort_groups(study)
     )
+    survival_by_marker, landmarks, skipped = (
+        biomarker_survival(study, biomarkers, derived.adtte, itt_ids, "ITT")
+        if with_biomarkers and biomarkers is not None
+        else ([], [], [])
+    )
+    safety = adverse_event_tables(study, populations, arms)
+    follow_up, follow_up_range = efficacy.follow_up(derived.adtte)
+    dor = efficacy.duration_of_response(derived.adtte, itt_ids)
+    plan = resolve_plan(study, options)
     results = Results(
-        meta=study_meta(study),
+        meta=study_meta(study, options),
         populations={k: len(v) for k, v in populations.items()},
-        disposition=disposition(study),
-        baseline=baseline_table(itt, study.table("lesions")),
-        response=efficacy.response_blocks(study, derived, populations),
-        survival=efficacy.survival_summaries(derived, populations),
+        arms=list(arms.info),
+        primary_endpoint=primary_endpoint(study, derived, populations, arms, options),
+        disposition=disposition(study, derived, populations, arms),
+        baseline=baseline_table(
+            itt,
+            study.table("lesions"),
+            groups,
+            order,
+            reference,
+            smd=design == "retrospective_cohort",
+        ),
+        response=efficacy.response_blocks(study, derived, populations, arms),
+        survival=efficacy.survival_summaries(derived, populations, arms),
         follow_up=follow_up,
         follow_up_range=follow_up_range,
         duration_of_response=None if dor is None else dor[0],
         duration_of_response_iqr=None if dor is None else dor[1],
         historical_control=efficacy.historical_control(study, derived, populations),
+        safety_summary=adverse_event_overview(study, populations, arms),
         safety=safety,
-        biomarker_tests=biomarker_tests(biomarkers, derived.bor) if with_biomarkers else [],
-        biomarker_survival=biomarker_survival(biomarkers, derived.adtte, "ITT")
-        if with_biomarkers
+        biomarker_tests=biomarker_tests(biomarkers, derived.bor)
+        if with_biomarkers and biomarkers is not None and derived.bor is not None
         else [],
-        comparisons=arm_comparisons(study, derived),
-        forest=forest,
-        non_inferiority=non_inferiority(study, forest),
+        biomarker_paired=paired_tests(biomarkers) if biomarkers is not None else [],
+        biomarker_landmarks=landmarks,
+        biomarker_survival=survival_by_marker,
+        comparisons=comparisons,
+        forest=_forest(study, derived, populations, arms, options) if arms.comparable else None,  # type: ignore[arg-type]
         cohort=cohort,
-        rt_lesions=rt_lesion_summary(study, derived),
+        rt_lesions=rt_lesion_summary(study, derived, arms),
         figures_data=figures_data(study, derived),
-        not_available=not_available,
-        notes=notes,
+        not_available={
+            **efficacy.unavailable(derived),
+            **({} if safety else {"safety": "the study has no adverse_events table"}),
+            **{f"biomarker survival ({s.split(':')[0]})": s.split(": ", 1)[1] for s in skipped},
+        },
+        warnings=[
+            *(str(issue) for issue in study.report.warnings),
+            *cutoff_warnings,
+            *comparison_warnings,
+            *plan.ignored,
+        ],
+        notes=[
+            *(
+                ["Biomarker analyses are exploratory: no adjustment for multiple comparisons."]
+                if with_biomarkers
+                else []
+            ),
+            *filter(None, [cohort and immortal_time_note(cohort)]),
+            *[f"Assumed: {text}." for text in assumed_populations],
+        ],
     )
     return results.model_copy(update={"methods": methods_text(results, derived)})

@@ -7,6 +7,7 @@ a misspelt field is an error, not a silently ignored value. Field reference: doc
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -275,7 +276,7 @@ class InterimPlan(_Model):
         if fractions and (
             len(fractions) != self.looks
             or any(not 0 < f <= 1 for f in fractions)
-            or any(b <= a for a, b in zip(fractions, fractions[1:], strict=False))
+            or any(b <= a for a, b in itertools.pairwise(fractions))
             or fractions[-1] != 1
         ):
             raise ValueError(

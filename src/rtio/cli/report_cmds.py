@@ -30,7 +30,9 @@ def _options(
     try:
         date = None if cutoff is None else dt.date.fromisoformat(cutoff)
     except ValueError as error:
-        raise typer.BadParameter(f"{cutoff!r} is not a YYYY-MM-DD date", param_hint="--cutoff") from error
+        raise typer.BadParameter(
+            f"{cutoff!r} is not a YYYY-MM-DD date", param_hint="--cutoff"
+        ) from error
     factors = tuple(f.strip() for f in (stratify or "").split(",") if f.strip())
     try:
         return AnalysisOptions(
@@ -58,7 +60,9 @@ NI_MARGIN = typer.Option(
     None, "--ni-margin", help=f"Non-inferiority margin, a hazard ratio (> 1). {PLAN_HELP}"
 )
 STRATIFY = typer.Option(
-    None, "--stratify", help=f"Stratification factors, comma-separated subjects columns. {PLAN_HELP}"
+    None,
+    "--stratify",
+    help=f"Stratification factors, comma-separated subjects columns. {PLAN_HELP}",
 )
 LOOKS = typer.Option(None, "--looks", help=f"Planned analyses (interim + final). {PLAN_HELP}")
 SPENDING = typer.Option(

@@ -12,7 +12,7 @@ from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
 from rtio.io import Study
 
 LANDMARKS_DAYS = (91.3125, 182.625)
-"""3 and 6 months (days / 30.4375)."""
+"""3 and 6 months (days / DAYS_PER_MONTH, :mod:`rtio.vocabulary`)."""
 CYCLE_LANDMARK_DAYS = (273.9375,)
 """9 months: enough time for 13 three-weekly cycles."""
 IMMUNOTHERAPY_DRUGS = (

@@ -11,9 +11,7 @@ from rtio.derive.populations import derive_adsl
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs
 from rtio.io import Study
-
-DEFAULT_BASELINE_WINDOW = 28
-DEFAULT_SD_MIN_DAYS = 42
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, SD_MIN_DAYS
 
 
 @dataclass
@@ -29,14 +27,15 @@ class Derived:
 
 
 def baseline_window(protocol: object) -> int:
-    """The imaging baseline window (days before day 1) the protocol states, else 28 days."""
+    """The imaging baseline window (days before day 1) the protocol states, else
+    :data:`rtio.vocabulary.BASELINE_WINDOW_DAYS`."""
     for assessment in getattr(protocol, "assessments", None) or []:
         if assessment.kind != "imaging":
             continue
         for phase in assessment.phases:
             if phase.within_days_before_start is not None:
                 return int(phase.within_days_before_start)
-    return DEFAULT_BASELINE_WINDOW
+    return BASELINE_WINDOW_DAYS
 
 
 def confirmation_required(protocol: object) -> bool:
@@ -62,9 +61,7 @@ def derive_study(study: Study) -> Derived:
         timepoints = timepoint_responses(
             lesions, measurements, subjects, tables.get("radiotherapy"), baseline_window_days=window
         )
-        bor = best_overall_response(
-            timepoints, subjects, confirm=confirm, sd_min_days=DEFAULT_SD_MIN_DAYS
-        )
+        bor = best_overall_response(timepoints, subjects, confirm=confirm, sd_min_days=SD_MIN_DAYS)
         events = tables.get("events")
         parts += [
             derive_pfs(timepoints, subjects, data_cutoff=cutoff, events=events),

@@ -15,10 +15,10 @@ from rtio.analyse.results import CountRow, HistoricalComparison, Interval, Propo
 from rtio.analyse.survival import _none
 from rtio.derive.response_endpoints import disease_control_rate, objective_response_rate
 from rtio.stats import exponential_test, kaplan_meier, median_follow_up, one_sample_logrank
+from rtio.vocabulary import DAYS_PER_MONTH, Response
 
-CATEGORIES = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
+CATEGORIES = list(Response.values())
 TIMEPOINT_LEAD_DAYS = 14
-DAYS_PER_MONTH = 30.4375
 
 
 def _proportion(rate, label: str, population: str) -> Proportion:

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rtio.vocabulary import DAYS_PER_MONTH
+
 
 class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -158,7 +160,7 @@ class Meta(_Result):
     data_cutoff: str | None
     synthetic: bool
     software: dict[str, str]
-    months: str = "months = days / 30.4375"
+    months: str = f"months = days / {DAYS_PER_MONTH}"
 
 
 class Results(_Result):

@@ -34,8 +34,7 @@ from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
 from rtio.lookup import by_key
 from rtio.stats import binomial_ci, cumulative_incidence, gray_test
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import CONFIRM_MIN_DAYS, DAYS_PER_MONTH, SD_MIN_DAYS
 
 
 def input_hash(folder: Path) -> str:
@@ -183,15 +182,15 @@ def _methods(results: Results, derived: Derived) -> list[str]:
         "Tumour response was derived from lesion measurements by RECIST 1.1 (target sums, non-target and new lesions; "
         f"baseline within {derived.baseline_window_days} days before day 1); best overall response "
         + (
-            "required confirmation ≥ 28 days later"
+            f"required confirmation ≥ {CONFIRM_MIN_DAYS} days later"
             if derived.confirmed
             else "did not require confirmation"
         )
-        + "; SD required ≥ 42 days from day 1.",
+        + f"; SD required ≥ {SD_MIN_DAYS} days from day 1.",
         "ORR and DCR are given with exact Clopper–Pearson 95 % confidence intervals.",
         "PFS (first progression or death) and OS were estimated by the Kaplan–Meier method with log-transformed 95 % CIs "
         "(as R survfit); median CIs invert the pointwise band (Brookmeyer–Crowley, as R quantile.survfit). "
-        "Durations are in months (days / 30.4375). Median follow-up uses the reverse Kaplan–Meier method.",
+        f"Durations are in months (days / {DAYS_PER_MONTH}). Median follow-up uses the reverse Kaplan–Meier method.",
     ]
     if results.historical_control:
         methods.append(

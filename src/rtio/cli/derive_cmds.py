@@ -15,6 +15,7 @@ from rtio.derive.lesions_rt import lesion_trajectories
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
 from rtio.io import load_study, write_table
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, DAYS_PER_MONTH, SD_MIN_DAYS
 
 
 def derive(
@@ -22,9 +23,12 @@ def derive(
     out: Path = typer.Option(..., "--out", help="Output folder for the derived tables."),
     fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
     baseline_window_days: int | None = typer.Option(
-        None, help="Baseline window in days (default: the protocol's, else 28)."
+        None,
+        help=f"Baseline window in days (default: the protocol's, else {BASELINE_WINDOW_DAYS}).",
     ),
-    sd_min_days: int = typer.Option(42, help="Minimum SD duration from day 1 (RECIST 1.1 §4.4.1)."),
+    sd_min_days: int = typer.Option(
+        SD_MIN_DAYS, help="Minimum SD duration from day 1 (RECIST 1.1 §4.4.1)."
+    ),
 ) -> None:
     """Derive RECIST 1.1 timepoint responses, BOR (confirmed and unconfirmed) and PFS/OS/DoR/TTR."""
     if fmt not in ("csv", "parquet"):
@@ -78,6 +82,6 @@ def derive(
         path = write_table(frame, out, name, format=fmt)
         typer.echo(f"{name}: {len(frame)} rows -> {path}")
     typer.echo(
-        f"baseline window {window} days; durations in months = days / 30.4375; "
+        f"baseline window {window} days; durations in months = days / {DAYS_PER_MONTH}; "
         f"confirmed BOR: {bor_c['bor'].value_counts().to_dict()}"
     )

@@ -17,8 +17,7 @@ import pandas as pd
 from rtio.cohort.landmark import landmark_data
 from rtio.cohort.timing import counting_process
 from rtio.stats import cox_ph, kaplan_meier, logrank_test
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.lookup import by_key
+from rtio.vocabulary import TEAE_IMMUNE_WINDOW_DAYS, TEAE_WINDOW_DAYS
 
 FILTERS = ("related_treatment", "related_radiotherapy", "immune_related", "serious")
 
@@ -79,8 +80,8 @@ def ae_grade_table(
 def treatment_emergent(
     adverse_events: pd.DataFrame,
     exposures: pd.DataFrame,
-    window_days: int = 30,
-    immune_window_days: int = 90,
+    window_days: int = TEAE_WINDOW_DAYS,
+    immune_window_days: int = TEAE_IMMUNE_WINDOW_DAYS,
 ) -> pd.Series:
     """True for AEs starting between the first dose and the last dose + ``window_days``
     (immune-related AEs: + ``immune_window_days``) — DESIGN's treatment-emergent window."""

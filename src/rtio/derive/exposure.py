@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 def exposure_summary(

@@ -22,6 +22,7 @@ import pandas as pd
 
 from rtio.derive.populations import course_lesions
 from rtio.lookup import by_key
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, EventDescription
 
 TOO_SMALL_MM = 5.0
 
@@ -31,7 +32,7 @@ def lesion_trajectories(
     measurements: pd.DataFrame,
     subjects: pd.DataFrame,
     radiotherapy: pd.DataFrame | None,
-    baseline_window_days: int = 28,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Per lesion x timepoint: diameter, baseline diameter, timepoint date, role, irradiated flag."""
     meas = measurements.merge(
@@ -203,7 +204,7 @@ def progression_causes(adtte: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFram
     pfs = adtte[adtte["paramcd"] == "PFS"]
     field = by_key(pfs["subject_id"], fields.set_index("subject_id")["progression_field"])
     event = (pfs["cnsr"] == 0).to_numpy()
-    progression = pfs["evntdesc"].astype(str).str.startswith("Progressive").to_numpy()
+    progression = (pfs["evntdesc"] == EventDescription.PROGRESSION).to_numpy()
     cause = np.select(
         [
             ~event,

@@ -46,6 +46,7 @@ from rtio.derive.recist_input import (
     frame,
     require,
 )
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, NewLesions, ResponseCode
 
 __all__ = [
     "best_overall_response",
@@ -54,10 +55,21 @@ __all__ = [
     "timepoint_responses",
 ]
 
-RESPONSES = ("NONE", "PD", "NE", "CR", "PR", "SD", "NON-CR/NON-PD")
-"""Target, non-target and overall timepoint responses, coded by position."""
-NONE, PD, NE, CR, PR, SD, NON_CR_NON_PD = range(len(RESPONSES))
-NEW_LESIONS = ("none", "equivocal", "unequivocal")
+RESPONSES = ResponseCode.labels()
+"""Target, non-target and overall timepoint responses, indexed by :class:`ResponseCode`."""
+NONE, PD, NE, CR, PR, SD, NON_CR_NON_PD = (
+    int(code)
+    for code in (
+        ResponseCode.NONE,
+        ResponseCode.PD,
+        ResponseCode.NE,
+        ResponseCode.CR,
+        ResponseCode.PR,
+        ResponseCode.SD,
+        ResponseCode.NON_CR_NON_PD,
+    )
+)
+NEW_LESIONS = NewLesions.values()
 _STRING_DTYPE = pd.Series(["text"]).dtype != object
 """pandas stores text in its own string dtype (pandas 3) rather than as Python objects."""
 
@@ -73,7 +85,7 @@ def check_baseline(
     subjects: object,
     radiotherapy: object | None = None,
     *,
-    baseline_window_days: int = 28,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Baseline conformity per subject (RECIST 1.1 §3.2-§3.3, EORTC clarifications).
 
@@ -198,9 +210,9 @@ def timepoint_responses(
     subjects: object,
     radiotherapy: object | None = None,
     *,
-    baseline_window_days: int = 28,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
     pr_persistence: bool = False,
-    confirm_min_days: int = 28,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
 ) -> pd.DataFrame:
     """Timepoint response per subject and post-baseline assessment (RECIST 1.1 §4.3, Tables 1-2).
 
@@ -251,7 +263,11 @@ def timepoint_responses(
     )
     nw = _new_lesions(study)
     new_uneq, new_eq = nw["unequivocal"][post], nw["equivocal"][post]
-    new = np.select([new_uneq, new_eq], [2, 1], 0)  # index into NEW_LESIONS
+    new = np.select(
+        [new_uneq, new_eq],
+        [NewLesions.UNEQUIVOCAL.code, NewLesions.EQUIVOCAL.code],
+        NewLesions.NONE.code,
+    )
 
     # ---- overall response (Tables 1 and 2) ----
     overall = np.select(

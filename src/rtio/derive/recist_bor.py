@@ -7,20 +7,33 @@ import numpy as np
 import pandas as pd
 
 from rtio.derive.recist_input import codes, dates, frame, iso, require
+from rtio.vocabulary import CONFIRM_MIN_DAYS, SD_MIN_DAYS, ResponseCode
 
 __all__ = ["best_overall_response", "response_disagreements"]
 
 
-_RESPONSES = ("NE", "PD", "NON-CR/NON-PD", "SD", "PR", "CR")  # index = rank
-NE, PD, NON_CR_NON_PD, SD, PR, CR = range(6)
+_RESPONSES = ResponseCode.labels()  # index = code = rank
+NE, PD, NON_CR_NON_PD, SD, PR, CR = (
+    int(code)
+    for code in (
+        ResponseCode.NE,
+        ResponseCode.PD,
+        ResponseCode.NON_CR_NON_PD,
+        ResponseCode.SD,
+        ResponseCode.PR,
+        ResponseCode.CR,
+    )
+)
+_RANKED = _RESPONSES[: CR + 1]
+"""The responses a table may hold (every code but NONE)."""
 
 
 def best_overall_response(
     responses: object,
     subjects: object,
     confirm: bool = True,
-    confirm_min_days: int = 28,
-    sd_min_days: int = 42,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
+    sd_min_days: int = SD_MIN_DAYS,
     max_ne_between: int = 1,
     *,
     accept_sd_between_pr: bool = False,
@@ -54,7 +67,7 @@ def best_overall_response(
     subj = subj.drop_duplicates("subject_id")
     ids = pd.Index(subj["subject_id"].astype(str))
     start = dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
-    resp = codes(rs["overall_response"], _RESPONSES, "responses", "overall_response")
+    resp = codes(rs["overall_response"], _RANKED, "responses", "overall_response")
     code, uniques = pd.factorize(rs["subject_id"])
     sid = np.append(ids.get_indexer(pd.Index(uniques).astype(str)), -1)[code]
     date = dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")

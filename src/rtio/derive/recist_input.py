@@ -13,20 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rtio.vocabulary import LesionRole, MeasurementStatus
+
 SCALE = 100  # integer hundredths of a millimetre
 TOO_SMALL = 5 * SCALE  # RECIST 1.1 §4.3.1 / Appendix I: "too small to measure" = 5 mm
 NODE_NORMAL = 10 * SCALE  # a node with short axis < 10 mm is non-pathological
-STATUSES = (
-    "absent",
-    "equivocal",
-    "not_evaluated",
-    "present",
-    "too_small_to_measure",
-    "unequivocal_progression",
-)
-ABSENT, EQUIVOCAL, NOT_EVALUATED, PRESENT, TOO_SMALL_STATUS, UNEQUIVOCAL = range(6)
-ROLES = ("new", "non_target", "target")
-NEW, NON_TARGET, TARGET = range(3)
+STATUSES = MeasurementStatus.values()
+ABSENT = MeasurementStatus.ABSENT.code
+EQUIVOCAL = MeasurementStatus.EQUIVOCAL.code
+NOT_EVALUATED = MeasurementStatus.NOT_EVALUATED.code
+PRESENT = MeasurementStatus.PRESENT.code
+TOO_SMALL_STATUS = MeasurementStatus.TOO_SMALL_TO_MEASURE.code
+UNEQUIVOCAL = MeasurementStatus.UNEQUIVOCAL_PROGRESSION.code
+ROLES = LesionRole.values()
+NEW, NON_TARGET, TARGET = LesionRole.NEW.code, LesionRole.NON_TARGET.code, LesionRole.TARGET.code
 EPOCH = np.datetime64("1970-01-01", "D")
 
 

@@ -16,6 +16,7 @@ from scipy.stats import binomtest
 
 from rtio.derive.recist_input import frame as _frame
 from rtio.derive.recist_input import require as _require
+from rtio.vocabulary import DAYS_PER_MONTH, DISEASE_CONTROL, OBJECTIVE_RESPONSE
 
 __all__ = [
     "RateResult",
@@ -65,7 +66,7 @@ def objective_response_rate(
 ) -> RateResult:
     """ORR: share of the population (subject ids; all rows when None) with BOR CR or PR
     (RECIST 1.1 §4.5), exact CI. Subjects without assessment count in the denominator (NE)."""
-    return _rate(bor, ("CR", "PR"), population, conf_level)
+    return _rate(bor, OBJECTIVE_RESPONSE, population, conf_level)
 
 
 def disease_control_rate(
@@ -73,7 +74,7 @@ def disease_control_rate(
 ) -> RateResult:
     """DCR: BOR CR, PR, SD or NON-CR/NON-PD (SD already meets the minimum duration in
     :func:`rtio.derive.recist.best_overall_response`), exact CI."""
-    return _rate(bor, ("CR", "PR", "SD", "NON-CR/NON-PD"), population, conf_level)
+    return _rate(bor, DISEASE_CONTROL, population, conf_level)
 
 
 def waterfall_data(timepoints: object) -> pd.DataFrame:
@@ -91,8 +92,8 @@ def waterfall_data(timepoints: object) -> pd.DataFrame:
 
 
 def spider_data(timepoints: object, subjects: object) -> pd.DataFrame:
-    """% change of the target sum from baseline over time (days and months = days / 30.4375 from
-    day 1), one row per subject x timepoint with every target assessed, starting at 0 % on day 0."""
+    """% change of the target sum from baseline over time (days and months = days /
+    :data:`rtio.vocabulary.DAYS_PER_MONTH` from day 1), one row per subject x timepoint with every target assessed, starting at 0 % on day 0."""
     tp = _frame(timepoints, "timepoints")
     subj = _frame(subjects, "subjects")
     _require(tp, "timepoints", ["subject_id", "assessment_date", "pct_from_baseline"])
@@ -112,6 +113,6 @@ def spider_data(timepoints: object, subjects: object) -> pd.DataFrame:
         ignore_index=True,
     )
     out["day"] = (pd.to_datetime(out["assessment_date"]) - out["start_date"]).dt.days
-    out["month"] = out["day"] / 30.4375
+    out["month"] = out["day"] / DAYS_PER_MONTH
     cols = ["subject_id", "assessment_date", "day", "month", "pct_from_baseline"]
     return out.sort_values(["subject_id", "day"]).reset_index(drop=True)[cols]

@@ -4,7 +4,8 @@ Rules: RECIST 1.1 §4.5 (Eisenhauer 2009) for the response-based durations; the 
 options follow FDA guidance "Clinical Trial Endpoints for the Approval of Cancer Drugs and
 Biologics" (2018), Table A ("PFS date of progression or censoring"). Every row is one subject x
 parameter with the ADaM columns ``subject_id, paramcd, param, start_date, adt, aval_days,
-aval_months, cnsr (0 event, 1 censored), evntdesc, cnsdtdsc``. Months = days / 30.4375.
+aval_months, cnsr (0 event, 1 censored), evntdesc, cnsdtdsc``. Months = days / DAYS_PER_MONTH
+(:mod:`rtio.vocabulary`).
 ``aval_days = adt − start_date`` (add ``add_one=True`` for the "+1 day" convention).
 """
 
@@ -17,11 +18,17 @@ from rtio.derive.recist_input import dates as _dates
 from rtio.derive.recist_input import frame as _frame
 from rtio.derive.recist_input import require as _require
 from rtio.lookup import by_key
+from rtio.vocabulary import (
+    DAYS_PER_MONTH,
+    OBJECTIVE_RESPONSE,
+    CensorDescription,
+    EventDescription,
+    Response,
+)
 
 __all__ = ["derive_dor", "derive_os", "derive_pfs", "derive_ttr"]
 
-DAYS_PER_MONTH = 30.4375
-_ADEQUATE = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD"]
+_ADEQUATE = [r.value for r in Response if r is not Response.NE]
 _COLS = [
     "subject_id",
     "paramcd",
@@ -121,7 +128,7 @@ def _progression(
     out["adt"] = event_date.where(event, reference)
     out["cnsr"] = (~event).astype(int)
     out["evntdesc"] = np.where(
-        event, np.where(event_is_pd, "Progressive disease (RECIST 1.1)", "Death"), ""
+        event, np.where(event_is_pd, EventDescription.PROGRESSION, EventDescription.DEATH), ""
     )
     nat_censor = out["nat"].notna() & ~event
     out["cnsdtdsc"] = np.select(
@@ -133,13 +140,11 @@ def _progression(
         ],
         [
             "",
-            f"Event after {missed_assessments} or more missed assessments: censored at the last "
-            "adequate assessment (FDA 2018 Table A)",
-            "New anticancer therapy: censored at the last adequate assessment before it (FDA 2018 "
-            "Table A)",
-            "No adequate post-baseline assessment: censored at the start date (FDA 2018 Table A)",
+            CensorDescription.MISSED_ASSESSMENTS.format(missed=missed_assessments),
+            CensorDescription.NEW_ANTICANCER_THERAPY,
+            CensorDescription.NO_ADEQUATE_ASSESSMENT,
         ],
-        default="Last adequate tumour assessment",
+        default=CensorDescription.LAST_ADEQUATE_ASSESSMENT,
     )
     return out
 
@@ -183,11 +188,11 @@ def derive_os(
     alive = out["last_known_alive_date"].fillna(out["start_date"])
     out["adt"] = out["death_date"].where(event, alive)
     out["cnsr"] = (~event).astype(int)
-    out["evntdesc"] = np.where(event, "Death", "")
+    out["evntdesc"] = np.where(event, EventDescription.DEATH, "")
     out["cnsdtdsc"] = np.select(
         [event, out["last_known_alive_date"].isna()],
-        ["", "No follow-up after the start date: censored at the start date"],
-        default="Last known alive date",
+        ["", CensorDescription.NO_FOLLOW_UP],
+        default=CensorDescription.LAST_KNOWN_ALIVE,
     )
     return _finish(out, "OS", "Overall survival", add_one)
 
@@ -195,8 +200,8 @@ def derive_os(
 def _first_response(rs: pd.DataFrame, bor: pd.DataFrame) -> pd.Series:
     bor = _frame(bor, "bor")
     _require(bor, "bor", ["subject_id", "bor"])
-    responders = bor.loc[bor["bor"].isin(["CR", "PR"]), "subject_id"].astype(str)
-    hits = rs[rs["overall_response"].isin(["CR", "PR"]) & rs["subject_id"].isin(responders)]
+    responders = bor.loc[bor["bor"].isin(OBJECTIVE_RESPONSE), "subject_id"].astype(str)
+    hits = rs[rs["overall_response"].isin(OBJECTIVE_RESPONSE) & rs["subject_id"].isin(responders)]
     return hits.groupby("subject_id")["assessment_date"].min()
 
 
@@ -225,8 +230,8 @@ def derive_dor(
         origin, rs, events, censor_new_therapy, missed_assessments, assessment_interval_days
     )
     out["cnsdtdsc"] = out["cnsdtdsc"].replace(
-        "No adequate post-baseline assessment: censored at the start date (FDA 2018 Table A)",
-        "No adequate assessment after the response: censored at the response date",
+        CensorDescription.NO_ADEQUATE_ASSESSMENT.value,
+        CensorDescription.NO_ASSESSMENT_AFTER_RESPONSE.value,
     )
     return _finish(out, "DOR", "Duration of response", add_one)
 
@@ -244,6 +249,6 @@ def derive_ttr(
     out = subj[subj["subject_id"].isin(first.index)].copy()
     out["adt"] = by_key(out["subject_id"], first)
     out["cnsr"] = 0
-    out["evntdesc"] = "First response (CR or PR)"
+    out["evntdesc"] = EventDescription.FIRST_RESPONSE.value
     out["cnsdtdsc"] = ""
     return _finish(out, "TTR", "Time to response", add_one)

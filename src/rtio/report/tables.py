@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rtio.analyse.results import Interval, Proportion, Results
 from rtio.derive.adverse_events import percent_text
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass
@@ -107,7 +108,7 @@ def survival(results: Results) -> Table:
         note_parts.append(
             f"Median duration of response {_num(results.duration_of_response.value)} months (IQR {_num(q1)}–{_num(q3)})."
         )
-    note_parts.append("NE: not estimable (not reached). Months = days / 30.4375.")
+    note_parts.append(f"NE: not estimable (not reached). Months = days / {DAYS_PER_MONTH}.")
     return Table(
         "Time-to-event endpoints (Kaplan–Meier)",
         [
@@ -323,7 +324,9 @@ def cohort(results: Results) -> list[Table]:
             continue
         rows = [["Naive (ever vs never, from the index date)", *_hr_cells(comparison["naive_hr"])]]
         for landmark, hr in comparison["landmarks"].items():
-            rows.append([f"Landmark at {float(landmark) / 30.4375:.0f} months", *_hr_cells(hr)])
+            rows.append(
+                [f"Landmark at {float(landmark) / DAYS_PER_MONTH:.0f} months", *_hr_cells(hr)]
+            )
         if comparison.get("time_varying_hr"):
             rows.append(
                 ["Time-varying exposure (start, stop]", *_hr_cells(comparison["time_varying_hr"])]
@@ -353,7 +356,7 @@ def cohort(results: Results) -> list[Table]:
             for m in medians:
                 rows.append(
                     [
-                        f"Landmark {float(landmark) / 30.4375:.0f} months: {m['group']}",
+                        f"Landmark {float(landmark) / DAYS_PER_MONTH:.0f} months: {m['group']}",
                         str(m["n"]),
                         str(m["events"]),
                         _median_cell(m),

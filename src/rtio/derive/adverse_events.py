@@ -16,6 +16,16 @@ import pandas as pd
 from rtio.lookup import by_key
 from rtio.vocabulary import TEAE_IMMUNE_WINDOW_DAYS, TEAE_WINDOW_DAYS
 
+__all__ = [
+    "FILTERS",
+    "ae_grade_table",
+    "lab_events",
+    "lab_shift_table",
+    "map_terms",
+    "percent_text",
+    "treatment_emergent",
+]
+
 FILTERS = ("related_treatment", "related_radiotherapy", "immune_related", "serious")
 
 

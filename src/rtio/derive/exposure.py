@@ -10,6 +10,12 @@ import pandas as pd
 
 from rtio.vocabulary import DAYS_PER_MONTH
 
+__all__ = [
+    "cycle_category",
+    "discontinuation_reasons",
+    "exposure_summary",
+]
+
 
 def exposure_summary(
     exposures: pd.DataFrame, cycle_days: int = 21, planned_dose: dict[str, float] | None = None

@@ -21,6 +21,13 @@ import pandas as pd
 
 from rtio.vocabulary import IRECIST_CONFIRM_MAX_DAYS, IResponseCode
 
+__all__ = [
+    "INCREASE_MM",
+    "RANK",
+    "irecist_best_overall_response",
+    "irecist_responses",
+]
+
 INCREASE_MM = 5.0
 RANK = {code.label: int(code) for code in IResponseCode}
 

@@ -24,6 +24,16 @@ from rtio.derive.populations import course_lesions
 from rtio.lookup import by_key
 from rtio.vocabulary import BASELINE_WINDOW_DAYS, EventDescription
 
+__all__ = [
+    "PROGRESSION_CAUSES",
+    "TOO_SMALL_MM",
+    "abscopal_response",
+    "field_response",
+    "lesion_trajectories",
+    "progression_causes",
+    "progression_field",
+]
+
 TOO_SMALL_MM = 5.0
 
 
@@ -61,9 +71,9 @@ def lesion_trajectories(
     base = meas[meas["timepoint_date"] == meas["baseline_date"]].set_index(
         ["subject_id", "lesion_id"]
     )["diameter"]
-    meas["baseline_diameter"] = pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]]).map(
-        base
-    )
+    meas["baseline_diameter"] = base.reindex(
+        pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]])
+    ).to_numpy()
     meas["irradiated"] = False
     meas["rt_start"] = pd.NaT
     if radiotherapy is not None and not radiotherapy.empty:

@@ -9,11 +9,27 @@ least one dose of study drug.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rtio.lookup import by_key
+
+if TYPE_CHECKING:
+    from rtio.protocol.models import Protocol
+
+__all__ = [
+    "CONDITIONS",
+    "REGION_TARGETS",
+    "completed_rt_all_lesions",
+    "course_lesions",
+    "derive_adsl",
+    "enrolled",
+    "irradiated_lesion_ids",
+    "post_baseline_assessment",
+    "received_study_drug",
+]
 
 REGION_TARGETS = {"primary": ("primary",), "locoregional": ("primary", "regional_node")}
 """Radiotherapy targets named by region, and the lesion sites they cover."""
@@ -116,7 +132,7 @@ CONDITIONS: dict[str, Callable[[dict[str, pd.DataFrame]], pd.Series]] = {
 }
 
 
-def derive_adsl(tables: dict[str, pd.DataFrame], protocol: object) -> pd.DataFrame:
+def derive_adsl(tables: dict[str, pd.DataFrame], protocol: Protocol | None) -> pd.DataFrame:
     """One row per subject with a boolean flag per protocol population (``<id>_flag``) and the
     flag of each condition used; protocols without populations get ITT (= enrolled)."""
     subjects = tables["subjects"]

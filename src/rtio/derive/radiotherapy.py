@@ -20,6 +20,15 @@ import pandas as pd
 
 from rtio.derive.populations import course_lesions
 
+__all__ = [
+    "ALPHA_BETA",
+    "bed",
+    "classify_course",
+    "course_doses",
+    "eqd2",
+    "lesion_doses",
+]
+
 ALPHA_BETA = {"tumour": 10.0, "late": 3.0}
 """Default α/β (Gy): tumour and acutely responding tissue 10, late-responding tissue 3."""
 
@@ -38,7 +47,7 @@ def bed(
     value = np.asarray(total_dose, dtype=float) * (1 + d / alpha_beta)
     repopulation = (treatment_days, kickoff_days, alpha, tpot_days)
     if any(v is not None for v in repopulation):
-        if any(v is None for v in repopulation):
+        if treatment_days is None or kickoff_days is None or alpha is None or tpot_days is None:
             raise ValueError(
                 "repopulation needs treatment_days, kickoff_days, alpha and tpot_days together"
             )

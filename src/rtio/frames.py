@@ -33,6 +33,7 @@ __all__ = [
     "read_date",
     "read_dates",
     "require_columns",
+    "with_dates",
 ]
 
 FrameLike: TypeAlias = pd.DataFrame | pl.DataFrame | np.ndarray
@@ -72,6 +73,16 @@ def read_dates(table: pd.DataFrame, name: str, column: str) -> pd.Series:
     datetime64[ns]; missing = NaT). Anything else raises :class:`rtio.dates.DateFormatError`
     naming the table, the column and the 1-based rows."""
     return parse_iso_dates(table[column], column=column, source=name)
+
+
+def with_dates(data: FrameLike, name: str, columns: Iterable[str]) -> pd.DataFrame:
+    """A pandas copy of the table with each named date column that is present read strictly
+    (:func:`read_dates`); the other columns as given."""
+    table = as_frame(data, name)
+    for column in columns:
+        if column in table.columns:
+            table[column] = read_dates(table, name, column)
+    return table
 
 
 def read_date(value: DateLike | None, name: str) -> pd.Timestamp | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rtio.frames import read_dates
 from rtio.lookup import by_key
 
 if TYPE_CHECKING:
@@ -114,12 +115,13 @@ def completed_rt_all_lesions(tables: dict[str, pd.DataFrame]) -> pd.Series:
 def post_baseline_assessment(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """At least one tumour assessment after day 1 (measurements, else reported responses)."""
     ids = _ids(tables["subjects"])
-    start = tables["subjects"].set_index(ids)["start_date"]
+    start = read_dates(tables["subjects"], "subjects", "start_date").set_axis(ids)
     assessed: set[str] = set()
     for name, column in (("measurements", "assessment_date"), ("responses", "assessment_date")):
         frame = tables.get(name)
         if frame is not None:
-            later = frame[column] > by_key(frame["subject_id"].astype(str), start)
+            when = read_dates(frame, name, column)
+            later = when > by_key(frame["subject_id"].astype(str), start)
             assessed |= set(frame.loc[later, "subject_id"].astype(str))
     return pd.Series(ids.isin(assessed), index=ids)
 

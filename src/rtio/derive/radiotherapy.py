@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.derive.populations import course_lesions
+from rtio.frames import FrameLike, with_dates
 
 __all__ = [
     "ALPHA_BETA",
@@ -84,17 +85,15 @@ def classify_course(
 
 
 def course_doses(
-    radiotherapy: pd.DataFrame, alpha_betas: Sequence[float] = (10.0, 3.0)
+    radiotherapy: FrameLike, alpha_betas: Sequence[float] = (10.0, 3.0)
 ) -> pd.DataFrame:
     """Per course: total dose, class, overall time (days), BED and EQD2 for each α/β."""
-    out = radiotherapy.copy()
+    out = with_dates(radiotherapy, "radiotherapy", ["start_date", "end_date"])
     out["total_dose_gy"] = out["dose_per_fraction_gy"] * out["fractions"]
     out["course_class"] = classify_course(
         out["total_dose_gy"], out["dose_per_fraction_gy"], out["fractions"], out["technique"]
     )
-    out["overall_days"] = (
-        pd.to_datetime(out["end_date"]) - pd.to_datetime(out["start_date"])
-    ).dt.days
+    out["overall_days"] = (out["end_date"] - out["start_date"]).dt.days
     for ab in alpha_betas:
         out[f"bed_{ab:g}"] = bed(out["total_dose_gy"], out["fractions"], ab)
         out[f"eqd2_{ab:g}"] = eqd2(out["total_dose_gy"], out["fractions"], ab)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from rtio.derive.populations import course_lesions
 from rtio.derive.radiotherapy import course_doses
+from rtio.frames import FrameLike, with_dates
 
 if TYPE_CHECKING:
     from rtio.protocol.models import Protocol, Range, RTPrescription
@@ -148,8 +149,9 @@ def rt_compliance(
     )
 
 
-def cycle_start_dates(exposures: pd.DataFrame) -> pd.DataFrame:
+def cycle_start_dates(exposures: FrameLike) -> pd.DataFrame:
     """Day 1 of each cycle per subject (the earliest administration of that cycle)."""
+    exposures = with_dates(exposures, "exposures", ["date"])
     return exposures.groupby(["subject_id", "cycle"])["date"].min().unstack()
 
 
@@ -256,9 +258,10 @@ def _coverage_deviations(
 
 
 def rt_start_from_cycle_day1(
-    radiotherapy: pd.DataFrame, exposures: pd.DataFrame, cycle: int
+    radiotherapy: FrameLike, exposures: FrameLike, cycle: int
 ) -> pd.Series:
     """Days from day 1 of ``cycle`` to the first RT fraction, per subject (seed 004: RT from cycle 3)."""
+    radiotherapy = with_dates(radiotherapy, "radiotherapy", ["start_date"])
     first_rt = radiotherapy.groupby("subject_id")["start_date"].min()
     day1 = cycle_start_dates(exposures).get(cycle, pd.Series(dtype="datetime64[ns]"))
     return (first_rt - day1.reindex(first_rt.index)).dt.days.rename(

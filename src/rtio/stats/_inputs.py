@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+ArrayLike = Any
+"""A column of values: a list, numpy array, pandas or polars Series."""
 
 
 def as_array(values: Any, name: str) -> np.ndarray:
@@ -38,6 +44,7 @@ def as_times(values: Any, name: str = "time") -> np.ndarray:
         raise ValueError(f"{name}: missing or infinite values at positions {_positions(bad)}")
     if (array < 0).any():
         raise ValueError(f"{name}: negative values at positions {_positions(array < 0)}")
+    array += 0.0  # -0.0 as 0.0 (a copy: astype copies)
     return array
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.stats import chi2, rankdata
 
 from rtio.stats.cox import CoxPH
+from rtio.stats.risk_set import product_limit, risk_table
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 
@@ -48,14 +49,9 @@ def _time_transform(fit: CoxPH, transform: str) -> np.ndarray:
         return np.log(stop)
     if transform == "rank":
         return rankdata(stop)
-    dead = model.status == 1
-    times = np.unique(stop[dead])
-    deaths = np.bincount(np.searchsorted(times, stop[dead]), minlength=times.size)
-    at_risk = stop.size - np.searchsorted(np.sort(stop), times, side="left")
-    if model.start is not None:  # entered by then: start < t
-        at_risk = at_risk - (stop.size - np.searchsorted(np.sort(model.start), times, "left"))
-    survival = np.cumprod(1 - deaths / at_risk)
-    before = np.searchsorted(times, stop, side="left")  # event times strictly before t
+    table = risk_table(stop, model.status.astype(np.intp), entry=model.start)
+    survival, _ = product_limit(table.n_risk[:, 0], table.n_event[:, 0, 0])
+    before = np.searchsorted(table.time, stop, side="left")  # exit times strictly before t
     return 1 - np.concatenate([[1.0], survival])[before]
 
 

@@ -20,26 +20,30 @@ import pandas as pd
 from scipy.stats import chi2, rankdata
 
 from rtio.stats.cox import CoxPH
+from rtio.stats.inputs import FloatArray, IntArray
 from rtio.stats.risk_set import product_limit, risk_table
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CoxZPH:
     """R ``cox.zph``: ``table`` (chisq, df, p per term and GLOBAL); per event, sorted by time
     within strata: ``time``, ``x`` (the transformed time) and ``y`` (scaled Schoenfeld residuals,
     one column per term: β̂ + residual, so a flat line means proportional hazards); ``strata``."""
 
     table: pd.DataFrame
-    time: np.ndarray
-    x: np.ndarray
+    time: FloatArray
+    x: FloatArray
     y: pd.DataFrame
-    strata: np.ndarray | None
+    strata: IntArray | None
     transform: str
 
 
-def _time_transform(fit: CoxPH, transform: str) -> np.ndarray:
+__all__ = ["TRANSFORMS", "CoxZPH", "cox_zph"]
+
+
+def _time_transform(fit: CoxPH, transform: str) -> FloatArray:
     """g(t) per observation before centring (R: km = 1 − S(t−) of all data, rank, identity, log)."""
     model = fit.model
     stop = model.stop
@@ -48,7 +52,8 @@ def _time_transform(fit: CoxPH, transform: str) -> np.ndarray:
     if transform == "log":
         return np.log(stop)
     if transform == "rank":
-        return rankdata(stop)
+        ranks: FloatArray = rankdata(stop)
+        return ranks
     table = risk_table(stop, model.status.astype(np.intp), entry=model.start)
     survival, _ = product_limit(table.n_risk[:, 0], table.n_event[:, 0, 0])
     before = np.searchsorted(table.time, stop, side="left")  # exit times strictly before t
@@ -60,8 +65,6 @@ def cox_zph(
 ) -> CoxZPH:
     """Proportional-hazards test per covariate (or per term: a factor's columns together, as R's
     ``terms=TRUE``) and globally, R ``cox.zph(fit, transform, terms, global)``."""
-    if fit.model is None:
-        raise ValueError("fit: no data kept with this fit; refit with rtio.stats.cox_ph")
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
     model = fit.model
@@ -73,12 +76,13 @@ def cox_zph(
     imat = np.zeros((2 * p, 2 * p))
     residuals, order_keys, used = [], [], []
     for layer, (rows, part) in enumerate(zip(model.groups, model.parts, strict=True)):
-        _, _, _, (sums, c, _) = part.terms(beta)
+        at = part.terms(beta)
+        sums, c = at.sums, at.death_mean_weight
         size = part.times.size
         g = np.zeros(size)
         g[part.death_time] = np.asarray(g_all[rows])[part.dead]
         dead_x = part.w[part.dead, None] * part.x[part.dead]
-        score_t = part._by_death_time(dead_x) - c[:, None] * sums.mean
+        score_t = part.by_death_time(dead_x) - c[:, None] * sums.mean
         info_t = (c[:, None] * (sums.second - sums.outer)).reshape(size, p, p)
         u[p:] += g @ score_t
         imat[:p, :p] += info_t.sum(axis=0)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from rtio.stats._inputs import as_times
+from rtio.stats.inputs import as_times
 
 
 def gray_test(

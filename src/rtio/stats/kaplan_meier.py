@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from rtio.stats._inputs import (
+from rtio.stats.estimate import Estimate, NotEstimableError
+from rtio.stats.inputs import (
     ArrayLike,
     FloatArray,
     IntArray,
@@ -27,7 +28,6 @@ from rtio.stats._inputs import (
     as_weights,
     group_codes,
 )
-from rtio.stats.estimate import Estimate, NotEstimableError
 from rtio.stats.risk_set import product_limit, risk_table
 
 CONF_TYPES = ("log", "log-log", "plain")

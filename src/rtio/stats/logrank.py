@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from rtio.stats._inputs import ArrayLike, FloatArray, IntArray, as_events, as_times, group_codes
+from rtio.stats.inputs import ArrayLike, FloatArray, IntArray, as_events, as_times, group_codes
 from rtio.stats.risk_set import risk_table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LogRank:
     """Result of :func:`logrank_test`: observed and expected events per group, in R's order."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rtio.stats._inputs import ArrayLike, as_array, as_times, as_weights
+from rtio.stats.inputs import ArrayLike, as_array, as_times, as_weights
 from rtio.stats.kaplan_meier import kaplan_meier
 from rtio.stats.risk_set import product_limit, risk_table
 

@@ -18,12 +18,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rtio.stats._inputs import FloatArray, IntArray
+from rtio.stats.inputs import FloatArray, IntArray
 
 COUNTING_RANGE = 4
 """Whole-number times are counted directly when their range is at most this many times n."""
 COUNTING_MIN_RANGE = 1 << 16
 """... or at most this range, whatever n (a small table)."""
+
+
+def weighted_counts(index: IntArray, weights: FloatArray | None, size: int) -> FloatArray:
+    """Σ weights (counts without weights) per value of ``index`` in 0..size-1, as floats."""
+    counts: FloatArray = np.bincount(index, weights=weights, minlength=size).astype(
+        float, copy=False
+    )
+    return counts
 
 
 def sort_order(values: FloatArray) -> IntArray:
@@ -103,7 +111,7 @@ class TimeGrid:
         size = self.time.size
         index = self.index if codes is None else self.index * n_codes + self.take(codes)
         w = None if weights is None else self.take(weights)
-        return np.bincount(index, weights=w, minlength=size * n_codes).reshape(size, n_codes)
+        return weighted_counts(index, w, size * n_codes).reshape(size, n_codes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,8 +177,7 @@ def _entered_later(
     slot = np.searchsorted(times, entry[order], side="right")
     codes = slot * n_groups + (0 if group is None else group[order])
     w = None if weights is None else weights[order]
-    binned = np.bincount(codes, weights=w, minlength=(times.size + 1) * n_groups)
-    binned = binned.reshape(times.size + 1, n_groups)
+    binned = weighted_counts(codes, w, (times.size + 1) * n_groups).reshape(-1, n_groups)
     return np.cumsum(binned[::-1], axis=0)[::-1][1:]
 
 

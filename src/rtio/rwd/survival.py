@@ -132,6 +132,11 @@ def logrank_pushdown(
 
 
 # ---- Cox ----
+def _suffix(values: np.ndarray) -> np.ndarray:
+    """Sums over the rows at or after each row (rows sorted by time), with a final zero row."""
+    return np.concatenate([np.cumsum(values[::-1], axis=0)[::-1], np.zeros((1, *values.shape[1:]))])
+
+
 @dataclass
 class CoxFit:
     """A Cox model fitted from engine aggregates; ``summary`` as :func:`rtio.stats.cox_ph`'s."""
@@ -321,13 +326,8 @@ class CoxProblem:
             def at_or_after(kind: int, times=times, part=part):
                 rows = part[part["kind"] == kind].sort_values("t", kind="stable")
                 a0, a1, a2 = self._unpack(rows)
-                suffix = (
-                    lambda v: np.concatenate(  # noqa: E731
-                        [np.cumsum(v[::-1], axis=0)[::-1], np.zeros((1, *v.shape[1:]))]
-                    )
-                )
                 where = np.searchsorted(rows["t"].to_numpy(float), times, side="left")
-                return suffix(a0)[where], suffix(a1)[where], suffix(a2)[where]
+                return _suffix(a0)[where], _suffix(a1)[where], _suffix(a2)[where]
 
             s0, s1, s2 = at_or_after(0)
             if self.entry:

@@ -12,6 +12,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from rtio.dates import parse_iso_dates
 from rtio.eligibility import screen, screening_summary
 from rtio.eligibility.ctgov import ctgov_to_protocol
 from rtio.eligibility.screen import Screening
@@ -34,7 +35,7 @@ def _read(path: Path) -> pd.DataFrame:
             f"{path}: candidates must be .csv or .parquet", param_hint="CANDIDATES"
         )
     for col in [c for c in frame.columns if c == "date" or c.endswith("_date")]:
-        frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+        frame[col] = parse_iso_dates(frame[col], column=col, source=str(path))
     return frame
 
 
@@ -52,7 +53,9 @@ def screening_table(s: Screening, screening_date: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "candidate_id": v["candidate_id"],
-            "screening_date": pd.to_datetime(screening_date).dt.strftime("%Y-%m-%d").to_numpy(),
+            "screening_date": parse_iso_dates(screening_date, column="screening_date")
+            .dt.strftime("%Y-%m-%d")
+            .to_numpy(),
             "outcome": outcome,
             "reason": reason,
             "verdict": v["verdict"],

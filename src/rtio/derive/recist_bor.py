@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist_input import codes, dates, frame, iso, require
+from rtio.derive.recist_input import codes, iso
+from rtio.frames import FrameLike, as_frame, read_dates, require_columns
 from rtio.vocabulary import CONFIRM_MIN_DAYS, SD_MIN_DAYS, ResponseCode
 
 __all__ = ["best_overall_response", "response_disagreements"]
@@ -29,8 +30,8 @@ _RANKED = _RESPONSES[: CR + 1]
 
 
 def best_overall_response(
-    responses: object,
-    subjects: object,
+    responses: FrameLike,
+    subjects: FrameLike,
     confirm: bool = True,
     confirm_min_days: int = CONFIRM_MIN_DAYS,
     sd_min_days: int = SD_MIN_DAYS,
@@ -60,17 +61,17 @@ def best_overall_response(
     Integer-coded and vectorised over subjects (own code: the confirmation search is the hot
     path); the reason text is built only for each subject's deciding assessment.
     """
-    rs = frame(responses, "responses", copy=False)
-    subj = frame(subjects, "subjects", copy=False)
-    require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
-    require(subj, "subjects", ["subject_id", "start_date"])
+    rs = as_frame(responses, "responses", copy=False)
+    subj = as_frame(subjects, "subjects", copy=False)
+    require_columns(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
+    require_columns(subj, "subjects", ["subject_id", "start_date"])
     subj = subj.drop_duplicates("subject_id")
     ids = pd.Index(subj["subject_id"].astype(str))
-    start = dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
+    start = read_dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
     resp = codes(rs["overall_response"], _RANKED, "responses", "overall_response")
     code, uniques = pd.factorize(rs["subject_id"])
     sid = np.append(ids.get_indexer(pd.Index(uniques).astype(str)), -1)[code]
-    date = dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")
+    date = read_dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")
     day = (date - start[np.maximum(sid, 0)]).astype(np.int64)
     keep = np.flatnonzero((sid >= 0) & (date > start[np.maximum(sid, 0)]))
     keep = keep[np.lexsort((day[keep], sid[keep]))]
@@ -265,16 +266,16 @@ def _bor_reasons(
     return out
 
 
-def response_disagreements(derived: object, reported: object) -> pd.DataFrame:
+def response_disagreements(derived: FrameLike, reported: FrameLike) -> pd.DataFrame:
     """QC listing: every timepoint where the derived overall response and the reported one
     (``responses`` table: subject_id, assessment_date, overall_response, optional assessor)
     differ, or where only one of them exists. Matched on subject_id and assessment_date."""
-    der = frame(derived, "derived")
-    rep = frame(reported, "responses")
+    der = as_frame(derived, "derived")
+    rep = as_frame(reported, "responses")
     for table, name in ((der, "derived"), (rep, "responses")):
-        require(table, name, ["subject_id", "assessment_date", "overall_response"])
+        require_columns(table, name, ["subject_id", "assessment_date", "overall_response"])
         table["subject_id"] = table["subject_id"].astype(str)
-        table["assessment_date"] = dates(table, name, "assessment_date")
+        table["assessment_date"] = read_dates(table, name, "assessment_date")
     keep = ["subject_id", "assessment_date", "overall_response"]
     extra = ["assessor"] if "assessor" in rep.columns else []
     both = der[[*keep, *(["reason"] if "reason" in der.columns else [])]].merge(

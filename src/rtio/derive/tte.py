@@ -14,9 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist_input import dates as _dates
-from rtio.derive.recist_input import frame as _frame
-from rtio.derive.recist_input import require as _require
+from rtio.frames import DateLike, FrameLike, as_frame, read_date, read_dates, require_columns
 from rtio.lookup import by_key
 from rtio.vocabulary import (
     DAYS_PER_MONTH,
@@ -43,27 +41,28 @@ _COLS = [
 ]
 
 
-def _subjects(subjects: object, data_cutoff: object | None) -> pd.DataFrame:
-    subj = _frame(subjects, "subjects")
-    _require(subj, "subjects", ["subject_id", "start_date"])
+def _subjects(subjects: FrameLike, data_cutoff: DateLike | None) -> pd.DataFrame:
+    subj = as_frame(subjects, "subjects")
+    require_columns(subj, "subjects", ["subject_id", "start_date"])
     subj["subject_id"] = subj["subject_id"].astype(str)
-    subj["start_date"] = _dates(subj, "subjects", "start_date")
+    subj["start_date"] = read_dates(subj, "subjects", "start_date")
     for col in ("death_date", "last_known_alive_date"):
-        subj[col] = _dates(subj, "subjects", col) if col in subj.columns else pd.NaT
-    if data_cutoff is not None:
-        cut = pd.Timestamp(data_cutoff)
+        subj[col] = read_dates(subj, "subjects", col) if col in subj.columns else pd.NaT
+    cut = read_date(data_cutoff, "data_cutoff")
+    if cut is not None:
         subj["death_date"] = subj["death_date"].where(subj["death_date"] <= cut)
         subj["last_known_alive_date"] = subj["last_known_alive_date"].clip(upper=cut)
     return subj
 
 
-def _responses(responses: object, data_cutoff: object | None) -> pd.DataFrame:
-    rs = _frame(responses, "responses")
-    _require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
+def _responses(responses: FrameLike, data_cutoff: DateLike | None) -> pd.DataFrame:
+    rs = as_frame(responses, "responses")
+    require_columns(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
     rs["subject_id"] = rs["subject_id"].astype(str)
-    rs["assessment_date"] = _dates(rs, "responses", "assessment_date")
-    if data_cutoff is not None:
-        rs = rs[rs["assessment_date"] <= pd.Timestamp(data_cutoff)]
+    rs["assessment_date"] = read_dates(rs, "responses", "assessment_date")
+    cut = read_date(data_cutoff, "data_cutoff")
+    if cut is not None:
+        rs = rs[rs["assessment_date"] <= cut]
     return rs
 
 
@@ -79,7 +78,7 @@ def _finish(out: pd.DataFrame, paramcd: str, param: str, add_one: bool) -> pd.Da
 def _progression(
     origin: pd.DataFrame,
     rs: pd.DataFrame,
-    events: object | None,
+    events: FrameLike | None,
     censor_new_therapy: bool,
     missed_assessments: int | None,
     assessment_interval_days: int | None,
@@ -89,10 +88,10 @@ def _progression(
     rs = rs[rs["assessment_date"] > rs["start_date"]]
     nat = pd.Series(pd.NaT, index=origin["subject_id"].to_numpy(), dtype="datetime64[ns]")
     if censor_new_therapy and events is not None:
-        ev = _frame(events, "events")
-        _require(ev, "events", ["subject_id", "kind", "date"])
+        ev = as_frame(events, "events")
+        require_columns(ev, "events", ["subject_id", "kind", "date"])
         ev["subject_id"] = ev["subject_id"].astype(str)
-        ev["date"] = _dates(ev, "events", "date")
+        ev["date"] = read_dates(ev, "events", "date")
         first_nat = ev[ev["kind"] == "new_anticancer_therapy"].groupby("subject_id")["date"].min()
         nat = by_key(origin["subject_id"], first_nat).set_axis(origin["subject_id"].to_numpy())
     rs = rs.assign(nat=by_key(rs["subject_id"], nat))
@@ -150,11 +149,11 @@ def _progression(
 
 
 def derive_pfs(
-    responses: object,
-    subjects: object,
+    responses: FrameLike,
+    subjects: FrameLike,
     *,
-    data_cutoff: object | None = None,
-    events: object | None = None,
+    data_cutoff: DateLike | None = None,
+    events: FrameLike | None = None,
     censor_new_therapy: bool = False,
     missed_assessments: int | None = None,
     assessment_interval_days: int | None = None,
@@ -179,7 +178,7 @@ def derive_pfs(
 
 
 def derive_os(
-    subjects: object, *, data_cutoff: object | None = None, add_one: bool = False
+    subjects: FrameLike, *, data_cutoff: DateLike | None = None, add_one: bool = False
 ) -> pd.DataFrame:
     """Overall survival: start date to death from any cause; censored at the last known alive
     date (capped at ``data_cutoff``), or at the start date when that is missing."""
@@ -197,21 +196,21 @@ def derive_os(
     return _finish(out, "OS", "Overall survival", add_one)
 
 
-def _first_response(rs: pd.DataFrame, bor: pd.DataFrame) -> pd.Series:
-    bor = _frame(bor, "bor")
-    _require(bor, "bor", ["subject_id", "bor"])
-    responders = bor.loc[bor["bor"].isin(OBJECTIVE_RESPONSE), "subject_id"].astype(str)
+def _first_response(rs: pd.DataFrame, bor: FrameLike) -> pd.Series:
+    best = as_frame(bor, "bor")
+    require_columns(best, "bor", ["subject_id", "bor"])
+    responders = best.loc[best["bor"].isin(OBJECTIVE_RESPONSE), "subject_id"].astype(str)
     hits = rs[rs["overall_response"].isin(OBJECTIVE_RESPONSE) & rs["subject_id"].isin(responders)]
     return hits.groupby("subject_id")["assessment_date"].min()
 
 
 def derive_dor(
-    responses: object,
-    subjects: object,
-    bor: object,
+    responses: FrameLike,
+    subjects: FrameLike,
+    bor: FrameLike,
     *,
-    data_cutoff: object | None = None,
-    events: object | None = None,
+    data_cutoff: DateLike | None = None,
+    events: FrameLike | None = None,
     censor_new_therapy: bool = False,
     missed_assessments: int | None = None,
     assessment_interval_days: int | None = None,
@@ -237,7 +236,7 @@ def derive_dor(
 
 
 def derive_ttr(
-    responses: object, subjects: object, bor: object, *, add_one: bool = False
+    responses: FrameLike, subjects: FrameLike, bor: FrameLike, *, add_one: bool = False
 ) -> pd.DataFrame:
     """Time to response (RECIST 1.1 §4.5): start date to the first date CR or PR criteria were
     met, for responders (``bor`` CR or PR) only."""

@@ -439,9 +439,15 @@ def _result(
         variance=variance,
         names=names,
         loglik=loglik,
-        lr_test=TestResult(lr, df, float(chi2.sf(lr, df)), "likelihood ratio"),
-        wald_test=TestResult(wald, df, float(chi2.sf(wald, df)), "Wald"),
-        score_test=TestResult(score, df, float(chi2.sf(score, df)), "score (log-rank)"),
+        lr_test=TestResult(
+            statistic=lr, df=df, p_value=float(chi2.sf(lr, df)), method="likelihood ratio"
+        ),
+        wald_test=TestResult(
+            statistic=wald, df=df, p_value=float(chi2.sf(wald, df)), method="Wald"
+        ),
+        score_test=TestResult(
+            statistic=score, df=df, p_value=float(chi2.sf(score, df)), method="score (log-rank)"
+        ),
         n=n,
         n_events=n_events,
         iterations=iterations,

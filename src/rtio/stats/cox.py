@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
+from rtio.stats.cox_newton import MAX_ITER, newton_raphson
 from rtio.stats.cox_sums import CoxStratum
-from rtio.stats.estimate import TestResult
+from rtio.stats.estimate import NotEstimableError, TestResult
 from rtio.stats.inputs import (
     ArrayLike,
     FloatArray,
@@ -35,11 +36,7 @@ from rtio.stats.inputs import (
     frame_column,
 )
 
-__all__ = ["EPS", "MAX_ITER", "CoxData", "CoxPH", "cox_ph"]
-
-EPS = 1e-9
-"""R ``coxph.control(eps = 1e-9)``: convergence on the relative change of the log likelihood."""
-MAX_ITER = 30
+__all__ = ["CoxData", "CoxPH", "cox_ph"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +59,13 @@ class CoxPH:
     ``variance`` is the robust (sandwich) variance when ``robust``, else the inverse information
     (``naive_variance``); ``terms`` maps each covariate to its columns (R's ``assign``);
     ``model`` keeps the data for :func:`rtio.stats.cox_zph`.
+
+    Failures are recorded, never hidden in a number (the checks of R's ``coxph.fit``):
+    ``converged`` is False when the iteration limit was reached; ``may_be_infinite`` flags, per
+    coefficient, a monotone likelihood (the estimate grows without bound: R's "Loglik converged
+    before variable k; coefficient may be infinite"); ``singular`` flags coefficients of columns
+    that are linear combinations of the others (NaN, R's NA); ``warnings`` says each in words.
+    :meth:`not_estimable` gives the reason a coefficient should be reported as not estimable.
     """
 
     coef: FloatArray
@@ -79,9 +83,25 @@ class CoxPH:
     ties: str
     robust: bool
     method: str
+    converged: bool
+    may_be_infinite: np.ndarray
+    singular: np.ndarray
+    warnings: tuple[str, ...]
     summary: pd.DataFrame = field(repr=False)
     terms: dict[str, list[int]] = field(repr=False)
     model: CoxData = field(repr=False)
+
+    def not_estimable(self, name: str) -> str | None:
+        """Why coefficient ``name`` should be reported as "not estimable (reason)", or None when
+        its estimate stands."""
+        j = self.names.index(name)
+        if self.singular[j]:
+            return "collinear with other covariates (R: coefficient NA)"
+        if not self.converged:
+            return "the fit did not converge within the iteration limit"
+        if self.may_be_infinite[j]:
+            return "monotone likelihood: the coefficient may be infinite"
+        return None
 
 
 def _design(
@@ -120,59 +140,22 @@ def _design(
     return np.column_stack(blocks), names, terms
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Newton:
-    """Where R's Newton–Raphson path ended: β, the log likelihood at 0 and at β, the score and
-    information at 0 (for the score test) and the information at β."""
-
-    coef: FloatArray
-    loglik_null: float
-    loglik: float
-    score_null: FloatArray
-    info_null: FloatArray
-    info: FloatArray
-    iterations: int
+def _scale(x: FloatArray, w: FloatArray) -> FloatArray:
+    """R coxfit6's covariate scaling: Σw / Σ w·|x − weighted mean| (1 for a constant column)."""
+    centred = x - (w @ x) / w.sum()
+    spread = w @ np.abs(centred)
+    scale: FloatArray = np.where(spread > 0, w.sum() / np.where(spread > 0, spread, 1.0), 1.0)
+    return scale
 
 
-def _newton(parts: list[CoxStratum], p: int) -> _Newton:
-    """R coxph's iterations: start at 0, Newton steps, halve a step that lowers the likelihood,
-    stop when the relative change of the log likelihood is at most EPS."""
-
-    def evaluate(beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
-        total_ll, total_u, total_i = 0.0, np.zeros(p), np.zeros((p, p))
-        for part in parts:
-            at = part.terms(beta)
-            total_ll, total_u, total_i = total_ll + at.loglik, total_u + at.score, total_i + at.info
-        return total_ll, total_u, total_i
-
-    beta = np.zeros(p)
-    loglik0, score0, info0 = evaluate(beta)
-    loglik, info = loglik0, info0
-    candidate = beta + np.linalg.solve(info0, score0)
-    halving = False
-    iterations = 0
-    for step in range(1, MAX_ITER + 1):
-        iterations = step
-        new_ll, new_score, new_info = evaluate(candidate)
-        if abs(1 - loglik / new_ll) <= EPS and not halving:
-            beta, loglik, info = candidate, new_ll, new_info
-            break
-        if new_ll < loglik:
-            halving = True
-            candidate = (candidate + beta) / 2
-        else:
-            halving = False
-            beta, loglik, info = candidate, new_ll, new_info
-            candidate = beta + np.linalg.solve(new_info, new_score)
-    return _Newton(
-        coef=beta,
-        loglik_null=loglik0,
-        loglik=loglik,
-        score_null=score0,
-        info_null=info0,
-        info=info,
-        iterations=iterations,
-    )
+def _evaluate(parts: list[CoxStratum], beta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    """Log partial likelihood, score and information summed over the strata."""
+    p = beta.size
+    loglik, score, info = 0.0, np.zeros(p), np.zeros((p, p))
+    for part in parts:
+        at = part.terms(beta)
+        loglik, score, info = loglik + at.loglik, score + at.score, info + at.info
+    return loglik, score, info
 
 
 def _summary(
@@ -182,9 +165,11 @@ def _summary(
     names: list[str],
     conf_level: float,
     robust: bool,
+    singular: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per coefficient: coef, se (naive_se when robust), hr with Wald limits, z, p."""
-    se = np.sqrt(np.diag(variance))
+    """One row per coefficient: coef, se (naive_se when robust), hr with Wald limits, z, p;
+    NaN throughout for a singular (aliased) coefficient, as R's NA."""
+    se = np.where(singular, np.nan, np.sqrt(np.diag(variance)))
     z = coef / se
     q = norm.ppf(1 - (1 - conf_level) / 2)
     with np.errstate(over="ignore"):  # a sparse subgroup can have an unbounded upper limit
@@ -202,7 +187,7 @@ def _summary(
         index=pd.Index(names, name="covariate"),
     )
     if robust:
-        summary.insert(2, "naive_se", np.sqrt(np.diag(naive)))
+        summary.insert(2, "naive_se", np.where(singular, np.nan, np.sqrt(np.diag(naive))))
     return summary
 
 
@@ -244,12 +229,19 @@ def cox_ph(
     cluster: str | ArrayLike | None = None,
     entry: str | None = None,
     conf_level: float = 0.95,
+    *,
+    max_iter: int = MAX_ITER,
 ) -> CoxPH:
     """Fit a Cox PH model (R ``coxph(Surv(duration, event) ~ covariates + strata(...))``).
 
     ``entry`` names the start column of counting-process data (R ``Surv(entry, duration, event)``);
     ``weights`` a column name or array of case weights; ``robust`` or ``cluster`` (a column name or
     array) give the sandwich variance (clustered by ``cluster``), used for SEs, CIs and the Wald test.
+    ``max_iter``: R's ``iter.max`` (20).
+
+    Raises :class:`NotEstimableError` when nothing can be estimated (no observations, no events,
+    every covariate constant or collinear); a fit that did not converge or whose likelihood is
+    monotone is returned with ``converged`` / ``may_be_infinite`` and ``warnings`` set.
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', not {ties!r}")
@@ -262,6 +254,10 @@ def cox_ph(
     if start is not None and (start >= stop).any():
         rows = np.flatnonzero(start >= stop)[:10].tolist()
         raise ValueError(f"{entry}: start must be before {duration}; not at rows {rows}")
+    if stop.size == 0:
+        raise NotEstimableError("no observations")
+    if not status.any():
+        raise NotEstimableError("no events: a hazard ratio needs at least one event")
     x, names, terms = _design(data, names_in)
     x = x - x.mean(axis=0)
     layers: IntArray
@@ -282,16 +278,27 @@ def cox_ph(
     model = CoxData(
         groups=groups, parts=parts, stop=stop, start=start, status=status, layers=layers
     )
-    fit = _newton(parts, len(names))
-    naive = np.linalg.inv(fit.info)
+    fit = newton_raphson(
+        lambda beta: _evaluate(parts, beta),
+        _scale(x, w),
+        names,
+        lambda beta: float(np.max(x @ beta, initial=-np.inf)),
+        max_iter=max_iter,
+    )
+    if fit.singular.all():
+        raise NotEstimableError(
+            "no covariate can be estimated: each is constant or collinear among the subjects"
+        )
+    naive = fit.variance
     use_robust = robust or cluster is not None
     variance = naive
     if use_robust:
         ids = None if cluster is None else frame_column(data, cluster, "cluster")
-        variance = _robust_variance(model, fit.coef, naive, ids)
-    coef, df = fit.coef, len(names)
-    wald = float(coef @ np.linalg.solve(variance, coef))
-    score = float(fit.score_null @ np.linalg.solve(fit.info_null, fit.score_null))
+        variance = _robust_variance(model, np.where(fit.singular, 0.0, fit.coef), naive, ids)
+    coef = fit.coef
+    keep = ~fit.singular
+    df = int(keep.sum())
+    wald = float(coef[keep] @ np.linalg.solve(variance[np.ix_(keep, keep)], coef[keep]))
     method = f"Cox PH, {ties.capitalize()} ties" + (", stratified" if strata is not None else "")
     method += ", counting process (start, stop]" if entry is not None else ""
     method += ", robust (sandwich) variance" if use_robust else ""
@@ -303,7 +310,7 @@ def cox_ph(
         loglik=(fit.loglik_null, fit.loglik),
         lr_test=_chi2_test(2 * (fit.loglik - fit.loglik_null), df, "likelihood ratio"),
         wald_test=_chi2_test(wald, df, "Wald" + (" (robust)" if use_robust else "")),
-        score_test=_chi2_test(score, df, "score (log-rank)"),
+        score_test=_chi2_test(fit.score_test, df, "score (log-rank)"),
         n=stop.size,
         n_events=int(status.sum()),
         iterations=fit.iterations,
@@ -311,7 +318,11 @@ def cox_ph(
         ties=ties,
         robust=use_robust,
         method=method,
-        summary=_summary(coef, variance, naive, names, conf_level, use_robust),
+        converged=fit.converged,
+        may_be_infinite=fit.may_be_infinite,
+        singular=fit.singular,
+        warnings=fit.warnings,
+        summary=_summary(coef, variance, naive, names, conf_level, use_robust, fit.singular),
         terms=terms,
         model=model,
     )

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.stats import chi2, rankdata
 
 from rtio.stats.cox import CoxPH
+from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import FloatArray, IntArray
 from rtio.stats.risk_set import product_limit, risk_table
 
@@ -67,6 +68,10 @@ def cox_zph(
     ``terms=TRUE``) and globally, R ``cox.zph(fit, transform, terms, global)``."""
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
+    if fit.singular.any():
+        raise NotEstimableError(
+            "the fit has coefficients that are not estimable (collinear covariates)"
+        )
     model = fit.model
     beta = fit.coef
     p = beta.size
@@ -99,7 +104,12 @@ def cox_zph(
         varies = np.ptp(part.x, axis=0) > 0 if part.x.shape[0] else np.zeros(p, dtype=bool)
         used.append(np.where(varies, part.dead.size, 0))
     groups = fit.terms if terms else {name: [j] for j, name in enumerate(fit.names)}
-    table = _table(u, imat, groups, p, global_test)
+    try:
+        table = _table(u, imat, groups, p, global_test)
+    except np.linalg.LinAlgError:
+        raise NotEstimableError(
+            "the information for the time-varying terms is singular (too few events)"
+        ) from None
     keys = np.concatenate(order_keys)
     # tied event times: in data order, reversed for counting-process data (as R returns them)
     tie_order = keys[:, 2] if model.start is None else -keys[:, 2]

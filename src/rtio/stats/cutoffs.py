@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, as_array
 
 
@@ -24,10 +25,10 @@ def percentile_cutoff(values: ArrayLike, q: float = 0.30) -> Cutoff:
     if not 0 <= q <= 1:
         raise ValueError(f"q must lie in [0, 1], not {q}")
     x = as_array(values, "values").astype(float)
-    if x.size == 0 or np.isnan(x).any():
-        raise ValueError(
-            "values: empty or with missing values; drop missing values explicitly first"
-        )
+    if x.size == 0:
+        raise NotEstimableError("values: empty; a percentile needs at least one value")
+    if np.isnan(x).any():
+        raise ValueError("values: missing values; drop missing values explicitly first")
     cutoff = float(np.quantile(x, q, method="linear"))
     labels = np.where(x >= cutoff, "high", "low")
     return Cutoff(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, IntArray, as_events, as_times, group_codes
 from rtio.stats.risk_set import risk_table
 
@@ -55,13 +56,21 @@ def logrank_test(
     """Test equality of survival across groups (R ``survdiff(Surv(time, event) ~ group)``).
 
     Groups are reported in sorted order (R's factor-level order). ``strata``: a second grouping;
-    observed − expected and variances are summed over strata (R ``+ strata(x)``).
+    observed − expected and variances are summed over strata (R ``+ strata(x)``). As R, groups
+    with no expected events are left out of the statistic (df = groups tested − 1).
+
+    Raises :class:`NotEstimableError` with one group, no events, fewer than two groups at risk
+    at the event times, or a singular variance (R: an error, or χ² = 0 with no events).
     """
     t = as_times(time)
     e = as_events(event, t.size)
     labels, codes = group_codes(group, t.size, "group")
+    if t.size == 0:
+        raise NotEstimableError("no observations")
     if len(labels) < 2:
-        raise ValueError("group: needs at least two groups")
+        raise NotEstimableError(
+            f"group: needs at least two groups; all {t.size} subjects are in one"
+        )
     layers = None
     if strata is not None:
         _, layers = group_codes(strata, t.size, "strata")
@@ -75,9 +84,23 @@ def logrank_test(
         observed += o
         expected += x
         variance += v
-    diff = (observed - expected)[1:]
-    chisq = float(diff @ np.linalg.solve(variance[1:, 1:], diff))
-    df = len(labels) - 1
+    if not observed.any():
+        raise NotEstimableError("no events: the log-rank test needs at least one event")
+    # as R survdiff: groups with no expected events (nobody at risk at any event) are left out
+    tested = np.flatnonzero(expected > 0)
+    if tested.size < 2:
+        raise NotEstimableError("fewer than two groups have subjects at risk at an event time")
+    diff = (observed - expected)[tested[1:]]
+    try:
+        chisq = float(diff @ np.linalg.solve(variance[np.ix_(tested[1:], tested[1:])], diff))
+    except np.linalg.LinAlgError:
+        chisq = np.nan
+    if not np.isfinite(chisq):
+        raise NotEstimableError(
+            "the variance of observed − expected is singular (every subject at risk at each "
+            "event time had the event)"
+        )
+    df = tested.size - 1
     method = "log-rank (R survdiff, rho = 0)" + (", stratified" if strata is not None else "")
     return LogRank(
         chisq=chisq,

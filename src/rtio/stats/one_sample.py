@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from rtio.stats.estimate import Estimate
+from rtio.stats.estimate import Estimate, NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, as_events, as_times
 
 
@@ -94,7 +94,7 @@ def exponential_test(
     t = as_times(time)
     observed = float(as_events(event, t.size).sum())
     if observed == 0:
-        raise ValueError("event: no events; the exponential hazard cannot be estimated")
+        raise NotEstimableError("no events: the exponential hazard cannot be estimated")
     exposure = float(t.sum())
     rate = observed / exposure
     rate0 = np.log(2) / median_control

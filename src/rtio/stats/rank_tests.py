@@ -13,6 +13,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, as_array
 
 ALTERNATIVES = ("two-sided", "less", "greater")
@@ -36,7 +37,7 @@ def _values(values: ArrayLike, name: str) -> FloatArray:
             f"{name}: missing values at positions {np.flatnonzero(np.isnan(array))[:10].tolist()}"
         )
     if array.size == 0:
-        raise ValueError(f"{name}: empty sample")
+        raise NotEstimableError(f"{name}: empty sample")
     return array
 
 

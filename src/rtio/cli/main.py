@@ -15,6 +15,7 @@ from rtio.cli.design_cmds import design_app
 from rtio.cli.eligibility_cmds import import_ctgov, screen_cmd
 from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.report_cmds import analyse, report
+from rtio.cli.rwd_cmds import cohort_app
 from rtio.cli.simulate_cmds import simulate
 from rtio.cli.study_cmds import validate
 
@@ -54,3 +55,4 @@ app.command("analyse")(analyse)
 app.command("report")(report)
 app.command("demo")(demo)
 app.add_typer(design_app, name="design")
+app.add_typer(cohort_app, name="cohort")

@@ -25,10 +25,10 @@ from rtio.analyse.results import BiomarkerTest, GroupComparison, Landmark, Paire
 from rtio.analyse.survival import compare_groups
 from rtio.io import Study
 from rtio.stats import mann_whitney, percentile_cutoff
+from rtio.vocabulary import DAYS_PER_MONTH
 
 CUTOFF_Q = 0.30
 BASELINE = "baseline"
-DAYS_PER_MONTH = 30.4375
 
 
 def _key(text: str) -> str:

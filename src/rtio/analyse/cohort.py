@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from rtio.analyse.effects import INFINITE_LOG_HR, NOT_FINITE, not_estimable
+from rtio.analyse.effects import not_estimable
 from rtio.analyse.results import (
     BinaryEndpoint,
     CategoricalComparison,
@@ -29,7 +29,7 @@ from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
 from rtio.io import Study
 
 LANDMARKS_DAYS = (91.3125, 182.625)
-"""3 and 6 months (days / 30.4375)."""
+"""3 and 6 months (days / DAYS_PER_MONTH, :mod:`rtio.vocabulary`)."""
 CYCLE_LANDMARK_DAYS = (273.9375,)
 """9 months: enough time for 13 three-weekly cycles."""
 IMMUNOTHERAPY_DRUGS = (
@@ -61,10 +61,8 @@ def _effect(hr: HazardRatio, group: str, reference: str) -> CohortHazardRatio:
     """A cohort hazard ratio as an Effect of ``group`` vs ``reference`` (not estimable when the
     fit failed or its coefficient runs to infinity: monotone likelihood)."""
     reason = hr.not_estimable
-    if reason is None and np.isfinite(hr.hr) and abs(np.log(hr.hr)) > INFINITE_LOG_HR:
-        reason = NOT_FINITE
     if reason is None and not np.isfinite(hr.hr):
-        reason = NOT_FINITE
+        reason = "the data cannot support a Cox fit"
     effect = (
         not_estimable(group, reference, hr.method, reason)
         if reason

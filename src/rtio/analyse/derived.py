@@ -13,10 +13,7 @@ from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs
 from rtio.io import Study
 from rtio.protocol.models import Protocol
-
-DEFAULT_BASELINE_WINDOW = 28
-DEFAULT_SD_MIN_DAYS = 42
-DEFAULT_CONFIRM_MIN_DAYS = 28
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, SD_MIN_DAYS
 
 
 @dataclass
@@ -37,14 +34,15 @@ class Derived:
 
 
 def baseline_window(protocol: Protocol) -> int:
-    """The imaging baseline window (days before day 1) the protocol states, else 28 days."""
+    """The imaging baseline window (days before day 1) the protocol states, else
+    :data:`rtio.vocabulary.BASELINE_WINDOW_DAYS`."""
     for assessment in protocol.assessments:
         if assessment.kind != "imaging":
             continue
         for phase in assessment.phases:
             if phase.within_days_before_start is not None:
                 return int(phase.within_days_before_start)
-    return DEFAULT_BASELINE_WINDOW
+    return BASELINE_WINDOW_DAYS
 
 
 def confirmation_required(protocol: Protocol) -> bool:
@@ -55,8 +53,8 @@ def confirmation_required(protocol: Protocol) -> bool:
 
 def derive_study(
     study: Study,
-    sd_min_days: int = DEFAULT_SD_MIN_DAYS,
-    confirm_min_days: int = DEFAULT_CONFIRM_MIN_DAYS,
+    sd_min_days: int = SD_MIN_DAYS,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
 ) -> Derived:
     """Derive populations, RECIST 1.1 responses and PFS / OS / DoR for a loaded study (data after
     ``study.settings.data_cutoff`` ignored)."""

@@ -3,10 +3,9 @@
 data cannot support one.
 
 A Cox fit is not estimable when a group has no patients or the comparison has no events, when
-the information matrix is singular, or when the partial likelihood has no finite maximum
-(monotone likelihood: R's ``coxph`` warns "Loglik converged before variable ...; coefficient may
-be infinite"); here a coefficient beyond ±15 on the log scale (a hazard ratio outside
-3e-7 … 3e6) or a fit that used every iteration is read as that.
+the fit raises :class:`rtio.stats.NotEstimableError`, or when the fit records a failure of R's
+``coxph.fit`` checks (iteration limit, monotone likelihood "coefficient may be infinite",
+collinear column): :meth:`rtio.stats.CoxPH.not_estimable`.
 """
 
 from __future__ import annotations
@@ -18,12 +17,6 @@ from scipy.stats.contingency import odds_ratio as conditional_odds_ratio
 
 from rtio.analyse.results import Effect, Test
 from rtio.stats import CoxPH, NotEstimableError, cox_ph, logrank_test
-from rtio.stats.cox import MAX_ITER
-
-INFINITE_LOG_HR = 15.0
-NOT_FINITE = (
-    "the Cox likelihood has no finite maximum (monotone likelihood: coefficient may be infinite)"
-)
 
 
 def not_estimable(
@@ -43,14 +36,11 @@ def not_estimable(
 
 
 def cox_problem(fit: CoxPH) -> str | None:
-    """Why a fitted Cox model's estimates are not usable, or None when they are."""
-    summary = fit.summary
-    if fit.iterations >= MAX_ITER:
-        return "the Cox fit did not converge within the iteration limit"
-    if not np.isfinite(summary[["coef", "se"]].to_numpy()).all():
-        return "the Cox information matrix is singular"
-    if (np.abs(fit.coef) > INFINITE_LOG_HR).any():
-        return NOT_FINITE
+    """Why a fitted Cox model's estimates are not usable (R coxph.fit's checks), or None."""
+    for name in fit.names:
+        reason = fit.not_estimable(name)
+        if reason is not None:
+            return reason
     return None
 
 

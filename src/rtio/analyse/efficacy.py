@@ -28,10 +28,10 @@ from rtio.analyse.survival import _none, summarise_by_group, summarise_km
 from rtio.derive.response_endpoints import disease_control_rate, objective_response_rate
 from rtio.io import Study
 from rtio.stats import exponential_test, kaplan_meier, median_follow_up, one_sample_logrank
+from rtio.vocabulary import Response
 
-CATEGORIES = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
+CATEGORIES = list(Response.values())
 TIMEPOINT_LEAD_DAYS = 14
-DAYS_PER_MONTH = 30.4375
 
 
 def _proportion(rate: Any, label: str, population: str) -> Proportion:

@@ -18,8 +18,7 @@ from rtio.analyse.results import (
 from rtio.analyse.rows import records
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.io import Study
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 def waterfall_bars(derived: Derived) -> list[WaterfallBar]:

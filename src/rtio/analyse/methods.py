@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rtio.analyse.derived import Derived
 from rtio.analyse.results import Results
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 def _months(days: str) -> str:
@@ -51,7 +50,7 @@ def _survival(results: Results) -> list[str]:
     text = (
         "PFS (first progression or death) and OS were estimated by the Kaplan–Meier method with "
         "log-transformed 95 % CIs (as R survfit); median CIs invert the pointwise band "
-        "(Brookmeyer–Crowley, as R quantile.survfit). Durations are in months (days / 30.4375)."
+        f"(Brookmeyer–Crowley, as R quantile.survfit). Durations are in months (days / {DAYS_PER_MONTH})."
     )
     if results.follow_up is not None:
         text += " Median follow-up uses the reverse Kaplan–Meier method."

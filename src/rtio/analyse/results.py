@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from rtio.vocabulary import DAYS_PER_MONTH
+
 
 def _finite_or_none(value: object) -> object:
     """NaN and infinities (a statistic that does not exist, e.g. a median not reached) → None."""
@@ -543,7 +545,7 @@ class Meta(_Result):
     data_cutoff: str | None
     synthetic: bool
     software: dict[str, str]
-    months: str = "months = days / 30.4375"
+    months: str = f"months = days / {DAYS_PER_MONTH}"
     options: dict[str, str] = Field(default_factory=dict)
 
 

@@ -7,7 +7,6 @@ tables; ``analyse_study`` only composes them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import platform
 from pathlib import Path
 
@@ -36,19 +35,7 @@ from rtio.analyse.safety import safety_summary, safety_tables
 from rtio.analyse.survival import compare_groups, strata_of
 from rtio.derive.ctcae import validate_ae_terms
 from rtio.io import Study, load_study
-
-
-def input_hash(folder: Path) -> str:
-    """SHA-256 over the study's files (relative path and bytes, in sorted order)."""
-    digest = hashlib.sha256()
-    for path in sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not p.relative_to(folder).parts[0].startswith("_")
-    ):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+from rtio.io.outputs import input_hash
 
 
 def study_meta(study: Study, options: AnalysisOptions) -> Meta:

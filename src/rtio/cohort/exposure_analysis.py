@@ -16,9 +16,8 @@ import pandas as pd
 
 from rtio.cohort.landmark import landmark_data
 from rtio.cohort.timing import counting_process
-from rtio.stats import NotEstimableError, cox_ph, kaplan_meier, logrank_test
-
-DAYS_PER_MONTH = 30.4375
+from rtio.stats import KaplanMeierGroups, NotEstimableError, cox_ph, kaplan_meier, logrank_test
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,7 @@ def _hazard_ratio(
         n_subjects=int(subjects),
         n_events=int(frame["event"].sum()),
         method=method,
+        not_estimable=fit.not_estimable(fit.names[0]),
     )
 
 
@@ -123,7 +123,7 @@ def group_medians(
     return out
 
 
-def simon_makuch(process: pd.DataFrame) -> dict:
+def simon_makuch(process: pd.DataFrame) -> KaplanMeierGroups:
     """Extended Kaplan–Meier curves by current exposure level (Simon & Makuch 1984).
 
     Subjects contribute to the unexposed curve until their exposure starts and to the exposed curve
@@ -272,5 +272,6 @@ def compare_categorical_exposure(
                 n_subjects=int(ids.size),
                 n_events=int(event.sum()),
                 method=f"Cox PH, current {name} category as a time-varying factor vs {labels[present[0]]}",
+                not_estimable=fit.not_estimable(str(row_name)),
             )
     return result

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rtio.vocabulary import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -44,8 +46,13 @@ class Duration(_Model):
     unit: Literal["days", "weeks", "months", "years"]
 
     def days(self) -> float:
-        """Length in days (month = 30.4375 days, year = 365.25 days)."""
-        factor = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}[self.unit]
+        """Length in days (months and years as in :mod:`rtio.vocabulary`)."""
+        factor = {
+            "days": 1.0,
+            "weeks": DAYS_PER_WEEK,
+            "months": DAYS_PER_MONTH,
+            "years": DAYS_PER_YEAR,
+        }[self.unit]
         return self.value * factor
 
 

@@ -24,8 +24,7 @@ from rtio.analyse.results import (
     Test,
 )
 from rtio.derive.adverse_events import percent_text
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass
@@ -282,7 +281,7 @@ def survival(results: Results) -> Table:
         note_parts.append(
             f"Median duration of response {_num(results.duration_of_response.value)} months (IQR {_num(q1)}–{_num(q3)})."
         )
-    note_parts.append("NE: not estimable (not reached). Months = days / 30.4375.")
+    note_parts.append(f"NE: not estimable (not reached). Months = days / {DAYS_PER_MONTH}.")
     return Table(
         "Time-to-event endpoints (Kaplan–Meier)",
         [

@@ -106,7 +106,9 @@ def baseline_table(
         treated = contrast[keep]
         if treated.all() or not treated.any():
             return None
-        return standardized_difference(x[keep].astype(float), treated, np.ones(int(keep.sum())))
+        values = x[keep].astype(float)
+        order = np.lexsort((values, treated))  # sums in a fixed order: same rows, same bits
+        return standardized_difference(values[order], treated[order], np.ones(int(keep.sum())))
 
     age = subjects["age"].astype(float).to_numpy() if "age" in subjects else np.array([])
     rows = [

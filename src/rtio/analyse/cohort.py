@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import numpy as np
+import pandas as pd
 
 from rtio.analyse.effects import not_estimable
 from rtio.analyse.results import (
@@ -20,6 +21,7 @@ from rtio.analyse.results import (
     Test,
 )
 from rtio.cohort import cycle_category_times, first_rt_start_day, overall_survival
+from rtio.cohort import exposure_analysis as cohort_analysis
 from rtio.cohort.exposure_analysis import (
     HazardRatio,
     compare_categorical_exposure,
@@ -27,6 +29,7 @@ from rtio.cohort.exposure_analysis import (
 )
 from rtio.cohort.surgical import neoadjuvant_endpoints, rt_to_surgery_days
 from rtio.io import Study
+from rtio.protocol.models import Protocol
 
 LANDMARKS_DAYS = (91.3125, 182.625)
 """3 and 6 months (days / DAYS_PER_MONTH, :mod:`rtio.vocabulary`)."""
@@ -96,20 +99,10 @@ def _medians(medians: list) -> list[GroupMedian]:
     return [GroupMedian.model_validate(asdict(m)) for m in medians]
 
 
-def local_rt_comparison(study: Study) -> ExposureComparison | None:
-    """Ever vs never local RT: naive, at 3- and 6-month landmarks and time-varying (seed 001);
-    "no local RT" (unexposed) is the reference."""
-    tables = study.tables
-    radiotherapy = tables.get("radiotherapy")
-    if radiotherapy is None or radiotherapy.empty or tables.get("surgery") is not None:
-        return None
-    subjects = tables["subjects"]
-    followup = overall_survival(subjects, study.settings.data_cutoff)
-    rt_day = first_rt_start_day(subjects, radiotherapy)
-    if not (rt_day.notna().any() and rt_day.isna().any()):
-        return None
-    c = compare_exposure(followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS)
-    exposed, unexposed = "local RT", "no local RT"
+def exposure_comparison(c: cohort_analysis.ExposureComparison) -> ExposureComparison:
+    """An ever / never exposure comparison as a Results section ("no <exposure>", the
+    unexposed, is the reference of every hazard ratio)."""
+    exposed, unexposed = c.exposure, f"no {c.exposure}"
     return ExposureComparison(
         exposure=c.exposure,
         starts_after_index=c.starts_after_index,
@@ -125,6 +118,37 @@ def local_rt_comparison(study: Study) -> ExposureComparison | None:
     )
 
 
+def categorical_comparison(c: cohort_analysis.CategoricalComparison) -> CategoricalComparison:
+    """A graded exposure comparison as a Results section (the first category is the reference)."""
+    return CategoricalComparison(
+        exposure=c.exposure,
+        labels=c.labels,
+        naive_medians=_medians(c.naive_medians),
+        naive_logrank=_logrank(c.naive_logrank_p),
+        landmark_medians={str(k): _medians(v) for k, v in c.landmark_medians.items()},
+        landmark_logrank={str(k): _logrank(v) for k, v in c.landmark_logrank_p.items()},
+        time_varying_hr={k: _effect(v, k, c.labels[0]) for k, v in c.time_varying_hr.items()},
+        warning=c.warning,
+    )
+
+
+def local_rt_comparison(study: Study) -> ExposureComparison | None:
+    """Ever vs never local RT: naive, at 3- and 6-month landmarks and time-varying (seed 001);
+    "no local RT" (unexposed) is the reference."""
+    tables = study.tables
+    radiotherapy = tables.get("radiotherapy")
+    if radiotherapy is None or radiotherapy.empty or tables.get("surgery") is not None:
+        return None
+    subjects = tables["subjects"]
+    followup = overall_survival(subjects, study.settings.data_cutoff)
+    rt_day = first_rt_start_day(subjects, radiotherapy)
+    if not (rt_day.notna().any() and rt_day.isna().any()):
+        return None
+    return exposure_comparison(
+        compare_exposure(followup, rt_day, "local RT", landmarks_days=LANDMARKS_DAYS)
+    )
+
+
 def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
     """OS by the protocol's IO-cycle categories: naive, at a landmark and time-varying; the first
     category is the reference."""
@@ -135,16 +159,8 @@ def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
     subjects = study.tables["subjects"]
     followup = overall_survival(subjects, study.settings.data_cutoff)
     changes = cycle_category_times(subjects, exposures, IMMUNOTHERAPY_DRUGS, thresholds)
-    c = compare_categorical_exposure(followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS)
-    return CategoricalComparison(
-        exposure=c.exposure,
-        labels=c.labels,
-        naive_medians=_medians(c.naive_medians),
-        naive_logrank=_logrank(c.naive_logrank_p),
-        landmark_medians={str(k): _medians(v) for k, v in c.landmark_medians.items()},
-        landmark_logrank={str(k): _logrank(v) for k, v in c.landmark_logrank_p.items()},
-        time_varying_hr={k: _effect(v, k, labels[0]) for k, v in c.time_varying_hr.items()},
-        warning=c.warning,
+    return categorical_comparison(
+        compare_categorical_exposure(followup, changes, labels, "IO cycles", CYCLE_LANDMARK_DAYS)
     )
 
 
@@ -178,6 +194,29 @@ def cohort_results(study: Study) -> CohortResults:
         io_cycles=io_cycle_comparison(study),
         neoadjuvant_endpoints=surgical_endpoints(study),
         rt_to_surgery_days=rt_to_surgery(study),
+    )
+
+
+def exposure_groups(
+    protocol: Protocol, subject_ids: pd.Series, exposed: np.ndarray
+) -> tuple[pd.Series | None, list[str], str | None]:
+    """Table 1 groups of a cohort whose protocol compares an "ever" radiotherapy exposure: each
+    subject labelled by the protocol's cohort arm (exposed) or comparator cohort (unexposed, the
+    reference); (None, [], None) when the protocol declares no such pair."""
+    cohort = protocol.cohort
+    ever = any(
+        e.measure == "ever" and e.table == "radiotherapy"
+        for e in (cohort.exposures if cohort else [])
+    )
+    treated = next((a for a in protocol.arms if a.type == "cohort"), None)
+    untreated = next((a for a in protocol.arms if a.type == "comparator_cohort"), None)
+    if not ever or treated is None or untreated is None:
+        return None, [], None
+    labels = np.where(exposed, treated.label, untreated.label)
+    return (
+        pd.Series(labels, index=subject_ids.to_numpy()),
+        [untreated.label, treated.label],
+        untreated.label,
     )
 
 

@@ -534,6 +534,13 @@ class FiguresData(_Result):
     biomarkers: list[BiomarkerValue] = Field(default_factory=list)
 
 
+class AttritionStep(_Result):
+    """One rule of a real-world cohort's attrition and the persons remaining after it."""
+
+    rule: str
+    remaining: int
+
+
 class Meta(_Result):
     study: str
     protocol_id: str
@@ -557,6 +564,7 @@ class Results(_Result):
     arms: list[ArmInfo] = Field(default_factory=list)
     primary_endpoint: PrimaryEndpoint | None = None
     disposition: Disposition | None = None
+    attrition: list[AttritionStep] = Field(default_factory=list)
     baseline: list[BaselineRow] = Field(default_factory=list)
     response: list[ResponseBlock] = Field(default_factory=list)
     survival: list[SurvivalResult] = Field(default_factory=list)

@@ -19,7 +19,7 @@ from rtio.analyse import efficacy
 from rtio.analyse.arms import StudyArms, study_arms
 from rtio.analyse.baseline import baseline_table
 from rtio.analyse.biomarkers import biomarker_survival, biomarker_tests, paired_tests
-from rtio.analyse.cohort import cohort_results, immortal_time_note
+from rtio.analyse.cohort import cohort_results, exposure_groups, immortal_time_note
 from rtio.analyse.comparative import forest
 from rtio.analyse.cutoff import apply_cutoff
 from rtio.analyse.derived import Derived, derive_study
@@ -164,28 +164,15 @@ def _forest(
 
 
 def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None]:
-    """A cohort's exposure groups for Table 1 (ever exposed to the protocol's first "ever"
-    exposure, labelled by the protocol's cohort arms; the comparator cohort is the reference)."""
-    protocol = study.protocol
-    cohort = protocol.cohort
+    """A cohort's exposure groups for Table 1: ever irradiated or not (see
+    :func:`rtio.analyse.cohort.exposure_groups`)."""
     radiotherapy = study.table("radiotherapy")
-    exposed = next((a for a in protocol.arms if a.type == "cohort"), None)
-    unexposed = next((a for a in protocol.arms if a.type == "comparator_cohort"), None)
-    ever = next(
-        (
-            e
-            for e in (cohort.exposures if cohort else [])
-            if e.measure == "ever" and e.table == "radiotherapy"
-        ),
-        None,
-    )
-    if ever is None or exposed is None or unexposed is None or radiotherapy is None:
+    if radiotherapy is None:
         return None, [], None
-    subjects = study.table("subjects")
-    ids = subjects["subject_id"].astype(str)
-    flag = ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
-    groups = pd.Series(np.where(flag, exposed.label, unexposed.label), index=ids.to_numpy())
-    return groups, [unexposed.label, exposed.label], unexposed.label
+    ids = study.table("subjects")["subject_id"].astype(str)
+    return exposure_groups(
+        study.protocol, ids, ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
+    )
 
 
 def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> Results:

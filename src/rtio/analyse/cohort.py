@@ -8,6 +8,7 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from rtio.analyse.adjusted import multivariable_cox, propensity_analysis
 from rtio.analyse.effects import not_estimable
 from rtio.analyse.results import (
     BinaryEndpoint,
@@ -189,11 +190,19 @@ def rt_to_surgery(study: Study) -> DaysSummary | None:
 
 def cohort_results(study: Study) -> CohortResults:
     """Every cohort analysis the study's tables support."""
+    local_rt = local_rt_comparison(study)
+    declared = bool(study.protocol.cohort and study.protocol.cohort.covariates)
     return CohortResults(
-        local_rt=local_rt_comparison(study),
+        local_rt=local_rt,
         io_cycles=io_cycle_comparison(study),
         neoadjuvant_endpoints=surgical_endpoints(study),
         rt_to_surgery_days=rt_to_surgery(study),
+        multivariable=multivariable_cox(study) if local_rt else None,
+        propensity=propensity_analysis(study) if local_rt else None,
+        covariates_missing=None
+        if declared or local_rt is None
+        else "the protocol names no covariates (cohort.covariates): no multivariable or "
+        "propensity-score analysis",
     )
 
 

@@ -9,6 +9,8 @@ left only for patients with neither.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from rtio.analyse.arms import StudyArms
@@ -55,14 +57,40 @@ def stop_reasons(study: Study, derived: Derived) -> pd.Series:
     return reason.combine_first(outcome.reindex(ids)).reindex(ids)
 
 
+def completed_rt_ids(study: Study) -> list[str]:
+    """Subjects whose RT courses all delivered their planned fractions with no RT discontinuation
+    (the trial profile's "completed RT")."""
+    rt = study.table("radiotherapy")
+    if rt is None or rt.empty:
+        return []
+    planned = (
+        rt["planned_fractions"].fillna(rt["fractions"])
+        if "planned_fractions" in rt
+        else rt["fractions"]
+    )
+    complete = (rt["fractions"] >= planned).groupby(rt["subject_id"].astype(str)).all()
+    events = study.table("events")
+    stopped = (
+        set(events.loc[events["kind"] == "rt_discontinuation", "subject_id"].astype(str))
+        if events is not None
+        else set()
+    )
+    return [s for s in complete.index[complete.to_numpy()] if s not in stopped]
+
+
 def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
 def disposition(
-    study: Study, derived: Derived, populations: dict[str, pd.Index], arms: StudyArms
+    study: Study,
+    derived: Derived,
+    populations: dict[str, pd.Index],
+    arms: StudyArms,
+    rt_not_completed: Sequence[str] = (),
 ) -> Disposition:
-    """The trial profile's numbers; per arm in a randomized trial."""
+    """The trial profile's numbers; per arm in a randomized trial. Patients whose RT broke the
+    protocol's window or coverage rule (``rt_not_completed``) do not count as having completed RT."""
     subjects = study.table("subjects")
     screening = study.table("screening")
     log = (
@@ -76,6 +104,9 @@ def disposition(
     started = set() if rt is None else set(rt["subject_id"].astype(str))
     before = reasons[~reasons.index.isin(started)].fillna(NO_REASON)
     counts["discontinued_before_rt_by_reason"] = _counts(before)
+    if rt_not_completed:
+        completed = set(completed_rt_ids(study)) - set(rt_not_completed)
+        counts["completed_rt"] = len(completed)
     if screening is None:
         counts |= {"screened": None, "excluded": None, "pending": None, "excluded_by_reason": {}}
     arm_rows = []

@@ -9,6 +9,7 @@ without such an assessment counts as NE in the denominator).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -277,9 +278,13 @@ def response_blocks(
 
 
 def survival_summaries(
-    derived: Derived, populations: dict[str, pd.Index], arms: StudyArms
+    derived: Derived,
+    populations: dict[str, pd.Index],
+    groups: pd.Series | None = None,
+    order: Sequence[str] = (),
 ) -> list[SurvivalResult]:
-    """KM summaries of PFS and OS per efficacy population, with one per arm in ``by_arm``."""
+    """KM summaries of PFS and OS per efficacy population, with one per group (arm, or a
+    cohort's exposure group) in ``by_arm``."""
     adtte = derived.adtte
     out = []
     for population in efficacy_populations(populations):
@@ -288,10 +293,8 @@ def survival_summaries(
             summary = summarise_km(rows, endpoint, population)
             if summary is None:
                 continue
-            if arms.labels:
-                by_arm = summarise_by_group(
-                    rows, endpoint, population, arms.of_subject, arms.labels
-                )
+            if groups is not None and order:
+                by_arm = summarise_by_group(rows, endpoint, population, groups, order)
                 summary = summary.model_copy(update={"by_arm": by_arm})
             out.append(summary)
     return out

@@ -4,6 +4,8 @@ allocated intervention), labelled assumed wherever it is used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,7 @@ from rtio.io import Study
 PER_PROTOCOL = "per_protocol"
 ASSUMED_PER_PROTOCOL = (
     "per-protocol population (not defined by the protocol): ITT patients who received the "
-    "allocated intervention"
+    "allocated intervention without a deviation from the RT prescription"
 )
 
 
@@ -49,19 +51,20 @@ def received_allocated(study: Study, arms: StudyArms) -> pd.Series:
 
 
 def analysis_populations(
-    study: Study, derived: Derived, arms: StudyArms
+    study: Study, derived: Derived, arms: StudyArms, deviating: Sequence[str] = ()
 ) -> tuple[dict[str, pd.Index], list[str]]:
-    """The populations analysed and the definitions that were assumed."""
+    """The populations analysed and the definitions that were assumed. A protocol's own
+    per-protocol population also leaves out patients with RT deviations (``deviating``)."""
     populations = population_ids(derived)
+    if PER_PROTOCOL in populations:
+        kept = populations[PER_PROTOCOL]
+        populations[PER_PROTOCOL] = pd.Index(kept[~kept.isin(list(deviating))])
+        return populations, []
     plan = study.protocol.statistical_plan
-    if (
-        plan is None
-        or plan.comparison != "non_inferiority"
-        or PER_PROTOCOL in populations
-        or not arms.labels
-    ):
+    if plan is None or plan.comparison != "non_inferiority" or not arms.labels:
         return populations, []
     itt = populations.get("ITT", pd.Index(derived.adsl["subject_id"]))
-    received = received_allocated(study, arms)
-    populations[PER_PROTOCOL] = pd.Index(itt[received.reindex(itt).fillna(False).to_numpy(bool)])
+    received = received_allocated(study, arms).reindex(itt).fillna(False).to_numpy(bool)
+    keep = received & ~itt.isin(list(deviating))
+    populations[PER_PROTOCOL] = pd.Index(itt[keep])
     return populations, [ASSUMED_PER_PROTOCOL]

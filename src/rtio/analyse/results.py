@@ -350,6 +350,85 @@ class PrimaryEndpoint(_Result):
     planned_events: int | None = None
 
 
+class InterimAnalysis(_Result):
+    """A group-sequential look at a data cut-off: the boundary at the observed information, the
+    observed statistic, whether it crossed, and the repeated confidence interval."""
+
+    look: int
+    looks: int | None = None
+    hypothesis: str | None = None
+    endpoint: str | None = None
+    spending: str | None = None
+    alpha: Number = None
+    planned_events: int | None = None
+    observed_events: int | None = None
+    information_fraction: Number = None
+    information_fractions: list[float] = Field(default_factory=list)
+    alpha_spent: Number = None
+    boundary_z: Number = None
+    boundary_hazard_ratio: Number = None
+    observed_z: Number = None
+    p_value: Number = None
+    crossed: bool | None
+    repeated_ci: Effect | None = None
+    statement: str
+    reason: str | None = None
+    assumed: list[str] = Field(default_factory=list)
+
+
+class Deviation(_Result):
+    subject_id: str
+    arm: str | None = None
+    prescription: str | None = None
+    rule: str
+    description: str
+    detail: str
+
+
+class Deviations(_Result):
+    """Deviations from the protocol's RT prescriptions and what they mean for the analysis."""
+
+    rows: list[Deviation]
+    by_rule: dict[str, int]
+    subjects: list[str]
+    rt_not_completed: list[str]
+    consequence: str
+
+
+class ExposureRow(_Result):
+    drug: str
+    group: str
+    patients: int
+    cycles_median: Number
+    cycles_q1: Number
+    cycles_q3: Number
+    cycles_min: Number
+    cycles_max: Number
+    months_median: Number
+    months_q1: Number
+    months_q3: Number
+    dose_intensity_median: Number = None
+
+
+class ExposureSummary(_Result):
+    """Per drug (overall and per arm): cycles, time on treatment, dose intensity; and why
+    treatment stopped."""
+
+    rows: list[ExposureRow]
+    cycle_days: int
+    planned_doses: dict[str, float]
+    discontinuation: dict[str, int]
+    discontinuation_by_arm: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+
+class IRecist(_Result):
+    """iRECIST best overall response (iBOR) and iPFS."""
+
+    distribution: list[CountRow]
+    ipfs: SurvivalResult | None
+    unconfirmed_progressions: int
+
+
 class ArmInfo(_Result):
     """A protocol arm as analysed: its label, type, number of patients and whether it is the
     reference of comparisons."""
@@ -456,6 +535,49 @@ class DaysSummary(_Result):
     n: int
 
 
+class CoxTerm(_Result):
+    term: str
+    hazard_ratio: Effect
+
+
+class CoxRegression(_Result):
+    """A multivariable Cox model as a regression table (HR, CI and p per term)."""
+
+    title: str
+    model: str
+    n_subjects: int
+    n_events: int
+    terms: list[CoxTerm]
+    method: str
+    not_estimable: str | None = None
+
+
+class BalanceRow(_Result):
+    """Standardized mean difference of one covariate term before and after weighting / matching."""
+
+    covariate: str
+    mean_treated: Number
+    mean_untreated: Number
+    smd_before: Number
+    smd_after: Number = None
+
+
+class PropensityAnalysis(_Result):
+    """Propensity-score weighting and matching at a landmark, with balance tables."""
+
+    landmark_days: float
+    covariates: list[str]
+    n: int
+    n_exposed: int
+    events: int
+    weighted_hazard_ratio: Effect | None
+    matched_hazard_ratio: Effect | None
+    pairs: int
+    balance_weighted: list[BalanceRow] = Field(default_factory=list)
+    balance_matched: list[BalanceRow] = Field(default_factory=list)
+    not_estimable: str | None = None
+
+
 class CohortResults(_Result):
     """The cohort analyses of a retrospective protocol; a section is None when it did not apply."""
 
@@ -463,6 +585,9 @@ class CohortResults(_Result):
     io_cycles: CategoricalComparison | None = None
     neoadjuvant_endpoints: list[BinaryEndpoint] = Field(default_factory=list)
     rt_to_surgery_days: DaysSummary | None = None
+    multivariable: CoxRegression | None = None
+    propensity: PropensityAnalysis | None = None
+    covariates_missing: str | None = None
 
 
 class Abscopal(_Result):
@@ -563,7 +688,11 @@ class Results(_Result):
     populations: dict[str, int]
     arms: list[ArmInfo] = Field(default_factory=list)
     primary_endpoint: PrimaryEndpoint | None = None
+    interim: InterimAnalysis | None = None
     disposition: Disposition | None = None
+    deviations: Deviations | None = None
+    exposure: ExposureSummary | None = None
+    irecist: IRecist | None = None
     attrition: list[AttritionStep] = Field(default_factory=list)
     baseline: list[BaselineRow] = Field(default_factory=list)
     response: list[ResponseBlock] = Field(default_factory=list)

@@ -23,8 +23,12 @@ from rtio.analyse.cohort import cohort_results, exposure_groups, immortal_time_n
 from rtio.analyse.comparative import forest
 from rtio.analyse.cutoff import apply_cutoff
 from rtio.analyse.derived import Derived, derive_study
-from rtio.analyse.disposition import disposition
+from rtio.analyse.deviations import rt_deviations
+from rtio.analyse.disposition import disposition, stop_reasons
+from rtio.analyse.exposure import exposure
 from rtio.analyse.figures_data import figures_data
+from rtio.analyse.interim import interim_analysis
+from rtio.analyse.irecist import irecist
 from rtio.analyse.methods import methods_text
 from rtio.analyse.options import AnalysisOptions
 from rtio.analyse.populations import analysis_populations
@@ -182,13 +186,16 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
     study, cutoff_warnings = apply_cutoff(loaded, options.cutoff)
     derived = derive_study(study)
     arms = study_arms(study)
-    populations, assumed_populations = analysis_populations(study, derived, arms)
+    design = study.protocol.design.type
+    deviations = rt_deviations(study, arms) if design != "retrospective_cohort" else None
+    populations, assumed_populations = analysis_populations(
+        study, derived, arms, deviations.subjects if deviations else ()
+    )
     subjects = study.table("subjects")
     itt_ids = populations.get("ITT", pd.Index(subjects["subject_id"]))
     itt = subjects[subjects["subject_id"].isin(itt_ids)]
     biomarkers = study.table("biomarkers")
     with_biomarkers = biomarkers is not None and derived.bor is not None
-    design = study.protocol.design.type
     cohort = cohort_results(study) if design == "retrospective_cohort" else None
     comparisons, comparison_warnings = arm_comparisons(study, derived, populations, arms, options)
     groups, order, reference = (
@@ -210,7 +217,15 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
         populations={k: len(v) for k, v in populations.items()},
         arms=list(arms.info),
         primary_endpoint=primary_endpoint(study, derived, populations, arms, options),
-        disposition=disposition(study, derived, populations, arms),
+        interim=interim_analysis(study, derived, populations, arms, options),
+        disposition=None
+        if design == "retrospective_cohort"
+        else disposition(
+            study, derived, populations, arms, deviations.rt_not_completed if deviations else ()
+        ),
+        deviations=deviations,
+        exposure=exposure(study, arms, stop_reasons(study, derived)),
+        irecist=irecist(study, derived, populations),
         baseline=baseline_table(
             itt,
             study.table("lesions"),
@@ -220,7 +235,7 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
             smd=design == "retrospective_cohort",
         ),
         response=efficacy.response_blocks(study, derived, populations, arms),
-        survival=efficacy.survival_summaries(derived, populations, arms),
+        survival=efficacy.survival_summaries(derived, populations, groups, order),
         follow_up=follow_up,
         follow_up_range=follow_up_range,
         duration_of_response=None if dor is None else dor[0],
@@ -260,4 +275,13 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
             *[f"Assumed: {text}." for text in assumed_populations],
         ],
     )
-    return results.model_copy(update={"methods": methods_text(results, derived)})
+    update: dict[str, object] = {"methods": methods_text(results, derived)}
+    if results.interim is not None and results.primary_endpoint is not None:
+        update["primary_endpoint"] = results.primary_endpoint.model_copy(
+            update={
+                "statement": results.primary_endpoint.statement
+                + f" This cut-off is interim look {results.interim.look}: the decision follows the "
+                "group-sequential boundary (see the interim analysis), not the fixed-design interval."
+            }
+        )
+    return results.model_copy(update=update)

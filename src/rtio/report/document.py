@@ -53,6 +53,12 @@ def caption(name: str, results: Results) -> str:
             .replace("efficacy evaluable", "efficacy-evaluable")
             .replace("per protocol", "per-protocol")
         )
+        if by_arm and results.meta.design == "retrospective_cohort":
+            return (
+                f"{endpoint} by exposure group ({rest}), ever vs never exposed from the index date: "
+                "this naive comparison credits the exposure with the time patients had to survive to "
+                "receive it (immortal-time bias); read the landmark and time-varying analyses."
+            )
         if by_arm:
             return (
                 f"{endpoint} by arm ({rest}): Kaplan–Meier estimates with 95% CI bands; ticks mark "
@@ -80,6 +86,8 @@ def build_document(results: Results, figures: dict[str, dict[str, Path]]) -> lis
     if primary is not None:
         blocks.append(Block("heading", "Primary endpoint"))
         blocks.append(Block("paragraph", primary.statement))
+    if results.interim is not None:
+        blocks.append(Block("paragraph", results.interim.statement))
     if results.warnings:
         blocks.append(Block("heading", "Warnings"))
         for warning in results.warnings:

@@ -753,9 +753,233 @@ def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:
     ]
 
 
+def interim(results: Results) -> Table | None:
+    look = results.interim
+    if look is None:
+        return None
+    if look.reason is not None:
+        return Table(
+            f"Interim analysis, look {look.look}: not assessed",
+            ["Look", "Reason"],
+            [[str(look.look), look.reason]],
+            ("ASSUMED: " + "; ".join(look.assumed) + ".") if look.assumed else None,
+            "interim",
+        )
+    ci = look.repeated_ci
+    rows = [
+        [
+            f"{look.look} of {look.looks}",
+            f"{look.observed_events} / {look.planned_events}",
+            _num(look.information_fraction, 3),
+            f"{look.alpha_spent:.4g}" if look.alpha_spent is not None else "—",
+            f"Z ≤ {_num(look.boundary_z, 3)} (HR ≤ {_num(look.boundary_hazard_ratio, 3)})",
+            _num(look.observed_z, 3),
+            "crossed" if look.crossed else "not crossed",
+            effect_text(ci, 3),
+        ]
+    ]
+    return Table(
+        f"Interim analysis ({(look.hypothesis or '').replace('_', '-')}, {look.endpoint}, "
+        f"{effect_label(ci) if ci else 'HR'})",
+        [
+            "Look",
+            "Events / planned",
+            "Information fraction",
+            "Cumulative alpha spent",
+            "Efficacy boundary",
+            "Observed Z",
+            "Boundary",
+            f"Repeated {100 * ci.conf_level:g}% CI" if ci else "Repeated CI",
+        ],
+        rows,
+        f"{look.statement} Earlier looks at their planned information fractions "
+        f"({', '.join(f'{f:.3f}' for f in look.information_fractions[:-1]) or 'none'}); Lan–DeMets "
+        "spending as rpact."
+        + ((" ASSUMED: " + "; ".join(look.assumed) + ".") if look.assumed else ""),
+        "interim",
+    )
+
+
+def deviations(results: Results) -> Table | None:
+    d = results.deviations
+    if d is None:
+        return None
+    rows = [
+        [row.subject_id, *([row.arm or ""] if results.arms else []), row.description, row.detail]
+        for row in d.rows
+    ]
+    if not rows:
+        rows = [["—", *([""] if results.arms else []), "none", ""]]
+    by_rule = "; ".join(f"{k}: {v}" for k, v in d.by_rule.items())
+    pp = results.populations.get("per_protocol")
+    return Table(
+        "Radiotherapy protocol deviations",
+        ["Patient", *(["Arm"] if results.arms else []), "Rule", "Detail"],
+        rows,
+        d.consequence
+        + (f" Deviations by rule: {by_rule}." if by_rule else "")
+        + (
+            f" Per-protocol population: {pp} patients (deviating patients left out)."
+            if pp is not None
+            else " The protocol defines no per-protocol population: the deviating patients stay in "
+            "the ITT analyses."
+        ),
+        "deviations",
+    )
+
+
+def exposure(results: Results) -> Table | None:
+    e = results.exposure
+    if e is None:
+        return None
+    rows = [
+        [
+            r.drug,
+            r.group,
+            str(r.patients),
+            f"{_num(r.cycles_median, 0)} ({_num(r.cycles_q1, 1)}–{_num(r.cycles_q3, 1)}); "
+            f"{_num(r.cycles_min, 0)}–{_num(r.cycles_max, 0)}",
+            f"{_num(r.months_median)} ({_num(r.months_q1)}–{_num(r.months_q3)})",
+            "—" if r.dose_intensity_median is None else f"{100 * r.dose_intensity_median:.0f}%",
+        ]
+        for r in e.rows
+    ]
+    reasons = "; ".join(f"{k}: {v}" for k, v in e.discontinuation.items())
+    return Table(
+        "Treatment exposure",
+        [
+            "Drug",
+            "Group",
+            "Patients",
+            "Cycles, median (IQR); range",
+            "Time on treatment, months, median (IQR)",
+            "Relative dose intensity, median",
+        ],
+        rows,
+        f"Time on treatment: first dose to last dose + one {e.cycle_days}-day cycle. Relative dose "
+        "intensity where the protocol gives a fixed dose ("
+        + (", ".join(f"{k} {v:g} mg" for k, v in e.planned_doses.items()) or "none")
+        + "). Treatment stopped (patients): "
+        + (reasons or "none")
+        + ".",
+        "exposure",
+    )
+
+
+def irecist(results: Results) -> Table | None:
+    i = results.irecist
+    if i is None:
+        return None
+    n = sum(c.n for c in i.distribution)
+    rows = [
+        [c.category, str(c.n), "—" if c.pct is None else f"{c.pct:.1f}%"] for c in i.distribution
+    ]
+    note = "iRECIST (Seymour 2017): iBOR is the best of iCR > iPR > iSD > iUPD > iCPD."
+    if i.ipfs is not None:
+        note += f" iPFS (confirmed progression or death): {i.ipfs.events}/{i.ipfs.n} events, median {_interval(i.ipfs.median)} months."
+    return Table(
+        f"iRECIST best overall response (n = {n})", ["iBOR", "n", "%"], rows, note, "irecist"
+    )
+
+
+def adjusted(results: Results) -> list[Table]:
+    cohort = results.cohort
+    if cohort is None:
+        return []
+    out = []
+    model = cohort.multivariable
+    if model is not None:
+        rows = [
+            [
+                t.term,
+                effect_label(t.hazard_ratio),
+                effect_text(t.hazard_ratio),
+                _p(t.hazard_ratio.p_value),
+            ]
+            for t in model.terms
+        ]
+        out.append(
+            Table(
+                f"{model.title} (n = {model.n_subjects}, events = {model.n_events})",
+                ["Term", "Comparison", "HR (95% CI)", "p"],
+                rows or [["—", "—", f"not estimable ({model.not_estimable})", "—"]],
+                f"Model: {model.model}. {model.method}.",
+                "cohort_multivariable",
+            )
+        )
+    ps = cohort.propensity
+    if ps is not None:
+        rows = [
+            [
+                "Inverse-probability weighting",
+                str(ps.n),
+                effect_text(ps.weighted_hazard_ratio),
+                _p(ps.weighted_hazard_ratio.p_value if ps.weighted_hazard_ratio else None),
+            ],
+            [
+                f"1:1 matching ({ps.pairs} pairs)",
+                str(2 * ps.pairs),
+                effect_text(ps.matched_hazard_ratio),
+                _p(ps.matched_hazard_ratio.p_value if ps.matched_hazard_ratio else None),
+            ],
+        ]
+        effect = ps.weighted_hazard_ratio
+        out.append(
+            Table(
+                f"Propensity-score analyses at the {_months_label(str(ps.landmark_days))} landmark",
+                [
+                    "Analysis",
+                    "Patients",
+                    f"{effect_label(effect) if effect else 'HR'} (95% CI)",
+                    "p",
+                ],
+                rows,
+                f"Patients alive at the landmark (n = {ps.n}, {ps.n_exposed} exposed by then); propensity "
+                f"of exposure from {', '.join(ps.covariates)} (logistic regression)."
+                + (f" Not estimable: {ps.not_estimable}." if ps.not_estimable else ""),
+                "cohort_propensity",
+            )
+        )
+        if ps.balance_weighted:
+            matched = {b.covariate: b for b in ps.balance_matched}
+            rows = [
+                [
+                    b.covariate,
+                    _num(b.smd_before, 3),
+                    _num(b.smd_after, 3),
+                    _num(matched[b.covariate].smd_before, 3) if b.covariate in matched else "—",
+                ]
+                for b in ps.balance_weighted
+            ]
+            out.append(
+                Table(
+                    "Covariate balance (standardized mean differences)",
+                    ["Covariate", "Before", "After weighting", "After matching"],
+                    rows,
+                    "|SMD| < 0.1 is the usual mark of balance (Austin 2009).",
+                    "cohort_balance",
+                )
+            )
+    if cohort.covariates_missing:
+        out.append(
+            Table(
+                "Adjusted analyses",
+                ["Analysis", "Status"],
+                [
+                    [
+                        "Multivariable Cox and propensity scores",
+                        f"not assessed: {cohort.covariates_missing}",
+                    ]
+                ],
+                key="cohort_adjusted",
+            )
+        )
+    return out
+
+
 def all_tables(results: Results) -> list[Table]:
     """Every table the results support, in report order."""
-    optional: Sequence[Table | None] = (primary(results),)
+    optional: Sequence[Table | None] = (primary(results), interim(results))
     tables = [t for t in optional if t is not None] + [baseline(results)]
     if results.response:
         tables.append(response(results))
@@ -764,12 +988,19 @@ def all_tables(results: Results) -> list[Table]:
     extra = historical(results)
     if extra is not None:
         tables.append(extra)
+    later: Sequence[Table | None] = (
+        irecist(results),
+        exposure(results),
+        deviations(results),
+    )
     overview = safety_overview(results)
     return (
         tables
         + comparative(results)
+        + [t for t in later if t is not None]
         + rt_lesions(results)
         + cohort(results)
+        + adjusted(results)
         + ([overview] if overview is not None else [])
         + adverse_events(results)
         + biomarkers(results)

@@ -191,7 +191,6 @@ def rt_to_surgery(study: Study) -> DaysSummary | None:
 def cohort_results(study: Study) -> CohortResults:
     """Every cohort analysis the study's tables support."""
     local_rt = local_rt_comparison(study)
-    declared = bool(study.protocol.cohort and study.protocol.cohort.covariates)
     return CohortResults(
         local_rt=local_rt,
         io_cycles=io_cycle_comparison(study),
@@ -199,11 +198,17 @@ def cohort_results(study: Study) -> CohortResults:
         rt_to_surgery_days=rt_to_surgery(study),
         multivariable=multivariable_cox(study) if local_rt else None,
         propensity=propensity_analysis(study) if local_rt else None,
-        covariates_missing=None
-        if declared or local_rt is None
-        else "the protocol names no covariates (cohort.covariates): no multivariable or "
-        "propensity-score analysis",
     )
+
+
+def unadjusted_reason(study: Study, results: CohortResults | None) -> dict[str, str]:
+    """Why a cohort with an exposure comparison has no adjusted analyses, if it has none."""
+    if results is None or results.local_rt is None or results.multivariable is not None:
+        return {}
+    return {
+        "adjusted analyses": "the protocol names no covariates (cohort.covariates), so no "
+        "multivariable Cox or propensity-score analysis was run"
+    }
 
 
 def exposure_groups(

@@ -587,7 +587,6 @@ class CohortResults(_Result):
     rt_to_surgery_days: DaysSummary | None = None
     multivariable: CoxRegression | None = None
     propensity: PropensityAnalysis | None = None
-    covariates_missing: str | None = None
 
 
 class Abscopal(_Result):

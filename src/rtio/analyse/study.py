@@ -19,7 +19,12 @@ from rtio.analyse import efficacy
 from rtio.analyse.arms import StudyArms, study_arms
 from rtio.analyse.baseline import baseline_table
 from rtio.analyse.biomarkers import biomarker_survival, biomarker_tests, paired_tests
-from rtio.analyse.cohort import cohort_results, exposure_groups, immortal_time_note
+from rtio.analyse.cohort import (
+    cohort_results,
+    exposure_groups,
+    immortal_time_note,
+    unadjusted_reason,
+)
 from rtio.analyse.comparative import forest
 from rtio.analyse.cutoff import apply_cutoff
 from rtio.analyse.derived import Derived, derive_study
@@ -256,6 +261,7 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
         figures_data=figures_data(study, derived),
         not_available={
             **efficacy.unavailable(derived),
+            **unadjusted_reason(study, cohort),
             **({} if safety else {"safety": "the study has no adverse_events table"}),
             **{f"biomarker survival ({s.split(':')[0]})": s.split(": ", 1)[1] for s in skipped},
         },

@@ -960,20 +960,6 @@ def adjusted(results: Results) -> list[Table]:
                     "cohort_balance",
                 )
             )
-    if cohort.covariates_missing:
-        out.append(
-            Table(
-                "Adjusted analyses",
-                ["Analysis", "Status"],
-                [
-                    [
-                        "Multivariable Cox and propensity scores",
-                        f"not assessed: {cohort.covariates_missing}",
-                    ]
-                ],
-                key="cohort_adjusted",
-            )
-        )
     return out
 
 

@@ -119,6 +119,34 @@ def baseline_rows(
     return baseline_table(frame, None, groups, order, reference, smd=True)
 
 
+def os_by_exposure(
+    engine: Engine, tables: CohortTables, protocol: Protocol
+) -> dict[str, SurvivalResult]:
+    """OS Kaplan–Meier per exposure group (ever irradiated or not), as ``rtio analyse`` gives it
+    for a cohort; counts per group and time from the engine."""
+    flagged = (
+        f"SELECT o.*, o.subject_id IN (SELECT subject_id FROM {tables.radiotherapy}) AS exposed "
+        f"FROM ({tables.os_days()}) o"
+    )
+    counts = event_counts(engine, flagged, group="exposed")
+    ids = pd.Series(["0", "1"])
+    groups, order, _ = exposure_groups(protocol, ids, np.array([False, True]))
+    if groups is None:
+        return {}
+    out = {}
+    for label in order:
+        flag = bool(groups[groups == label].index[0] == "1")
+        part = counts[counts["grp"].astype(bool) == flag]
+        if part.empty:
+            continue
+        fit = km_from_counts(part, scale=DAYS_PER_MONTH)
+        events = int((part["n"] * part["event"]).sum())
+        out[label] = survival_result(fit, int(part["n"].sum()), events, "OS", "ITT").model_copy(
+            update={"group": label}
+        )
+    return out
+
+
 def cohort_results(
     engine: Engine,
     protocol_id: str,
@@ -156,7 +184,11 @@ def cohort_results(
     os_counts = event_counts(engine, tables.os_days())
     fit = km_from_counts(os_counts, scale=DAYS_PER_MONTH)
     events = int((os_counts["n"] * os_counts["event"]).sum())
-    results.survival.append(survival_result(fit, n, events, "OS", "ITT"))
+    results.survival.append(
+        survival_result(fit, n, events, "OS", "ITT").model_copy(
+            update={"by_arm": os_by_exposure(engine, tables, protocol)}
+        )
+    )
     reverse = os_counts.assign(event=1 - os_counts["event"])
     follow = km_from_counts(reverse, scale=DAYS_PER_MONTH).median()
     results.follow_up = Interval(

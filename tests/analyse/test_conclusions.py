@@ -246,7 +246,9 @@ def test_a_hazard_ratio_without_events_in_one_group_is_not_estimable() -> None:
     event = np.array([1, 1, 0, 1, 1, 0])
     group = np.array([True, True, True, False, False, False])
     effect, fit = hazard_ratio(time, event, group, "B", "A")
-    assert effect.not_estimable is not None and "monotone likelihood" in effect.not_estimable, effect
+    assert effect.not_estimable is not None and "monotone likelihood" in effect.not_estimable, (
+        effect
+    )
 
 
 def test_methods_state_the_parameters_used_and_only_what_ran(tmp_path: Path) -> None:

@@ -17,6 +17,15 @@ def _font_paths() -> tuple[str, str]:
     return regular, bold
 
 
+CELL_LIMIT = 400
+"""Longest table cell printed in the PDF (characters); a longer one ends in "…" so that a row
+always fits on a page (the HTML and DOCX reports keep the full text)."""
+
+
+def _cell(text: str) -> str:
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
+
+
 def write_pdf(blocks: list[Block], path: Path) -> Path:
     """Write the report as a PDF (A4 portrait)."""
     pdf = FPDF(format="A4")
@@ -56,9 +65,9 @@ def write_pdf(blocks: list[Block], path: Path) -> Path:
                 borders_layout="HORIZONTAL_LINES",
                 text_align="LEFT",
             ) as grid:
-                grid.row(table.header)
+                grid.row([_cell(text) for text in table.header])
                 for row in table.rows:
-                    grid.row(row)
+                    grid.row([_cell(text) for text in row])
             if table.note:
                 pdf.set_font("DejaVu", "", 7)
                 pdf.multi_cell(width, 3.8, table.note)

@@ -18,6 +18,7 @@ from rtio.analyse.results import (
     SurvivalResult,
     Test,
 )
+from rtio.analyse.rows import records
 from rtio.stats import CoxPH, NotEstimableError, cox_zph, kaplan_meier
 
 KM_METHOD = (
@@ -68,18 +69,7 @@ def summarise_km(
             )
             for r in at.itertuples()
         ],
-        curve=[
-            CurvePoint(
-                months=float(r.time),
-                survival=float(r.survival),
-                lower=r.lower,
-                upper=r.upper,
-                n_risk=float(r.n_risk),
-                n_event=float(r.n_event),
-                n_censor=float(r.n_censor),
-            )
-            for r in table.itertuples()
-        ],
+        curve=records(table.rename(columns={"time": "months"}), CurvePoint),
         method=KM_METHOD,
     )
 

@@ -600,7 +600,7 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
                 if comparison is not None and comparison.hazard_ratio is not None:
                     hr = comparison.hazard_ratio
                     note = (
-                        f"HR {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
+                        f"HR (unstratified) {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
                         if hr.value is not None and hr.lower is not None and hr.upper is not None
                         else f"HR not estimable ({hr.not_estimable})"
                     ) + (

@@ -140,7 +140,7 @@ def primary(results: Results) -> Table | None:
             ]
         )
     facts = [
-        f"Hypothesis: {(p.hypothesis or 'not stated').replace('_', ' ')}",
+        f"Hypothesis: {(p.hypothesis or 'not stated').replace('non_inferiority', 'non-inferiority').replace('_', ' ')}",
         f"endpoint: {p.endpoint or 'not stated'}",
         f"alpha: {'not stated' if p.alpha is None else f'{p.alpha:g}'}"
         + ("" if p.sided is None else f" ({p.sided}-sided)"),

@@ -88,7 +88,7 @@ def adverse_events_checked(study: Study) -> pd.DataFrame | None:
 
 
 def _safety_ids(study: Study, populations: dict[str, pd.Index]) -> tuple[pd.Index, pd.Index]:
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     safety_ids = populations.get("safety", pd.Index(subjects["subject_id"]))
     rt = study.table("radiotherapy")
     irradiated = (
@@ -137,7 +137,7 @@ def arm_comparisons(
     if not arms.comparable or arms.reference is None:
         return [], [f"arms not compared: {arms.problem}"]
     plan = resolve_plan(study, options)
-    strata, problem = strata_of(study.table("subjects"), plan.strata)
+    strata, problem = strata_of(study.tables["subjects"], plan.strata)
     label = " × ".join(plan.strata)
     adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
     comparisons = (
@@ -169,7 +169,7 @@ def _forest(
     if not (derived.adtte["paramcd"] == endpoint).any():
         endpoint = "OS"
     adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
-    return forest(adtte, study.table("subjects"), arms, endpoint, "ITT")
+    return forest(adtte, study.tables["subjects"], arms, endpoint, "ITT")
 
 
 def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None]:
@@ -178,7 +178,7 @@ def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None
     radiotherapy = study.table("radiotherapy")
     if radiotherapy is None:
         return None, [], None
-    ids = study.table("subjects")["subject_id"].astype(str)
+    ids = study.tables["subjects"]["subject_id"].astype(str)
     return exposure_groups(
         study.protocol, ids, ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
     )
@@ -196,7 +196,7 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
     populations, assumed_populations = analysis_populations(
         study, derived, arms, deviations.subjects if deviations else ()
     )
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     itt_ids = populations.get("ITT", pd.Index(subjects["subject_id"]))
     itt = subjects[subjects["subject_id"].isin(itt_ids)]
     biomarkers = study.table("biomarkers")
@@ -277,7 +277,7 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
                 if with_biomarkers
                 else []
             ),
-            *filter(None, [cohort and immortal_time_note(cohort)]),
+            *([note] if cohort and (note := immortal_time_note(cohort)) else []),
             *[f"Assumed: {text}." for text in assumed_populations],
         ],
     )

@@ -81,7 +81,7 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with mpl.rc_context(STYLE):
+        with mpl.rc_context(STYLE):  # type: ignore[arg-type]
             return function(*args, **kwargs)
 
     return wrapper

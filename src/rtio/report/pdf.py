@@ -75,6 +75,7 @@ def write_pdf(blocks: list[Block], path: Path) -> Path:
             pdf.ln(3)
         else:
             table = block.table
+            assert table is not None
             pdf.set_font("DejaVu", "B", 9)
             pdf.multi_cell(width, 5, table.title)
             pdf.set_font("DejaVu", "", 6.5 if len(table.header) > 6 else 7.5)

@@ -4,7 +4,6 @@ interruption, and cannot carry spreadsheet formulas or escape their folder by na
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -67,7 +66,9 @@ def test_screen_output_defaults_beside_the_candidates_not_the_cwd(
     assert result.exit_code == 0, result.output
     assert (data / "cands-screening.csv").is_file()
     assert not (tmp_path / "screening.csv").exists()
-    result = runner.invoke(app, ["screen", "NCT07164690", str(candidates), "--out", str(candidates)])
+    result = runner.invoke(
+        app, ["screen", "NCT07164690", str(candidates), "--out", str(candidates)]
+    )
     assert result.exit_code == 2 and "input" in result.output
 
 
@@ -116,7 +117,10 @@ def test_the_input_hash_covers_the_protocol_and_excludes_outputs_and_truth(study
     (study / "old-report" / "report.html").write_text("<html/>")
     assert input_hash(study) == before
     shutil.copy(
-        Path(report_package.__file__).parents[1] / "protocol" / "protocols" / "ChiCTR2100046715.yaml",
+        Path(report_package.__file__).parents[1]
+        / "protocol"
+        / "protocols"
+        / "ChiCTR2100046715.yaml",
         study / "protocol.yaml",
     )
     settings = study / "study.yaml"
@@ -169,7 +173,9 @@ def test_killing_derive_leaves_the_previous_output_or_the_new_one(study: Path) -
     complete output: every time the folder holds one complete generation, never a mixture."""
     out = study.parent / "killed"
     rtio = [sys.executable, "-c", "from rtio.cli.main import app; app()"]
-    subprocess.run([*rtio, "derive", str(study), "--out", str(out), "--format", "parquet"], check=True)
+    subprocess.run(
+        [*rtio, "derive", str(study), "--out", str(out), "--format", "parquet"], check=True
+    )
     seen = set()
     for delay in (0.5, 1.0, 2.0, 3.0, 4.0, 6.0):
         proc = subprocess.Popen(
@@ -210,14 +216,14 @@ def test_output_folder_swaps_in_whole(tmp_path: Path) -> None:
 def test_formula_cells_are_neutralised_in_csv_and_text_in_xlsx(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         {
-            "subject_id": ["=HYPERLINK(\"http://x\")", "+1", "-cmd", "@SUM(A1)", "S1"],
+            "subject_id": ['=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "S1"],
             "value": [-1.5, 2.0, 3.0, 4.0, 5.0],
         }
     )
     write_csv(frame, tmp_path / "t.csv")
     back = pd.read_csv(tmp_path / "t.csv")
     assert back["subject_id"].tolist() == [
-        "'=HYPERLINK(\"http://x\")",
+        '\'=HYPERLINK("http://x")',
         "'+1",
         "'-cmd",
         "'@SUM(A1)",
@@ -227,7 +233,7 @@ def test_formula_cells_are_neutralised_in_csv_and_text_in_xlsx(tmp_path: Path) -
     write_xlsx(frame, tmp_path / "t.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
     cell = sheet["A2"]
-    assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
     assert sheet["B2"].value == -1.5
 
 

@@ -16,7 +16,6 @@ from rtio.cli.common import PROTOCOL_FILE_HELP, file_out, protocol_from
 from rtio.cli.group import UsageError
 
 
-
 def _probability(value: float | None) -> float | None:
     if value is not None and not 0 < value < 1:
         raise typer.BadParameter(f"{value:g} is not a probability strictly between 0 and 1")
@@ -47,6 +46,7 @@ class Method(enum.StrEnum):
     exponential = "exponential"
     epstein = "epstein"
     wu = "wu"
+
 
 design_app = typer.Typer(
     help="Trial design: sample size, simulated operating characteristics, randomization lists.",

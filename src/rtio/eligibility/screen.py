@@ -172,6 +172,7 @@ def screen(
     )
     labels = np.array(["not_met", "met", "manual", "unknown"], dtype=object)
     text = _candidate_major(reasons, n)
+    reasons.clear()
     details = pd.DataFrame(
         {
             "candidate_id": np.repeat(frame["candidate_id"].to_numpy(), len(ids)),
@@ -189,14 +190,14 @@ def _candidate_major(per_criterion: list[pl.DataFrame], n: int) -> pl.DataFrame:
     """Per-criterion text frames (each one row per candidate) in candidate x criterion order."""
     if not per_criterion or n == 0:
         return pl.DataFrame(schema={"decided_by": pl.Utf8, "reason": pl.Utf8})
-    stacked = pl.concat(per_criterion, how="vertical")
+    stacked = pl.concat(per_criterion, how="vertical", rechunk=False)
     k = np.arange(n * len(per_criterion))
-    return stacked[(k % len(per_criterion)) * n + k // len(per_criterion)]
+    return stacked[(k % len(per_criterion)) * n + k // len(per_criterion)].rechunk()
 
 
 def _arrow_text(series: pl.Series) -> pd.Series:
     """A polars text column as a pandas text column (``string[pyarrow]``) on the same Arrow memory."""
-    return pd.Series(pd.arrays.ArrowStringArray(series.to_arrow()))
+    return pd.Series(pd.arrays.ArrowStringArray(series.to_arrow()), copy=False)
 
 
 def screening_summary(s: Screening) -> dict[str, Any]:

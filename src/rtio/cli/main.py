@@ -13,6 +13,7 @@ from rtio.cli.demo import demo
 from rtio.cli.derive_cmds import derive
 from rtio.cli.design_cmds import design_app
 from rtio.cli.eligibility_cmds import import_ctgov, screen_cmd
+from rtio.cli.interop_cmds import export_app, import_app
 from rtio.cli.protocol_cmds import protocol_app, protocols
 from rtio.cli.report_cmds import analyse, report
 from rtio.cli.simulate_cmds import simulate
@@ -54,3 +55,5 @@ app.command("analyse")(analyse)
 app.command("report")(report)
 app.command("demo")(demo)
 app.add_typer(design_app, name="design")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")

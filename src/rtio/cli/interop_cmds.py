@@ -164,3 +164,22 @@ def export_sdtm_cmd(
         raise _fail(exc) from None
     for path in paths:
         typer.echo(str(path))
+
+
+@export_app.command("adam")
+def export_adam_cmd(
+    study: Path = typer.Argument(..., help="Study folder."),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for adsl, adrs, adtte, adae, adlb and define.json."
+    ),
+    fmt: str = _EXCHANGE_FORMAT,
+) -> None:
+    """Write ADSL, ADRS, ADTTE, ADAE and ADLB (ADTTE AVAL = ADT - STARTDT + 1; AVALRTIO = rtio's aval_days)."""
+    from rtio.interop.adam import export_adam
+
+    try:
+        paths = export_adam(study, out, fmt)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
+    for path in paths:
+        typer.echo(str(path))

@@ -75,7 +75,12 @@ def validate_dataset_json(document: dict[str, Any], source: str = "document") ->
 
 
 def _json_value(value: object, kind: str) -> object:
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if (
+        value is None
+        or value is pd.NaT
+        or value is pd.NA
+        or (isinstance(value, float) and np.isnan(value))
+    ):
         return None
     if kind == "date":
         return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]

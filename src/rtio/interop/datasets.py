@@ -38,6 +38,7 @@ FORMATS: dict[str, str] = {"xpt": ".xpt", "dataset-json": ".json", "csv": ".csv"
 READ_SUFFIXES = (".xpt", ".json", ".ndjson", ".csv")
 NOT_DATASETS = {"define.json", "import-report.json"}
 """Metadata files that may sit beside datasets."""
+SAS_EPOCH = pd.Timestamp("1960-01-01")
 XPT_NAME_MAX = 8
 XPT_LABEL_MAX = 40
 XPT_TEXT_MAX = 200
@@ -153,9 +154,8 @@ def _write_xpt(frame: pd.DataFrame, spec: DatasetSpec, path: Path) -> None:
     for var in spec.variables:
         values = frame[var.name]
         if var.kind == "date":
-            out[var.name] = (
-                pd.to_datetime(values).dt.date.astype(object).where(values.notna(), None)
-            )
+            # SAS dates: days since 1960-01-01, numeric, with the DATE9. format
+            out[var.name] = (pd.to_datetime(values) - SAS_EPOCH).dt.days.astype(float)
             formats[var.name] = "DATE9."
         elif var.kind in ("integer", "float"):
             out[var.name] = pd.to_numeric(values).astype(float)
@@ -234,7 +234,7 @@ def write_dataset(
 
 def _number_text(value: object) -> str:
     """The shortest decimal text that reads back as exactly the same double ("" when missing)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     number = float(value)  # type: ignore[arg-type]
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)

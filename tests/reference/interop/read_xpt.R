@@ -13,7 +13,7 @@ as_text <- function(x) {
   if (inherits(x, "Date")) {
     v <- format(x, "%Y-%m-%d")
   } else if (is.numeric(x)) {
-    v <- ifelse(is.na(x), NA, formatC(x, digits = 17, format = "g"))
+    v <- ifelse(is.na(x), NA, trimws(formatC(x, digits = 17, format = "g")))
   } else {
     v <- as.character(x)
   }

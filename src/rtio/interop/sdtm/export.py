@@ -163,6 +163,17 @@ def _extras(
     return out
 
 
+def arm_codes(arms: pd.Series, protocol: object) -> pd.Series:
+    """ARMCD of each arm: the protocol arm's id where the arm is its label or id (trimmed), else
+    the arm text in upper case, letters and digits joined by "_", at most 20 characters."""
+    codes = {}
+    for arm in getattr(protocol, "arms", None) or []:
+        codes[arm.id.strip()] = arm.id
+        codes[arm.label.strip()] = arm.id
+    fallback = arms.astype(str).str.upper().str.replace(r"[^A-Z0-9]+", "_", regex=True).str[:20]
+    return arms.astype(str).str.strip().map(codes).fillna(fallback)
+
+
 # ---------------------------------------------------------------- domains
 
 
@@ -184,13 +195,7 @@ class _Writer:
         return frame.reset_index(drop=True)
 
     def _arm_codes(self, arms: pd.Series) -> pd.Series:
-        protocol_arms = getattr(self.study.protocol, "arms", None) or []
-        codes = {}
-        for arm in protocol_arms:
-            codes[arm.id.strip()] = arm.id
-            codes[arm.label.strip()] = arm.id
-        fallback = arms.astype(str).str.upper().str.replace(r"[^A-Z0-9]+", "_", regex=True).str[:20]
-        return arms.astype(str).str.strip().map(codes).fillna(fallback)
+        return arm_codes(arms, self.study.protocol)
 
     def _treatment_dates(self) -> tuple[pd.Series, pd.Series]:
         """First and last study-treatment date per subject (drug administrations and RT)."""

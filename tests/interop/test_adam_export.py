@@ -53,7 +53,7 @@ def _r_frame(seen: dict, name: str) -> pd.DataFrame:
 def test_adam_files_are_named_as_the_contract_says(seed004):
     root, _ = seed004
     assert sorted(p.name for p in (root / "xpt").iterdir()) == sorted(
-        [f"{n}.xpt" for n in NAMES] + ["define.json"]
+        [f"{n}.xpt" for n in NAMES] + ["define.json", "manifest.json"]
     )
 
 

@@ -137,5 +137,5 @@ def test_output_inside_the_input_is_refused(tmp_path):
             str(source / "study"),
         ],
     )
-    assert res.exit_code == 1
-    assert "must not be inside" in res.output
+    assert res.exit_code == 2
+    assert "outputs never go into an input folder" in res.output

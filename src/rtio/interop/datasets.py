@@ -36,7 +36,7 @@ FORMATS: dict[str, str] = {"xpt": ".xpt", "dataset-json": ".json", "csv": ".csv"
 """The exchange formats and the file extension each is written with."""
 
 READ_SUFFIXES = (".xpt", ".json", ".ndjson", ".csv")
-NOT_DATASETS = {"define.json", "import-report.json"}
+NOT_DATASETS = {"define.json", "import-report.json", "manifest.json"}
 """Metadata files that may sit beside datasets."""
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 XPT_NAME_MAX = 8
@@ -128,7 +128,7 @@ def _check_xpt(frame: pd.DataFrame, spec: DatasetSpec) -> None:
             problems.append(f"variable {var.name}: label {var.label!r} longer than {XPT_LABEL_MAX}")
         if var.kind in ("text", "dtc"):
             text = frame[var.name].dropna().astype(str)
-            too_long = text.str.encode("utf-8").str.len() > XPT_TEXT_MAX
+            too_long = text.map(lambda v: len(v.encode("utf-8"))) > XPT_TEXT_MAX
             not_ascii = ~text.map(str.isascii)
             for mask, what in (
                 (too_long, f"longer than {XPT_TEXT_MAX} bytes"),

@@ -26,7 +26,7 @@ _TYPES = {"text": "text", "integer": "integer", "float": "float", "date": "date"
 def _length(values: pd.Series) -> int | None:
     text = values.dropna().astype(str)
     text = text[text != ""]
-    return int(text.str.encode("utf-8").str.len().max()) if len(text) else None
+    return int(text.map(lambda v: len(v.encode("utf-8"))).max()) if len(text) else None
 
 
 def define_document(
@@ -88,3 +88,33 @@ def write_define(folder: Path, document: Mapping[str, Any]) -> Path:
     """Write ``define.json`` in ``folder`` (atomically)."""
     path = folder / DEFINE_FILE
     return _atomic(path, lambda p: p.write_text(json.dumps(document, indent=1, ensure_ascii=False)))
+
+
+def write_exchange_folder(
+    out: Path,
+    datasets: Mapping[str, tuple[DatasetSpec, pd.DataFrame]],
+    *,
+    fmt: str,
+    study_id: str,
+    standard: str,
+    codelists: Mapping[str, Mapping[str, str]],
+    command: str,
+    study: Path,
+) -> list[Path]:
+    """Write datasets (one file each) and define.json into ``out`` as one atomic folder (with
+    rtio's manifest.json); returns the paths of the datasets and define.json as they end up."""
+    from rtio.interop.datasets import write_dataset
+    from rtio.io.outputs import manifest, output_folder
+
+    record = manifest(command, {"format": fmt}, study)
+    names = []
+    with output_folder(out, record) as staging:
+        written = {}
+        for name, (spec, frame) in datasets.items():
+            path = write_dataset(
+                frame, spec, staging, fmt, study_oid=study_id, metadata_ref=DEFINE_FILE
+            )
+            written[name] = (spec, frame, path)
+            names.append(path.name)
+        write_define(staging, define_document(study_id, standard, written, codelists, fmt))
+    return [out / n for n in names] + [out / DEFINE_FILE]

@@ -1,15 +1,15 @@
 """Writing an imported study folder: tables, study.yaml and import-report.json, atomically.
 
-The folder is written under a temporary name beside its destination, validated there with the
-same rules as ``rtio validate`` (tables, cross-table checks, CTCAE terms), and renamed into place
-once complete, so that a reader never sees half a study. The validation result goes into the
+The folder is written under a temporary name beside its destination
+(:func:`rtio.io.outputs.output_folder`), validated there with the same rules as ``rtio validate``
+(tables, cross-table checks, CTCAE terms), and swapped into place once complete, so that a reader
+never sees half a study. The validation result goes into the
 import report; an output folder is never placed inside an input.
 """
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rtio.interop.datasets import default_mode
 from rtio.interop.report import REPORT_FILE, ImportReport
 from rtio.io import SCHEMAS, validate_study, write_table
+from rtio.io.outputs import manifest, output_folder
 
 MAX_LISTED_ISSUES = 200
 
@@ -109,11 +109,11 @@ def write_study_folder(
     protocol_file: Path | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write the study folder ``out`` (tables, study.yaml, import-report.json) and validate it."""
+    """Write the study folder ``out`` (tables, study.yaml, import-report.json, manifest.json) and
+    validate it before it is swapped into place."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    record = manifest(f"import {report.kind}", {"source": report.source, **report.options})
+    with output_folder(out, record) as staging:
         written = {}
         for name, table in tables.items():
             if table is None or table.empty:
@@ -131,11 +131,4 @@ def write_study_folder(
         )
         report.validation = _validation(staging)
         (staging / REPORT_FILE).write_text(report.to_json())
-        if out.exists():
-            shutil.rmtree(out)
-        staging.chmod(default_mode(directory=True))
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return out

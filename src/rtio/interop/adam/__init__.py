@@ -8,8 +8,8 @@ import pandas as pd
 
 from rtio.interop.adam.build import AdamBuilder, rtio_derived
 from rtio.interop.adam.spec import ADAE, ADLB, ADRS, ADSL_VARIABLES, ADTTE, CODELISTS, STANDARD
-from rtio.interop.datasets import DatasetSpec, Variable, check_format, write_dataset
-from rtio.interop.define import define_document, write_define
+from rtio.interop.datasets import DatasetSpec, Variable, check_format
+from rtio.interop.define import write_exchange_folder
 from rtio.io import Study, load_study
 from rtio.vocabulary import SD_MIN_DAYS
 
@@ -77,15 +77,16 @@ def export_adam(study: str | Path, out: str | Path, fmt: str = "xpt") -> list[Pa
     study, out = Path(study), Path(out)
     if out.resolve() == study.resolve() or study.resolve() in out.resolve().parents:
         raise ValueError(f"--out {out} must not be inside the study folder {study}")
-    loaded = load_study(study)
-    datasets = adam_datasets(loaded)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    study_id = (
-        str(datasets["ADSL"][1]["STUDYID"].iloc[0]) if len(datasets["ADSL"][1]) else study.name
+    datasets = adam_datasets(load_study(study))
+    adsl = datasets["ADSL"][1]
+    study_id = str(adsl["STUDYID"].iloc[0]) if len(adsl) else study.name
+    return write_exchange_folder(
+        out,
+        datasets,
+        fmt=fmt,
+        study_id=study_id,
+        standard=STANDARD,
+        codelists=CODELISTS,
+        command="export adam",
+        study=study,
     )
-    for name, (spec, frame) in datasets.items():
-        path = write_dataset(frame, spec, out, fmt, study_oid=study_id, metadata_ref="define.json")
-        written[name] = (spec, frame, path)
-    document = define_document(study_id, STANDARD, written, CODELISTS, fmt)
-    return [p for _, _, p in written.values()] + [write_define(out, document)]

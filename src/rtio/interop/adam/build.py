@@ -32,8 +32,6 @@ from rtio.vocabulary import (
     DISEASE_CONTROL,
     OBJECTIVE_RESPONSE,
     SD_MIN_DAYS,
-    CensorDescription,
-    EventDescription,
 )
 
 LOW_TERMS = {
@@ -281,18 +279,23 @@ class AdamBuilder:
         out["CNSDTDSC"] = tte["cnsdtdsc"].fillna("")
         domain, variable = _sources(tte)
         out["SRCDOM"], out["SRCVAR"] = domain, variable
-        ovr = (
-            adrs[adrs["PARAMCD"] == "OVR"]
-            if not adrs.empty
-            else pd.DataFrame(columns=["USUBJID", "ADT", "ASEQ"])
-        )
+        out["SRCSEQ"] = self._source_sequence(out, adrs, tte["srcseq"])
+        out["ADTF"] = tte["adtf"].astype(object).where(tte["adtf"].notna(), "")
+        return out
+
+    @staticmethod
+    def _source_sequence(out: pd.DataFrame, adrs: pd.DataFrame, srcseq: pd.Series) -> pd.Series:
+        """SRCSEQ: the ASEQ of the ADRS record a date came from; for other sources, the row
+        rtio's derivation records (none for subject-level ADSL)."""
+        columns = ["USUBJID", "ADT", "ASEQ"]
+        ovr = adrs[adrs["PARAMCD"] == "OVR"] if not adrs.empty else pd.DataFrame(columns=columns)
         seq = ovr.drop_duplicates(["USUBJID", "ADT"]).set_index(["USUBJID", "ADT"])["ASEQ"]
         keys = pd.MultiIndex.from_arrays([out["USUBJID"], out["ADT"]])
         from_adrs = (out["SRCDOM"] == "ADRS").to_numpy()
-        out["SRCSEQ"] = pd.array(
-            np.where(from_adrs, seq.reindex(keys).to_numpy(dtype=float), np.nan)
-        ).astype("Int64")
-        return out
+        other = pd.to_numeric(srcseq, errors="coerce").to_numpy(dtype=float)
+        values = np.where(from_adrs, seq.reindex(keys).to_numpy(dtype=float), other)
+        values = np.where((out["SRCDOM"] == "ADSL").to_numpy(), np.nan, values)
+        return pd.Series(pd.array(values).astype("Int64"), index=out.index)
 
     def adae(self) -> pd.DataFrame:
         events = self.study.table("adverse_events")
@@ -419,21 +422,18 @@ def _population_variable(population: str) -> tuple[str, str]:
     return name, f"{population} Population Flag"[:40]
 
 
+SOURCE_VARIABLES = {
+    "assessment_date": "ADT",
+    "death_date": "DTHDT",
+    "last_known_alive_date": "LSTALVDT",
+    "start_date": "TRTSDT",
+}
+"""rtio's date columns -> the ADaM variable that carries them (ADRS.ADT, ADSL.DTHDT, ...)."""
+
+
 def _sources(tte: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """SRCDOM / SRCVAR of each ADTTE row: the dataset and variable its ADT was taken from."""
-    if {"srcdom", "srcvar"} <= set(tte.columns):
-        return tte["srcdom"].fillna(""), tte["srcvar"].fillna("")
-    event = tte["cnsr"] == 0
-    description = tte["evntdesc"].where(event, tte["cnsdtdsc"]).fillna("")
-    domain = pd.Series("ADRS", index=tte.index, dtype=object)
-    variable = pd.Series("ADT", index=tte.index, dtype=object)
-    death = event & (description == EventDescription.DEATH.value)
-    alive = ~event & (description == CensorDescription.LAST_KNOWN_ALIVE.value)
-    at_start = ~event & description.isin(
-        [CensorDescription.NO_ADEQUATE_ASSESSMENT.value, CensorDescription.NO_FOLLOW_UP.value]
-    )
-    domain[death | alive | at_start] = "ADSL"
-    variable[death] = "DTHDT"
-    variable[alive] = "LSTALVDT"
-    variable[at_start] = "TRTSDT"
-    return domain, variable
+    """SRCDOM / SRCVAR of each ADTTE row from the sources rtio's derivation records (``srcdom``,
+    ``srcvar``), the variable named as the ADaM dataset holds it."""
+    domain = tte["srcdom"].astype(object).where(tte["srcdom"].notna(), "")
+    column = tte["srcvar"].astype(object).where(tte["srcvar"].notna(), "")
+    return domain, column.map(lambda c: SOURCE_VARIABLES.get(c, str(c).upper()))

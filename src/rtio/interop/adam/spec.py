@@ -120,7 +120,17 @@ ADTTE = DatasetSpec(
         _v("CNSDTDSC", "Censor Date Description"),
         _v("SRCDOM", "Source Data"),
         _v("SRCVAR", "Source Variable"),
-        _v("SRCSEQ", "Source Sequence Number", "integer"),
+        _v(
+            "SRCSEQ",
+            "Source Sequence Number",
+            "integer",
+            note="For ADRS: the ASEQ of the record whose ADT is this ADT.",
+        ),
+        _v(
+            "ADTF",
+            "Analysis Date Imputation Flag",
+            note="ADaM --DTF of an imputed source date (D or M); empty when the date was complete.",
+        ),
     ),
     ("STUDYID", "USUBJID", "PARAMCD"),
     "BDS-TTE: one record per subject per time-to-event parameter",

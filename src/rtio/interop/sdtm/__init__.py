@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rtio.interop.datasets import check_format, write_dataset
-from rtio.interop.define import define_document, write_define
+from rtio.interop.datasets import check_format
+from rtio.interop.define import write_exchange_folder
 from rtio.interop.sdtm.export import export_sdtm_domains
 from rtio.interop.sdtm.importer import import_sdtm
 from rtio.interop.sdtm.source import Imputation
@@ -54,13 +54,14 @@ def export_sdtm(study: str | Path, out: str | Path, fmt: str = "xpt") -> list[Pa
     if out.resolve() == study.resolve() or study.resolve() in out.resolve().parents:
         raise ValueError(f"--out {out} must not be inside the study folder {study}")
     exported = export_sdtm_domains(load_study(study))
-    out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name, frame in exported.domains.items():
-        spec = _with_codelists(name)
-        path = write_dataset(
-            frame, spec, out, fmt, study_oid=exported.study_id, metadata_ref="define.json"
-        )
-        written[name] = (spec, frame, path)
-    document = define_document(exported.study_id, STANDARD, written, CODELISTS, fmt)
-    return [p for _, _, p in written.values()] + [write_define(out, document)]
+    datasets = {name: (_with_codelists(name), frame) for name, frame in exported.domains.items()}
+    return write_exchange_folder(
+        out,
+        datasets,
+        fmt=fmt,
+        study_id=exported.study_id,
+        standard=STANDARD,
+        codelists=CODELISTS,
+        command="export sdtm",
+        study=study,
+    )

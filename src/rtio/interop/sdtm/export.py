@@ -102,7 +102,7 @@ def _frame(domain: str, study_id: str, columns: Mapping[str, object], n: int) ->
     out["STUDYID"] = study_id
     out["DOMAIN"] = domain
     for name, values in columns.items():
-        out[name] = values.to_numpy() if isinstance(values, pd.Series) else values
+        out[name] = values.to_numpy() if isinstance(values, pd.Series) else values  # type: ignore[call-overload]
     return out
 
 
@@ -219,7 +219,7 @@ class _Writer:
         subjects = self.tables["subjects"].reset_index(drop=True)
         sid = subjects["subject_id"].astype(str)
         first, last = self._treatment_dates()
-        fmt = lambda s: pd.to_datetime(s).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
+        fmt = lambda s: pd.Series(pd.to_datetime(s)).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
         alive = pd.to_datetime(subjects["last_known_alive_date"])
         death = pd.to_datetime(subjects["death_date"])
         arm = _text(subjects["arm"])

@@ -205,8 +205,12 @@ def read_subjects(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         )
         subjects.loc[from_end, "last_known_alive_date"] = subjects.loc[from_end, "_end"]
         if (end_flag != "").any():
-            column = subjects.get("last_known_alive_date_dtf", pd.Series("", index=subjects.index))
-            subjects["last_known_alive_date_dtf"] = column.where(~from_end, end_flag)
+            flags = (
+                subjects["last_known_alive_date_dtf"]
+                if "last_known_alive_date_dtf" in subjects
+                else pd.Series("", index=subjects.index)
+            )
+            subjects["last_known_alive_date_dtf"] = flags.where(~from_end, end_flag)
     if "SITEID" in enrolled.columns and (dm.text("SITEID", enrolled).str.strip() != "").any():
         subjects["site"] = dm.text("SITEID", enrolled).str.strip()
     ecog_q = qualifier_values.pop("ecog", None)
@@ -417,11 +421,11 @@ def _screen_failure_reasons(ctx: Context, screened: pd.DataFrame) -> pd.DataFram
         failed = ie.rejector.keep(rows)
         text = ie.text("IETESTCD", failed) + ": " + ie.text("IETEST", failed)
         joined = text.groupby(failed["USUBJID"].to_numpy()).agg("; ".join)
-        for usubjid, reason in joined.items():
-            if usubjid not in out.index:
-                out.loc[usubjid] = [reason, pd.NaT]
-            elif out.at[usubjid, "reason"] == "":
-                out.at[usubjid, "reason"] = reason
+        missing = joined[~joined.index.isin(out.index)]
+        blank = joined[joined.index.isin(out.index[out["reason"] == ""])]
+        out.loc[blank.index, "reason"] = blank.to_numpy()
+        added = pd.DataFrame({"reason": missing.to_numpy(), "date": pd.NaT}, index=missing.index)
+        out = pd.concat([out, added])
         used["ie"] = failed[["_record", "USUBJID"]]
     out["reason"] = out["reason"].replace("", None)
     out.attrs.update(used)

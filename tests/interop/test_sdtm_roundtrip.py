@@ -53,7 +53,7 @@ def test_imported_study_runs_derive_analyse_report(simulated, tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["derive", str(back), "--out", str(tmp_path / "derived")])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["analyse", str(back), "--out", str(tmp_path / "results")])
+    res = runner.invoke(app, ["analyse", str(back), "--out", str(tmp_path / "results.json")])
     assert res.exit_code == 0, res.output
     res = runner.invoke(
         app, ["report", str(back), "--format", "html", "--out", str(tmp_path / "report")]

@@ -307,3 +307,54 @@ def export_redcap_cmd(
     )
     if exported.omitted:
         typer.echo("not in the project (no REDCap field): " + ", ".join(exported.omitted), err=True)
+
+
+@import_app.command("flat")
+def import_flat_cmd(
+    table: Path = typer.Argument(
+        ...,
+        help="Flat cohort table, one row per patient (CSV, XLSX, Parquet).",
+        exists=True,
+        dir_okay=False,
+    ),
+    mapping: str = typer.Option(
+        ..., "--mapping", help="Mapping YAML file, or a protocol id with a shipped example mapping."
+    ),
+    out: Path = typer.Option(..., "--out", help="Study folder to write."),
+    protocol: str | None = _PROTOCOL,
+    protocol_file: Path | None = _PROTOCOL_FILE,
+    impute: Impute | None = _IMPUTE,
+    cutoff: str | None = _CUTOFF,
+    fmt: StudyFormat = typer.Option(
+        StudyFormat.parquet,
+        "--format",
+        help="Study table format: parquet (keeps covariate types) or csv.",
+    ),
+    overwrite: bool = _OVERWRITE,
+) -> None:
+    """Import a one-row-per-patient cohort table: cycle counts become derived exposure records."""
+    from rtio.interop import Imputation
+    from rtio.interop.flat import EXAMPLES, example_mapping_path, import_flat
+
+    loaded = protocol_from(protocol, protocol_file, argument="--protocol")
+    path = Path(mapping)
+    if not path.is_file():
+        if mapping not in EXAMPLES:
+            raise UsageError(
+                f"{mapping}: no such file, and no example mapping of that name (examples: {', '.join(EXAMPLES)})",
+                option="--mapping",
+            )
+        path = example_mapping_path(mapping)
+    target = _import_target(out, {"table": table}, overwrite)
+    report = import_flat(
+        table,
+        path,
+        loaded,
+        target,
+        imputation=Imputation(impute.value if impute else None),  # type: ignore[arg-type]
+        cutoff=_cutoff(cutoff),
+        fmt=fmt.value,
+        protocol_file=protocol_file,
+        overwrite=True,
+    )
+    _finish(report, target)

@@ -69,10 +69,11 @@ def parse_dates(
     return imputed.dates, imputed.flags.where(reasons == "", ""), reasons
 
 
-def _parse(
+def parse_column(
     column: Column, text: pd.Series, imputation: Imputation, variable: str, source: str
 ) -> tuple[pd.Series, pd.Series, pd.Series | None]:
-    """(typed values, reason per row, --DTF flags for dates)."""
+    """Text parsed as ``column`` declares: (typed values, reason per row ("" when usable), --DTF
+    flags for dates, else None)."""
     empty = text == ""
     reasons = pd.Series("", index=text.index, dtype=object)
     flags = None
@@ -144,7 +145,7 @@ def typed_table(
             .str.strip()
         )
         variable = sources.get(column.name, column.name)
-        values, reasons, flags = _parse(column, text, imputation, variable, rejector.file)
+        values, reasons, flags = parse_column(column, text, imputation, variable, rejector.file)
         _reject(rejector, frame, (reasons != "").to_numpy(), variable, reasons, text)
         out[column.name] = values
         if flags is not None and (flags != "").any():

@@ -19,7 +19,7 @@ import yaml
 
 from rtio.interop.report import REPORT_FILE, ImportReport
 from rtio.io import SCHEMAS, validate_study, write_table
-from rtio.io.outputs import manifest, output_folder
+from rtio.io.outputs import output_folder
 
 MAX_LISTED_ISSUES = 200
 
@@ -109,11 +109,10 @@ def write_study_folder(
     protocol_file: Path | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write the study folder ``out`` (tables, study.yaml, import-report.json, manifest.json) and
-    validate it before it is swapped into place."""
+    """Write the study folder ``out`` (tables, study.yaml, import-report.json) and validate it
+    before it is swapped into place (import-report.json records the command's options)."""
     out = Path(out)
-    record = manifest(f"import {report.kind}", {"source": report.source, **report.options})
-    with output_folder(out, record) as staging:
+    with output_folder(out) as staging:
         written = {}
         for name, table in tables.items():
             if table is None or table.empty:

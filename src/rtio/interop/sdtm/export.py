@@ -75,9 +75,10 @@ def qval(values: pd.Series) -> pd.Series:
 
 
 def qnam(column: str, taken: set[str]) -> str:
-    """A supplemental qualifier name for an extra column: letters and digits, at most 8, unique."""
-    base = re.sub(r"[^A-Z0-9]", "", column.upper()) or "QUAL"
-    if base[0].isdigit():
+    """A supplemental qualifier name for an extra column: letters, digits and "_", at most 8,
+    starting with a letter, unique."""
+    base = re.sub(r"[^A-Z0-9_]", "", column.upper()) or "QUAL"
+    if not base[0].isalpha():
         base = "Q" + base
     name, n = base[:8], 1
     while name in taken:

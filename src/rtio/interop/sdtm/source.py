@@ -9,6 +9,7 @@ its ADaM ``--DTF`` flag kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ def read_sdtm_folder(folder: Path, report: ImportReport) -> dict[str, Domain]:
             continue
         domains[parent].qualifiers = _merge_supp(domains[parent], supp, rejector)
         domains[parent].supplement = Supplement(source, dataset.file, supp, rejector)
-    return domains
+    return {name: domains[name] for name in READ_DOMAINS if name in domains}
 
 
 def _merge_supp(domain: Domain, supp: pd.DataFrame, rejector: Rejector) -> dict[str, str]:
@@ -294,12 +295,20 @@ def coded(
     return values, bad
 
 
+def extra_column_name(domain: Domain, qnam: str) -> str:
+    """The study column of a qualifier rtio has no column for: its QLABEL when that is a column
+    name (lower-case letters, digits and "_": rtio writes an extra column's name there), else the
+    QNAM in lower case."""
+    label = domain.qualifiers.get(qnam, "")
+    return label if re.fullmatch(r"[a-z][a-z0-9_]*", label) else qnam.lower()
+
+
 def extra_qualifiers(domain: Domain, frame: pd.DataFrame, known: set[str]) -> dict[str, pd.Series]:
-    """Supplemental qualifiers rtio has no column for, as extra columns named by QNAM in lower
-    case (text; empty values missing)."""
+    """Supplemental qualifiers rtio has no column for, as extra columns (text; empty values
+    missing), named by :func:`extra_column_name`."""
     out = {}
     for column in frame.columns:
         if column.startswith("Q.") and column[2:] not in known:
             text = domain.text(column, frame)
-            out[column[2:].lower()] = text.where(text != "", None)
+            out[extra_column_name(domain, column[2:])] = text.where(text != "", None)
     return out

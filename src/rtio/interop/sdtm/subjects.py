@@ -16,7 +16,7 @@ import pandas as pd
 
 from rtio.interop.sdtm import terms
 from rtio.interop.sdtm.context import Context
-from rtio.interop.sdtm.source import Domain, coded, dates, numbers
+from rtio.interop.sdtm.source import Domain, coded, dates, extra_column_name, numbers
 from rtio.io.schema import SUBJECTS
 
 _SCREENED = {terms.SCREEN_FAILURE[0]: "excluded", terms.NOT_ASSIGNED[0]: "pending"}
@@ -220,7 +220,9 @@ def read_subjects(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     known_q = {q for q, _ in terms.SUBJECT_QUALIFIERS.values()}
     for column in enrolled.columns:
         if column.startswith("Q.") and column[2:] not in known_q:
-            subjects[column[2:].lower()] = dm.text(column, enrolled).replace("", None)
+            subjects[extra_column_name(dm, column[2:])] = dm.text(column, enrolled).replace(
+                "", None
+            )
     rfstdtc = pd.Series(start.to_numpy(), index=enrolled["USUBJID"].astype(str).to_numpy())
     from_rs = baseline_ecog(ctx, rfstdtc)
     ecog = enrolled["USUBJID"].astype(str).map(from_rs["score"])

@@ -176,7 +176,7 @@ def _csv_text(values: pd.Series, kind: Kind) -> pd.Series:
     if kind == "date":
         return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("")
     if kind in ("integer", "float"):
-        return pd.Series([_number_text(v) for v in values], index=values.index, dtype=object)
+        return number_texts(values)
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
@@ -232,6 +232,14 @@ def write_dataset(
 # ---------------------------------------------------------------- reading
 
 
+def number_texts(values: pd.Series) -> pd.Series:
+    """Numbers as the shortest decimal text that reads back as exactly the same double (integers
+    without ".0"; missing values ""), over a whole column."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    text = numbers.astype(str).str.replace(r"\.0$", "", regex=True)
+    return text.where(numbers.notna(), "").astype(object)
+
+
 def _number_text(value: object) -> str:
     """The shortest decimal text that reads back as exactly the same double ("" when missing)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -260,7 +268,9 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_float_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype):
-            out[str(column).upper()] = [_number_text(v) for v in values]
+            out[str(column).upper()] = number_texts(values)
+        elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            out[str(column).upper()] = values.astype(object).where(values.notna(), "").str.strip()
         else:
             out[str(column).upper()] = [_value_text(v) for v in values.astype(object)]
     return out

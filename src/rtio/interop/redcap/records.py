@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rtio.interop.datasets import _number_text
+from rtio.interop.datasets import number_texts
 from rtio.interop.redcap.dictionary import (
     INSTRUMENTS,
     RECORD_ID,
@@ -42,7 +42,7 @@ def _text(values: pd.Series, kind: str) -> pd.Series:
     if kind == "bool":
         return values.map({True: "1", False: "0"}).fillna("").astype(str)
     if kind in ("int", "float"):
-        return pd.Series([_number_text(v) for v in values], index=values.index, dtype=object)
+        return number_texts(values)
     return values.astype(object).where(values.notna(), "").astype(str)
 
 

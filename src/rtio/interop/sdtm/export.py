@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rtio.interop.datasets import _number_text
+from rtio.interop.datasets import number_texts
 from rtio.interop.sdtm import terms
 from rtio.interop.sdtm.spec import DOMAINS, supp_spec
 from rtio.io import SCHEMAS, Study
@@ -70,7 +70,7 @@ def qval(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values.dt.strftime("%Y-%m-%d").fillna("")
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return pd.Series([_number_text(v) for v in values], index=values.index, dtype=object)
+        return number_texts(values)
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
@@ -470,7 +470,7 @@ class _Writer:
             code = test.map({k: v[0] for k, v in terms.LAB_CODES.items()})
             code = code.fillna(test.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).str[:8])
             name = test.map({k: v[1] for k, v in terms.LAB_CODES.items()}).fillna(test)
-            value = pd.Series([_number_text(v) for v in labs["value"]])
+            value = number_texts(labs["value"]).reset_index(drop=True)
             parts.append(
                 pd.DataFrame(
                     {
@@ -496,7 +496,7 @@ class _Writer:
         if markers is not None:
             markers = markers.reset_index(drop=True)
             name = markers["name"].astype(str)
-            value = pd.Series([_number_text(v) for v in markers["value"]])
+            value = number_texts(markers["value"]).reset_index(drop=True)
             parts.append(
                 pd.DataFrame(
                     {
@@ -635,7 +635,7 @@ class _Writer:
         )
         measured = measurements["diameter_mm"].notna()
         code = np.where(node, "LPERP", "LDIAM")
-        size = pd.Series([_number_text(v) for v in measurements["diameter_mm"]])
+        size = number_texts(measurements["diameter_mm"]).reset_index(drop=True)
         diameter = pd.DataFrame(
             {
                 **base,

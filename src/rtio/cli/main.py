@@ -95,3 +95,13 @@ register(
     "rtio.cli.rwd_cmds:cohort_app",
     "Real-world cohorts from an OMOP CDM (DuckDB or Spark).",
 )
+register(
+    "import",
+    "rtio.cli.interop_cmds:import_app",
+    "Import study data: SDTM, a REDCap records export, a flat cohort table.",
+)
+register(
+    "export",
+    "rtio.cli.interop_cmds:export_app",
+    "Export study data: SDTM, ADaM (XPT v5, Dataset-JSON, CSV), REDCap.",
+)

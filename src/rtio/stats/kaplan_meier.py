@@ -260,9 +260,10 @@ def _fit(
     entry: FloatArray | None,
     conf_level: float,
     conf_type: str,
+    timefix: bool,
     group: Any = None,
 ) -> KaplanMeier:
-    table = risk_table(time, event, weights=weights, entry=entry)
+    table = risk_table(time, event, weights=weights, entry=entry, timefix=timefix)
     n_risk, n_event, n_censor = table.n_risk[:, 0], table.n_event[:, 0, 0], table.n_censor[:, 0]
     times = table.time
     if entry is not None:  # times at which nobody is at risk are not reported (as R)
@@ -292,6 +293,8 @@ def kaplan_meier(
     by: None = ...,
     weights: ArrayLike | None = ...,
     entry: ArrayLike | None = ...,
+    *,
+    timefix: bool = ...,
 ) -> KaplanMeier: ...
 
 
@@ -305,6 +308,7 @@ def kaplan_meier(
     by: ArrayLike,
     weights: ArrayLike | None = ...,
     entry: ArrayLike | None = ...,
+    timefix: bool = ...,
 ) -> KaplanMeierGroups: ...
 
 
@@ -316,6 +320,8 @@ def kaplan_meier(
     by: ArrayLike | None = None,
     weights: ArrayLike | None = None,
     entry: ArrayLike | None = None,
+    *,
+    timefix: bool = True,
 ) -> KaplanMeier | KaplanMeierGroups:
     """Kaplan–Meier estimate of S(t) (R ``survfit(Surv(time, event) ~ 1)``).
 
@@ -323,7 +329,9 @@ def kaplan_meier(
     then a :class:`KaplanMeierGroups`, one curve per group in R's strata order (a pandas
     Categorical's categories, else sorted), indexed by group as R's ``fit[...]``. ``weights``:
     case weights (weighted KM, e.g. IPTW). ``entry``: delayed-entry times for counting-process
-    data (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time].
+    data (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time]. ``timefix``:
+    times equal within floating-point tolerance are one time, as R's default (``aeqSurv``);
+    False keeps them apart (R ``timefix = FALSE``).
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
@@ -343,7 +351,7 @@ def kaplan_meier(
             bad = np.flatnonzero(start >= t)[:10].tolist()
             raise ValueError(f"entry: must be before time; not at positions {bad}")
     if by is None:
-        return _fit(t, e, w, start, conf_level, conf_type)
+        return _fit(t, e, w, start, conf_level, conf_type, timefix)
     labels, codes = group_codes(by, t.size, "by")
     curves = {}
     for code, label in enumerate(labels):
@@ -355,6 +363,7 @@ def kaplan_meier(
             None if start is None else start[pick],
             conf_level,
             conf_type,
+            timefix,
             label,
         )
     return KaplanMeierGroups(curves)

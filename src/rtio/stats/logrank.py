@@ -16,7 +16,7 @@ from scipy.stats import chi2
 
 from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, IntArray, as_events, as_times, group_codes
-from rtio.stats.risk_set import risk_table
+from rtio.stats.risk_set import fix_times, risk_table
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,10 +33,10 @@ class LogRank:
 
 
 def _stratum_terms(
-    time: FloatArray, event: IntArray, codes: IntArray, n_groups: int
+    time: FloatArray, event: IntArray, codes: IntArray, n_groups: int, timefix: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and variance contributions of one stratum (from its at-risk table)."""
-    table = risk_table(time, event, group=codes, n_groups=n_groups)
+    table = risk_table(time, event, group=codes, n_groups=n_groups, timefix=timefix)
     deaths = table.events
     died = deaths.sum(axis=1) > 0  # only event times contribute
     at_risk, deaths = table.n_risk[died], deaths[died]
@@ -51,7 +51,12 @@ def _stratum_terms(
 
 
 def logrank_test(
-    time: ArrayLike, event: ArrayLike, group: ArrayLike, strata: ArrayLike | None = None
+    time: ArrayLike,
+    event: ArrayLike,
+    group: ArrayLike,
+    strata: ArrayLike | None = None,
+    *,
+    timefix: bool = True,
 ) -> LogRank:
     """Test equality of survival across groups (R ``survdiff(Surv(time, event) ~ group)``).
 
@@ -61,8 +66,11 @@ def logrank_test(
 
     Raises :class:`NotEstimableError` with one group, no events, fewer than two groups at risk
     at the event times, or a singular variance (R: an error, or χ² = 0 with no events).
+    ``timefix``: times equal within floating-point tolerance are one time (R's default).
     """
     t = as_times(time)
+    if timefix and strata is not None:  # over all the data (R survdiff: aeqSurv of the response)
+        t, _ = fix_times(t, None)
     e = as_events(event, t.size)
     labels, codes = group_codes(group, t.size, "group")
     if t.size == 0:
@@ -80,7 +88,10 @@ def logrank_test(
     for pick in (
         [slice(None)] if layers is None else [layers == layer for layer in np.unique(layers)]
     ):
-        o, x, v = _stratum_terms(t[pick], e[pick], codes[pick], len(labels))
+        # unstratified: the table's own grid applies timefix over all the data
+        o, x, v = _stratum_terms(
+            t[pick], e[pick], codes[pick], len(labels), timefix and layers is None
+        )
         observed += o
         expected += x
         variance += v

@@ -162,9 +162,14 @@ def _strata_codes(data: pd.DataFrame, strata: str | Sequence[str] | None) -> Int
 
 def _scale(x: FloatArray, w: FloatArray) -> FloatArray:
     """R coxfit6's covariate scaling: Σw / Σ w·|x − weighted mean| (1 for a constant column)."""
-    centred = x - (w @ x) / w.sum()
-    spread = w @ np.abs(centred)
-    scale: FloatArray = np.where(spread > 0, w.sum() / np.where(spread > 0, spread, 1.0), 1.0)
+    total = w.sum()
+    spread = np.array(
+        [
+            np.einsum("i,i->", w, np.abs(column - np.einsum("i,i->", w, column) / total))
+            for column in x.T
+        ]
+    )
+    scale: FloatArray = np.where(spread > 0, total / np.where(spread > 0, spread, 1.0), 1.0)
     return scale
 
 

@@ -106,9 +106,15 @@ class CoxStratum:
     efron: bool
     tied: IntArray
     big: np.ndarray
+    tie_times: IntArray
+    tie_rows: IntArray
+    tie_start: IntArray
     row_time: IntArray
     fraction: FloatArray
     row_start: IntArray
+    row_tie: IntArray
+    big_tie: IntArray
+    buffer: FloatArray
 
     @classmethod
     def build(
@@ -135,6 +141,12 @@ class CoxStratum:
             entry_first = np.searchsorted(start[entry_order], times, side="left")
         efron = ties == "efron"
         tied = np.flatnonzero((deaths >= 2) & (deaths <= SMALL_TIES)) if efron else np.empty(0, int)
+        big = (deaths > SMALL_TIES) if efron else np.zeros(times.size, dtype=bool)
+        tie_times = np.flatnonzero((deaths >= 2) | big) if efron else np.empty(0, int)
+        death_of_tie = np.repeat(death_start[tie_times], deaths[tie_times])
+        within = np.arange(death_of_tie.size) - np.repeat(
+            np.cumsum(deaths[tie_times]) - deaths[tie_times], deaths[tie_times]
+        )
         row_time = np.repeat(tied, deaths[tied])
         row_start = np.cumsum(deaths[tied]) - deaths[tied]
         k = np.arange(row_time.size) - np.repeat(row_start, deaths[tied])
@@ -157,10 +169,16 @@ class CoxStratum:
             entry_first=entry_first,
             efron=efron,
             tied=tied,
-            big=(deaths > SMALL_TIES) if efron else np.zeros(times.size, dtype=bool),
+            big=big,
+            tie_times=tie_times,
+            tie_rows=dead[death_of_tie + within],
+            tie_start=np.cumsum(deaths[tie_times]) - deaths[tie_times],
             row_time=row_time,
             fraction=k / deaths[row_time] if row_time.size else np.empty(0),
             row_start=row_start,
+            row_tie=np.searchsorted(tie_times, row_time),
+            big_tie=np.searchsorted(tie_times, np.flatnonzero(big)),
+            buffer=np.empty((1 + x.shape[1] * (x.shape[1] + 3) // 2, stop.size)),
         )
 
     def by_death_time(self, values: FloatArray) -> FloatArray:
@@ -174,20 +192,27 @@ class CoxStratum:
         """S (and D where Efron needs it) per event time at β."""
         p = beta.size
         i, j = self._pairs()
-        eta = beta @ self.xt
-        a = self.w * np.exp(eta)
-        z = np.empty((1 + p + i.size, a.size))
+        eta = _linear_predictor(self.xt, beta)
+        a = np.exp(eta)
+        a *= self.w
+        z = self.buffer
         z[0] = a
         np.multiply(self.xt, a, out=z[1 : 1 + p])
         np.multiply(z[1 + i], self.xt[j], out=z[1 + p :])
-        s = _suffix(_block_sums(z, self.first, axis=1))
+        d = None
+        if self.tie_rows.size:  # the deaths' own sums, only at times with tied deaths (Efron)
+            d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)
+        later = None
         if self.entry_order is not None and self.entry_first is not None:
             later = np.zeros((z.shape[0], a.size + 1))
             later[:, :-1] = _suffix(z[:, self.entry_order])
-            s = s - later[:, self.entry_first]
-        d = None
-        if self.tied.size or self.big.any():
-            d = _block_sums(z[:, self.dead], self.death_start, axis=1)
+        # Σ over the rows from each event time's first row on: a reverse cumulative sum over the
+        # sorted rows (R's backward accumulation, in place), read at those rows
+        reverse = z[:, ::-1]
+        np.cumsum(reverse, axis=1, out=reverse)
+        s = z[:, self.first]
+        if later is not None and self.entry_first is not None:
+            s -= later[:, self.entry_first]
         return _Sums(
             a=a,
             eta=eta,
@@ -200,26 +225,44 @@ class CoxStratum:
         )
 
     def terms(self, beta: FloatArray) -> StratumTerms:
-        """Log partial likelihood, score and information of this stratum at ``beta``."""
+        """Log partial likelihood, score and information of this stratum at ``beta``.
+
+        Every event time is first taken in Breslow's form (Efron's with one death); the times
+        with tied deaths (Efron) are then corrected to Efron's sums.
+        """
         p = beta.size
         if self.times.size == 0:
             return StratumTerms(loglik=0.0, score=np.zeros(p), info=np.zeros((p, p)))
         sums = self._sums(beta)
-        log_den, mean, second, outer, _ = self._core(sums, residuals=False)
-        c = self.death_weight / self.deaths
-        loglik = float(self.w[self.dead] @ sums.eta[self.dead] - log_den @ c)
-        score = self.death_wx - mean @ c
-        info = np.zeros((p, p))
         i, j = self._pairs()
-        info[i, j] = (second - outer) @ c
-        info[j, i] = info[i, j]
+        dw = self.death_weight
+        inv = 1 / sums.s0
+        weight = dw * inv
+        mean = sums.s1 * inv
+        log_den = float(np.einsum("m,m->", dw, np.log(sums.s0)))
+        # single-pass sums of products (einsum's own loops; no temporaries, no BLAS threads)
+        score = self.death_wx - np.einsum("km,m->k", sums.s1, weight)
+        square = np.einsum("im,jm,m->ij", mean, mean, dw)
+        pairs = np.einsum("km,m->k", sums.s2, weight) - square[i, j]
+        for rows, efron in self._efron(sums, residuals=False):
+            d = self.deaths[rows].astype(float)
+            c = dw[rows] / d
+            m = mean[:, rows]
+            log_den += float((c * (efron[0] - d * np.log(sums.s0[rows]))).sum())
+            score -= (c * (efron[1] - d * m)).sum(axis=1)
+            breslow = d * (sums.s2[:, rows] * inv[rows] - m[i] * m[j])
+            pairs += (c * (efron[2] - efron[3] - breslow)).sum(axis=1)
+        loglik = float((self.w[self.dead] * sums.eta[self.dead]).sum()) - log_den
+        info = np.zeros((p, p))
+        info[i, j] = pairs
+        info[j, i] = pairs
         return StratumTerms(loglik=loglik, score=score, info=info)
 
     def _core(
-        self, sums: _Sums, residuals: bool
+        self, sums: _Sums
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, list[FloatArray]]:
-        """Per event time: log_den (m), mean (p, m), second and outer (pairs, m), and with
-        ``residuals`` the four inverse sums [inv, mean_inv, inv_dead, mean_inv_dead]."""
+        """Every per-time sum: log_den (m), mean (p, m), second and outer (pairs, m), and the
+        four inverse sums [inv, mean_inv, inv_dead, mean_inv_dead]."""
         i, j = self._pairs()
         d = self.deaths.astype(float)
         s0, s1, s2 = sums.s0, sums.s1, sums.s2
@@ -228,77 +271,84 @@ class CoxStratum:
         mean = d * m
         second = d * s2 / s0
         outer = d * m[i] * m[j]
-        extra: list[FloatArray] = [d / s0, d * m / s0, d / s0, d * m / s0] if residuals else []
-        if self.tied.size:
-            self._expanded(sums, log_den, mean, second, outer, extra)
-        if self.big.any():
-            self._closed_form(sums, log_den, mean, second, outer, extra)
+        extra: list[FloatArray] = [d / s0, d * m / s0, d / s0, d * m / s0]
+        for rows, efron in self._efron(sums, residuals=True):
+            log_den[rows] = efron[0]
+            mean[:, rows] = efron[1]
+            second[:, rows] = efron[2]
+            outer[:, rows] = efron[3]
+            for target, value in zip(extra, efron[4:], strict=True):
+                target[..., rows] = value
         return log_den, mean, second, outer, extra
 
-    def _expanded(
-        self,
-        sums: _Sums,
-        log_den: FloatArray,
-        mean: FloatArray,
-        second: FloatArray,
-        outer: FloatArray,
-        extra: list[FloatArray],
-    ) -> None:
+    def _efron(self, sums: _Sums, residuals: bool) -> list[tuple[IntArray, list[FloatArray]]]:
+        """Efron's sums at the times with tied deaths: (times, [log_den, mean, second, outer,
+        and with ``residuals`` inv, mean_inv, inv_dead, mean_inv_dead]) for the term-by-term
+        times and for the closed-form times."""
+        out = []
+        if self.tied.size:
+            out.append((self.tied, self._expanded(sums, residuals)))
+        if self.big.any():
+            out.append((np.flatnonzero(self.big), self._closed_form(sums, residuals)))
+        return out
+
+    def _expanded(self, sums: _Sums, residuals: bool) -> list[FloatArray]:
         """Efron's sums term by term over k = 0..d−1 at times with 2..SMALL_TIES tied deaths."""
         assert sums.d0 is not None and sums.d1 is not None and sums.d2 is not None
         i, j = self._pairs()
-        r, f, at, tied = self.row_time, self.fraction, self.row_start, self.tied
-        den = sums.s0[r] - f * sums.d0[r]
-        m = (sums.s1[:, r] - f * sums.d1[:, r]) / den
-        log_den[tied] = _block_sums(np.log(den), at)
-        mean[:, tied] = _block_sums(m, at, axis=1)
-        second[:, tied] = _block_sums((sums.s2[:, r] - f * sums.d2[:, r]) / den, at, axis=1)
-        outer[:, tied] = _block_sums(m[i] * m[j], at, axis=1)
-        if extra:
+        r, f, at, rd = self.row_time, self.fraction, self.row_start, self.row_tie
+        den = sums.s0[r] - f * sums.d0[rd]
+        m = (sums.s1[:, r] - f * sums.d1[:, rd]) / den
+        out = [
+            _block_sums(np.log(den), at),
+            _block_sums(m, at, axis=1),
+            _block_sums((sums.s2[:, r] - f * sums.d2[:, rd]) / den, at, axis=1),
+            _block_sums(m[i] * m[j], at, axis=1),
+        ]
+        if residuals:
             keep = 1 - f
-            extra[0][tied] = _block_sums(1 / den, at)
-            extra[1][:, tied] = _block_sums(m / den, at, axis=1)
-            extra[2][tied] = _block_sums(keep / den, at)
-            extra[3][:, tied] = _block_sums(keep * m / den, at, axis=1)
+            out += [
+                _block_sums(1 / den, at),
+                _block_sums(m / den, at, axis=1),
+                _block_sums(keep / den, at),
+                _block_sums(keep * m / den, at, axis=1),
+            ]
+        return out
 
-    def _closed_form(
-        self,
-        sums: _Sums,
-        log_den: FloatArray,
-        mean: FloatArray,
-        second: FloatArray,
-        outer: FloatArray,
-        extra: list[FloatArray],
-    ) -> None:
+    def _closed_form(self, sums: _Sums, residuals: bool) -> list[FloatArray]:
         """Efron sums over k in closed form: Σ_k 1/(u − k) = ψ(u + 1) − ψ(u − d + 1), u = S0·d/D0."""
         assert sums.d0 is not None and sums.d1 is not None and sums.d2 is not None
         i, j = self._pairs()
-        big = self.big
-        s0, d0, dd = sums.s0[big], sums.d0[big], self.deaths[big].astype(float)
+        big, tie = self.big, self.big_tie
+        s0, d0, dd = sums.s0[big], sums.d0[tie], self.deaths[big].astype(float)
         u = s0 * dd / d0
         scale = dd / d0
         h1 = scale * (digamma(u + 1) - digamma(u - dd + 1))
         h2 = scale**2 * (polygamma(1, u - dd + 1) - polygamma(1, u + 1))
-        g1, g2 = sums.d1[:, big] / d0, sums.d2[:, big] / d0
+        g1, g2 = sums.d1[:, tie] / d0, sums.d2[:, tie] / d0
         v1, v2 = sums.s1[:, big] - s0 * g1, sums.s2[:, big] - s0 * g2
-        log_den[big] = dd * np.log(d0 / dd) + gammaln(u + 1) - gammaln(u - dd + 1)
-        mean[:, big] = dd * g1 + v1 * h1
-        second[:, big] = dd * g2 + v2 * h1
-        outer[:, big] = (
-            dd * g1[i] * g1[j] + (g1[i] * v1[j] + v1[i] * g1[j]) * h1 + v1[i] * v1[j] * h2
-        )
-        if extra:
+        mean = dd * g1 + v1 * h1
+        out = [
+            dd * np.log(d0 / dd) + gammaln(u + 1) - gammaln(u - dd + 1),
+            mean,
+            dd * g2 + v2 * h1,
+            dd * g1[i] * g1[j] + (g1[i] * v1[j] + v1[i] * g1[j]) * h1 + v1[i] * v1[j] * h2,
+        ]
+        if residuals:
             mean_inv = g1 * h1 + v1 * h2
-            extra[0][big] = h1
-            extra[1][:, big] = mean_inv
-            extra[2][big] = ((d0 - s0) * h1 + dd) / d0
-            extra[3][:, big] = ((d0 - s0) * mean_inv + mean[:, big]) / d0
+            out += [
+                h1,
+                mean_inv,
+                ((d0 - s0) * h1 + dd) / d0,
+                ((d0 - s0) * mean_inv + mean) / d0,
+            ]
+        return out
 
     def time_sums(self, beta: FloatArray) -> TimeSums:
         """Every per-time sum at ``beta`` (full p·p matrices), for residuals and cox_zph."""
         p = beta.size
         sums = self._sums(beta)
-        log_den, mean, second, outer, extra = self._core(sums, residuals=True)
+        log_den, mean, second, outer, extra = self._core(sums)
         i, j = self._pairs()
 
         def full(pairs: FloatArray) -> FloatArray:
@@ -344,6 +394,15 @@ class CoxStratum:
         )
         residual[dead] += self.w[dead, None] * (self.x[dead] - mean_of_means[t])
         return residual
+
+
+def _linear_predictor(xt: FloatArray, beta: FloatArray) -> FloatArray:
+    """xβ from the covariates stored by column, one multiply-add per covariate (no BLAS call: a
+    threaded BLAS on a busy machine is slower than this for a handful of covariates)."""
+    eta = xt[0] * beta[0]
+    for k in range(1, beta.size):
+        eta += xt[k] * beta[k]
+    return eta
 
 
 def _block_sums(values: np.ndarray, starts: IntArray, axis: int = 0) -> FloatArray:

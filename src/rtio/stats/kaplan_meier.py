@@ -10,6 +10,7 @@ times) and the quantile lookup is linear in the curve (benchmarks/stats_vs_r.py)
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -93,21 +94,47 @@ def _last_first_occurrence(y: FloatArray) -> float:
     return float(y[first.max()])
 
 
+def _monotone_length(y: FloatArray) -> int | None:
+    """The length of y's leading non-NaN part when y is non-decreasing there and NaN after it
+    (a curve 1 − S, and most bands), else None."""
+    nan = np.isnan(y)
+    known = int(np.argmax(nan)) if nan.any() else y.size
+    if not nan[known:].all() or not (y[1:known] >= y[: known - 1]).all():
+        return None
+    return known
+
+
+def _first_monotone(y: FloatArray, known: int, shift: float, p: float) -> int:
+    """:func:`_first_at_or_above` of y + shift for a non-decreasing y (NaN after ``known``): a
+    binary search, since the first index reaching p holds the smallest such value."""
+    if known == 0 or p < y[0] + shift or p > y[known - 1] + shift:
+        return -1
+    return bisect.bisect_left(range(known), True, key=lambda i: bool(y[i] + shift >= p))
+
+
 def find_quantile(x: FloatArray, y: FloatArray, p: float, tol: float = TOLERANCE) -> float:
     """Time at which the distribution ``y`` (= 1 − S) first reaches ``p`` (R survival ``findq``).
 
     ``x`` starts with the time origin and ``y`` with 0. Where y equals p on a flat stretch the
     midpoint between its start and the next time is returned; NaN if p is never reached. Linear
-    in the length of the curve (no sort, no hashing).
+    in the length of the curve (no sort, no hashing); a binary search on a monotone curve.
     """
-    known = ~np.isnan(y)
-    if not known.any() or y[known].max() < p:
-        return np.nan
-    i1 = _first_at_or_above(y + tol, p)
-    i2 = _first_at_or_above(y - tol, p)
+    length = _monotone_length(y)
+    if length is not None:
+        if length == 0 or y[length - 1] < p:
+            return np.nan
+        i1 = _first_monotone(y, length, tol, p)
+        i2 = _first_monotone(y, length, -tol, p)
+        last = float(y[length - 1]) if length == y.size else np.nan
+    else:
+        known = ~np.isnan(y)
+        if not known.any() or y[known].max() < p:
+            return np.nan
+        i1 = _first_at_or_above(y + tol, p)
+        i2 = _first_at_or_above(y - tol, p)
+        last = _last_first_occurrence(y)
     at = lambda i: np.nan if i < 0 else float(x[i])  # noqa: E731
     quantile = x[0] if p == 0 else (at(i1) + at(i2)) / 2
-    last = _last_first_occurrence(y)
     if not np.isnan(last) and abs(p - last) < tol:
         quantile = (at(i1) + x[-1]) / 2
     return float(quantile)

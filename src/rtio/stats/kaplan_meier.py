@@ -11,7 +11,7 @@ times) and the quantile lookup is linear in the curve (benchmarks/stats_vs_r.py)
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -112,6 +112,27 @@ def _first_monotone(y: FloatArray, known: int, shift: float, p: float) -> int:
     return bisect.bisect_left(range(known), True, key=lambda i: bool(y[i] + shift >= p))
 
 
+def _monotone_quantile(
+    x: FloatArray, y_at: Callable[[int], float], known: int, p: float, tol: float = TOLERANCE
+) -> float:
+    """:func:`find_quantile` for a curve known to be non-decreasing over its first ``known``
+    points and NaN after them, given point by point (``y_at(k)``): O(log n) evaluations."""
+    if known == 0 or y_at(known - 1) < p:
+        return np.nan
+
+    def first(shift: float) -> int:
+        if p < y_at(0) + shift or p > y_at(known - 1) + shift:
+            return -1
+        return bisect.bisect_left(range(known), True, key=lambda k: bool(y_at(k) + shift >= p))
+
+    i1, i2 = first(tol), first(-tol)
+    at = lambda i: np.nan if i < 0 else float(x[i])  # noqa: E731
+    quantile = x[0] if p == 0 else (at(i1) + at(i2)) / 2
+    if known == x.size and abs(p - y_at(known - 1)) < tol:
+        quantile = (at(i1) + x[-1]) / 2
+    return float(quantile)
+
+
 def find_quantile(x: FloatArray, y: FloatArray, p: float, tol: float = TOLERANCE) -> float:
     """Time at which the distribution ``y`` (= 1 − S) first reaches ``p`` (R survival ``findq``).
 
@@ -195,15 +216,36 @@ class KaplanMeier:
         """Time by which a fraction ``p`` has had the event, with CI (R ``quantile.survfit``)."""
         if not 0 <= p <= 1:
             raise ValueError(f"p must lie in [0, 1], not {p}")
-        lower, upper = confidence_band(
-            self.survival, self.se_cumhaz, self.conf_level, self.conf_type
-        )
         x = np.concatenate([[0.0], self.time])
         curve = lambda s: np.concatenate([[0.0], 1 - s])  # noqa: E731
+        # 1 − S and, on the log and plain scales, 1 − lower are non-decreasing (S falls, its
+        # standard error grows) and NaN only where S = 0: R's rule by binary search, evaluating
+        # the band at the points visited only; the upper band can rise and is taken whole
+        positive = int(np.count_nonzero(self.survival > 0))
+
+        def band(k: int) -> float:
+            lower, _ = confidence_band(
+                self.survival[k - 1 : k], self.se_cumhaz[k - 1 : k], self.conf_level, self.conf_type
+            )
+            return float(lower[0])
+
+        value = _monotone_quantile(
+            x, lambda k: 0.0 if k == 0 else 1 - self.survival[k - 1], x.size, p
+        )
+        if self.conf_type in ("log", "plain"):
+            lower = _monotone_quantile(x, lambda k: 0.0 if k == 0 else 1 - band(k), 1 + positive, p)
+            upper_band = confidence_band(
+                self.survival, self.se_cumhaz, self.conf_level, self.conf_type
+            )[1]
+        else:
+            lower_band, upper_band = confidence_band(
+                self.survival, self.se_cumhaz, self.conf_level, self.conf_type
+            )
+            lower = find_quantile(x, curve(lower_band), p)
         return Estimate(
-            value=find_quantile(x, curve(self.survival), p),
-            lower=find_quantile(x, curve(lower), p),
-            upper=find_quantile(x, curve(upper), p),
+            value=value,
+            lower=lower,
+            upper=find_quantile(x, curve(upper_band), p),
             conf_level=self.conf_level,
             method=f"Kaplan–Meier; CI from the {self.conf_type}-transformed pointwise band "
             "(Brookmeyer–Crowley inversion, as R quantile.survfit)",

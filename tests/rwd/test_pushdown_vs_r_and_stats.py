@@ -142,6 +142,17 @@ def check_against_r(engine, sample: pd.DataFrame, reference: dict) -> None:
             fit.summary["hr_upper"], ref["upper"]
         )
     assert fits["cox_landmark"].n == reference["landmark_n"]
+    robust = cox_pushdown(
+        engine,
+        "SELECT * FROM sample",
+        ["sample"],
+        {"exposed": "exposed", "age": "age"},
+        strata="ecog",
+        weights="w",
+        robust=True,
+    )
+    assert close(robust.summary["se"], reference["cox_adjusted"]["robust_se"])
+    assert close(robust.summary["naive_se"], reference["cox_adjusted"]["se"])
 
 
 def check_against_stats(engine, sample: pd.DataFrame) -> None:

@@ -156,7 +156,10 @@ class DuckDBEngine(Engine):
         database: str = ":memory:",
         progress: Any = None,
     ) -> None:
-        import duckdb
+        try:
+            import duckdb
+        except ImportError:
+            raise EngineError("the DuckDB engine needs DuckDB: pip install 'rtio[rwd]'") from None
 
         super().__init__(work=work, progress=progress, dialect="duckdb")
         config = {
@@ -228,6 +231,7 @@ class SparkEngine(Engine):
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
         )
         for key, value in (config or {}).items():

@@ -298,11 +298,21 @@ class CoxProblem:
         )
         name = "cox_" + hashlib.sha256(sql.encode()).hexdigest()[:16]
         self.table = engine.stage(name, sql, inputs).name
-        self._check()
-        x_sums = ", ".join(f"SUM(n * x{j}) AS m{j}" for j in range(self.p))
+        x_sums = "".join(f", SUM(n * x{j}) AS m{j}" for j in range(self.p))
+        invalid = (
+            "t1 IS NULL OR t1 < 0 OR d IS NULL OR d NOT IN (0, 1) OR w IS NULL OR w <= 0"
+            + (" OR t0 IS NULL OR t0 >= t1" if entry else "")
+            + "".join(f" OR x{j} IS NULL" for j in range(self.p))
+        )
         totals = engine.fetch(
-            f"SELECT SUM(n) AS n, SUM(n * d) AS events, {x_sums} FROM {self.table}"
+            f"SELECT SUM(n) AS n, SUM(n * d) AS events, SUM(CASE WHEN {invalid} THEN 1 ELSE 0 END) "
+            f"AS bad{x_sums} FROM {self.table}"
         ).iloc[0]
+        if totals["bad"]:
+            raise ValueError(
+                f"Cox: {int(totals['bad'])} distinct rows with a missing or negative time, an event "
+                "not 0/1, a non-positive weight, a start not before the stop, or a missing covariate"
+            )
         self.n, self.n_events = int(totals["n"]), int(totals["events"])
         self.means = np.array([float(totals[f"m{j}"]) / self.n for j in range(self.p)])
         deaths = engine.fetch(
@@ -311,19 +321,6 @@ class CoxProblem:
             + f" FROM {self.table} WHERE d = 1 GROUP BY s, t1"
         ).sort_values(["s", "t"], kind="stable")
         self.event_times = {s: part for s, part in deaths.groupby("s", sort=True)}
-
-    def _check(self) -> None:
-        bad = self.engine.fetch(
-            f"SELECT COUNT(*) AS n FROM {self.table} WHERE t1 IS NULL OR t1 < 0 OR d IS NULL "
-            "OR d NOT IN (0, 1) OR w IS NULL OR w <= 0"
-            + (" OR t0 IS NULL OR t0 >= t1" if self.entry else "")
-            + "".join(f" OR x{j} IS NULL" for j in range(self.p))
-        ).iloc[0]["n"]
-        if bad:
-            raise ValueError(
-                f"Cox: {bad} distinct rows with a missing or negative time, an event not 0/1, a "
-                "non-positive weight, a start not before the stop, or a missing covariate"
-            )
 
     def _xc(self, j: int) -> str:
         return f"(x{j} - {_literal(self.means[j])})" if hasattr(self, "means") else f"x{j}"

@@ -42,10 +42,9 @@ from rtio.derive.recist_input import (
     Coded,
     as_dates,
     code_study,
-    dates,
-    frame,
-    require,
 )
+from rtio.frames import FrameLike, as_frame, read_dates, require_columns
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, NewLesions, ResponseCode
 
 __all__ = [
     "best_overall_response",
@@ -54,10 +53,21 @@ __all__ = [
     "timepoint_responses",
 ]
 
-RESPONSES = ("NONE", "PD", "NE", "CR", "PR", "SD", "NON-CR/NON-PD")
-"""Target, non-target and overall timepoint responses, coded by position."""
-NONE, PD, NE, CR, PR, SD, NON_CR_NON_PD = range(len(RESPONSES))
-NEW_LESIONS = ("none", "equivocal", "unequivocal")
+RESPONSES = ResponseCode.labels()
+"""Target, non-target and overall timepoint responses, indexed by :class:`ResponseCode`."""
+NONE, PD, NE, CR, PR, SD, NON_CR_NON_PD = (
+    int(code)
+    for code in (
+        ResponseCode.NONE,
+        ResponseCode.PD,
+        ResponseCode.NE,
+        ResponseCode.CR,
+        ResponseCode.PR,
+        ResponseCode.SD,
+        ResponseCode.NON_CR_NON_PD,
+    )
+)
+NEW_LESIONS = NewLesions.values()
 _STRING_DTYPE = pd.Series(["text"]).dtype != object
 """pandas stores text in its own string dtype (pandas 3) rather than as Python objects."""
 
@@ -68,12 +78,12 @@ def _text(labels: tuple[str, ...], codes: np.ndarray) -> pd.Index:
 
 
 def check_baseline(
-    lesions: object,
-    measurements: object,
-    subjects: object,
-    radiotherapy: object | None = None,
+    lesions: FrameLike,
+    measurements: FrameLike,
+    subjects: FrameLike,
+    radiotherapy: FrameLike | None = None,
     *,
-    baseline_window_days: int = 28,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Baseline conformity per subject (RECIST 1.1 §3.2-§3.3, EORTC clarifications).
 
@@ -101,7 +111,7 @@ def _fmt(values: np.ndarray) -> pd.Series:
     return v.astype(str).where(v.notna(), "NA")
 
 
-def _baseline_issues(study: Coded, radiotherapy: object | None) -> np.ndarray:
+def _baseline_issues(study: Coded, radiotherapy: FrameLike | None) -> np.ndarray:
     """Baseline problems per subject ("; "-joined text, "" when none), in subjects order."""
     les = study.lesions
     scans = study.scans
@@ -157,12 +167,12 @@ def _baseline_issues(study: Coded, radiotherapy: object | None) -> np.ndarray:
     return out
 
 
-def _irradiated_targets(study: Coded, targets: pd.DataFrame, radiotherapy: object) -> pd.Series:
+def _irradiated_targets(study: Coded, targets: pd.DataFrame, radiotherapy: FrameLike) -> pd.Series:
     """Targets irradiated before the baseline scan (RECIST 1.1 §3.1.3), text per subject."""
-    rt = frame(radiotherapy, "radiotherapy")
-    require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
-    rt["sid"] = study.ids.get_indexer(rt["subject_id"].astype(str))
-    rt["day"] = dates(rt, "radiotherapy", "start_date").to_numpy().astype("datetime64[D]")
+    rt = as_frame(radiotherapy, "radiotherapy")
+    require_columns(rt, "radiotherapy", ["subject_id", "target", "start_date"])
+    rt["sid"] = study.ids.get_indexer(pd.Index(rt["subject_id"].astype(str)))
+    rt["day"] = read_dates(rt, "radiotherapy", "start_date").to_numpy().astype("datetime64[D]")
     rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
     rt["lesion_id"] = rt["lesion_id"].str.strip()
     hit = targets.merge(
@@ -193,14 +203,14 @@ def _earliest(group: np.ndarray, day: np.ndarray, mask: np.ndarray, size: int) -
 
 
 def timepoint_responses(
-    lesions: object,
-    measurements: object,
-    subjects: object,
-    radiotherapy: object | None = None,
+    lesions: FrameLike,
+    measurements: FrameLike,
+    subjects: FrameLike,
+    radiotherapy: FrameLike | None = None,
     *,
-    baseline_window_days: int = 28,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
     pr_persistence: bool = False,
-    confirm_min_days: int = 28,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
 ) -> pd.DataFrame:
     """Timepoint response per subject and post-baseline assessment (RECIST 1.1 §4.3, Tables 1-2).
 
@@ -251,7 +261,11 @@ def timepoint_responses(
     )
     nw = _new_lesions(study)
     new_uneq, new_eq = nw["unequivocal"][post], nw["equivocal"][post]
-    new = np.select([new_uneq, new_eq], [2, 1], 0)  # index into NEW_LESIONS
+    new = np.select(
+        [new_uneq, new_eq],
+        [NewLesions.UNEQUIVOCAL.code, NewLesions.EQUIVOCAL.code],
+        NewLesions.NONE.code,
+    )
 
     # ---- overall response (Tables 1 and 2) ----
     overall = np.select(

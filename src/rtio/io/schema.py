@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rtio.vocabulary import LesionRole, MeasurementStatus, Response
+
 Kind = Literal["str", "int", "float", "date", "bool"]
 
 
@@ -71,15 +73,8 @@ def _subject_ref() -> Reference:
 
 _SUBJECT_ID = Column("subject_id", "str", "Subject identifier (must exist in subjects).")
 
-RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
-MEASUREMENT_STATUS = (
-    "present",
-    "absent",
-    "unequivocal_progression",
-    "equivocal",
-    "not_evaluated",
-    "too_small_to_measure",
-)
+RESPONSES = Response.values()
+MEASUREMENT_STATUS = MeasurementStatus.values()
 EVENT_KINDS = (
     "progression_clinical",
     "surgery",
@@ -178,7 +173,7 @@ LESIONS = TableSchema(
             "role",
             "str",
             "RECIST role at baseline (new: appeared later).",
-            allowed=("target", "non_target", "new"),
+            allowed=LesionRole.values(),
         ),
         Column("organ", "str", "Organ or anatomical site."),
         Column(

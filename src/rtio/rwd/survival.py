@@ -498,7 +498,10 @@ class CoxProblem:
         if robust:
             fit.method += ", robust (sandwich) variance"
             fit.wald_test = TestResult(
-                fit.wald_test.statistic, fit.wald_test.df, fit.wald_test.p_value, "Wald (robust)"
+                statistic=fit.wald_test.statistic,
+                df=fit.wald_test.df,
+                p_value=fit.wald_test.p_value,
+                method="Wald (robust)",
             )
             fit.summary.insert(2, "naive_se", np.sqrt(np.diag(naive)))
         return fit
@@ -550,9 +553,15 @@ def _result(
         variance=variance,
         names=names,
         loglik=loglik,
-        lr_test=TestResult(lr, df, float(chi2.sf(lr, df)), "likelihood ratio"),
-        wald_test=TestResult(wald, df, float(chi2.sf(wald, df)), "Wald"),
-        score_test=TestResult(score, df, float(chi2.sf(score, df)), "score (log-rank)"),
+        lr_test=TestResult(
+            statistic=lr, df=df, p_value=float(chi2.sf(lr, df)), method="likelihood ratio"
+        ),
+        wald_test=TestResult(
+            statistic=wald, df=df, p_value=float(chi2.sf(wald, df)), method="Wald"
+        ),
+        score_test=TestResult(
+            statistic=score, df=df, p_value=float(chi2.sf(score, df)), method="score (log-rank)"
+        ),
         n=n,
         n_events=n_events,
         iterations=iterations,

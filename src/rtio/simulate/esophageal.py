@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)

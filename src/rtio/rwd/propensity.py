@@ -80,7 +80,6 @@ def preference_score(ps: np.ndarray, share_treated: float) -> np.ndarray:
 def smd(x: sparse.csr_matrix, treated: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Standardised mean difference of every column: (m₁ − m₀) / √((v₁ + v₀)/2), weighted means
     and Σw-normalised weighted variances (as :func:`rtio.cohort.propensity.standardized_difference`)."""
-    out = []
     stats = []
     for group in (treated, ~treated):
         w = weights[group]
@@ -92,8 +91,7 @@ def smd(x: sparse.csr_matrix, treated: np.ndarray, weights: np.ndarray) -> np.nd
     (m1, v1), (m0, v0) = stats
     pooled = np.sqrt((v1 + v0) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(pooled > 0, (m1 - m0) / pooled, 0.0)
-    return out
+        return np.where(pooled > 0, (m1 - m0) / pooled, 0.0)
 
 
 def match_greedy(logit: np.ndarray, treated: np.ndarray, caliper: float) -> np.ndarray:

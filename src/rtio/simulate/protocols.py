@@ -3,7 +3,7 @@
 * NCT07164690 (seed 000): the ESCC generator with second-line response rates, imaging every 6 weeks
   for one year, low-dose RT 2 Gy x 1 to every baseline lesion within the first week and the PD-1
   inhibitor resumed after it.
-* NCT07235319 (seed 003): the same latent model, arms "immediate LRRT" / "salvage LRRT" randomized 1:1
+* NCT07235319 (seed 003): the same latent model, the protocol's two arms randomized 1:1
   within strata (ECOG x metastatic burden; the seed names no factors, these are the simulator's),
   independently of outcome — the true hazard ratio is 1, the non-inferiority null's alternative.
 * yu2025-escc-local-rt (seed 001): a retrospective cohort from the start of first-line IO; IO cycles
@@ -27,9 +27,10 @@ import pandas as pd
 
 from rtio.simulate.esophageal import DAYS_PER_MONTH, SimulationConfig, simulate_study
 
+IMMEDIATE = "Immediate locoregional radiotherapy"
 LDRT = SimulationConfig(
     protocol="NCT07164690",
-    arm="LDRT + PD-1 inhibitor",
+    arm="LDRT",
     accrual_start=dt.date(2025, 10, 1),
     accrual_end=dt.date(2026, 9, 30),
     data_cutoff=dt.date(2027, 7, 31),
@@ -42,7 +43,7 @@ LDRT = SimulationConfig(
 NPC = dataclasses.replace(
     LDRT,
     protocol="NCT07235319",
-    arm="immediate LRRT",
+    arm=IMMEDIATE,
     accrual_start=dt.date(2026, 2, 1),
     accrual_end=dt.date(2028, 1, 31),
     data_cutoff=dt.date(2030, 1, 31),
@@ -116,7 +117,7 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
     arm = np.empty(n, dtype=object)
     for stratum in np.unique(subjects["stratum"]):
         members = np.flatnonzero(subjects["stratum"].to_numpy() == stratum)
-        labels = np.resize(np.array(["immediate LRRT", "salvage LRRT"]), members.size)
+        labels = np.resize(np.array([IMMEDIATE, "Salvage locoregional radiotherapy"]), members.size)
         arm[members] = rng.permutation(labels)
     subjects["arm"] = arm
     subjects["age"] = np.clip(subjects["age"] - 10, 18, 70)
@@ -133,7 +134,7 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
     tables["lesions"] = lesions
     exposures = tables["exposures"]
     tables["exposures"] = exposures[exposures["drug"] == "toripalimab"].reset_index(drop=True)
-    immediate = set(subjects.loc[subjects["arm"] == "immediate LRRT", "subject_id"])
+    immediate = set(subjects.loc[subjects["arm"] == IMMEDIATE, "subject_id"])
     rt = tables["radiotherapy"]
     primary = rt[(rt["technique"] == "IMRT") & rt["subject_id"].isin(immediate)].copy()
     primary["start_date"] = primary["start_date"] + pd.Timedelta(days=84)
@@ -168,7 +169,7 @@ def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     subjects = pd.DataFrame(
         {
             "subject_id": ids,
-            "arm": "first-line IO",
+            "arm": "Immunotherapy-based systemic therapy alone",
             "sex": np.where(rng.random(n) < 0.85, "M", "F"),
             "age": np.clip(np.round(rng.normal(63, 8, n)), 40, 85).astype(int),
             "ecog": (rng.random(n) < 0.6).astype(int),
@@ -198,6 +199,7 @@ def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     planned_rt = rng.uniform(14, 300, n)
     gets = (rng.random(n) < 0.5) & (planned_rt < end_day)
     r = np.flatnonzero(gets)
+    subjects.loc[gets, "arm"] = "Immunotherapy-based systemic therapy + local radiotherapy"
     planned_fractions = rng.choice(np.array([10, 25]), r.size)
     rt_start = index[r] + _days(planned_rt[r])
     # a course stops at death: only the start of RT needs the patient alive (no conditioning on completing it)
@@ -251,7 +253,7 @@ def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
     subjects = pd.DataFrame(
         {
             "subject_id": ids,
-            "arm": "induction RT then surgery",
+            "arm": "Secondary induction radiotherapy then surgery",
             "sex": np.where(rng.random(n) < 0.826, "M", "F"),
             "age": np.clip(np.round(rng.normal(63, 7, n)), 45, 78).astype(int),
             "ecog": (rng.random(n) < 0.3).astype(int),

@@ -35,6 +35,7 @@ class CheckedStudy:
     folder: Path | None = None
     protocol_ref: str | None = None
     _keys: dict[tuple[str, str], pd.Series] = field(default_factory=dict, repr=False)
+    _lookups: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -62,9 +63,14 @@ class CheckedStudy:
         subjects = self.table("subjects", "subject_id", column)
         if subjects is None or not table.has("subject_id"):
             return None
-        ids = self.key("subjects", "subject_id")
-        first = ~ids.duplicated() & ids.notna()
-        lookup = pd.Series(subjects.frame.loc[first, column].to_numpy(), index=ids[first])
+        lookup = self._lookups.get(column)
+        if lookup is None:
+            ids = self.key("subjects", "subject_id")
+            first = (~ids.duplicated() & ids.notna()).to_numpy()
+            lookup = pd.Series(
+                subjects.frame[column].to_numpy()[first], index=ids.to_numpy()[first]
+            )
+            self._lookups[column] = lookup
         rows = self.key(table.raw.name, "subject_id")
         return pd.Series(lookup.reindex(rows.to_numpy()).to_numpy(), index=table.frame.index)
 

@@ -47,6 +47,8 @@ KIND_TEXT = {
     "date": "date (YYYY-MM-DD)",
     "bool": "boolean (true/false)",
 }
+NESTED = (list, tuple, dict, set, np.ndarray, bytes, bytearray)
+"""Cell values that are not one value (nested Parquet types, binary data)."""
 MAX_INT_DIGITS = 18
 """Whole numbers with more digits do not fit 64 bits (and are no plausible study value)."""
 
@@ -97,6 +99,8 @@ def _invisible_hint(text: str) -> str | None:
 def _type_message(value: object, column: Column) -> str:
     """Why a cell does not parse as its column's kind, in the user's terms."""
     base = f"not a valid {KIND_TEXT[column.kind]}"
+    if isinstance(value, NESTED):
+        return f"{base}: a {type(value).__name__} of values is not one value"
     text = str(value) if value is not None else ""
     invisible = _invisible_hint(text)
     if invisible:
@@ -105,10 +109,13 @@ def _type_message(value: object, column: Column) -> str:
     if column.kind in ("int", "float"):
         if re.fullmatch(rf"[+-]?\d{{{MAX_INT_DIGITS + 1},}}", stripped):
             return f"{base}: {len(stripped.lstrip('+-'))} digits is too large for this column"
+        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", stripped):
+            return (
+                f"{base}: a thousands separator or a decimal comma? write the number without "
+                "separators, with a decimal point"
+            )
         if re.fullmatch(r"[+-]?\d+,\d+", stripped):
             return f"{base}: a decimal comma? write {stripped.replace(',', '.')}"
-        if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", stripped):
-            return f"{base}: remove the thousands separators"
         if column.kind == "int" and re.fullmatch(r"[+-]?\d+\.\d+", stripped):
             return f"{base}: has a fractional part"
         if re.match(r"^[<>≤≥]=?", stripped):
@@ -227,8 +234,15 @@ def _from_native(
     storage = _storage(values)
     n = len(values)
     none = np.zeros(n, dtype=bool)
-    if storage in ("text", "empty", "mixed"):
-        return (*_parse_text(_text_of(values, storage == "mixed"), column), None)
+    if storage in ("text", "empty"):
+        return (*_parse_text(_text_of(values), column), None)
+    if storage == "mixed":
+        nested = values.map(lambda v: isinstance(v, NESTED), na_action="ignore")
+        nested_mask = nested.fillna(False).to_numpy(dtype=bool)
+        typed, bad = _parse_text(_text_of(values.mask(nested_mask), mixed=True), column)
+        if column.kind == "str":
+            typed = typed.mask(nested_mask)
+        return typed, bad | nested_mask, None
     kind = column.kind
     if kind == "str":
         if storage == "int":

@@ -267,7 +267,8 @@ def _drop_empty_rows(
     """Rows with no value at all are not records: they are left out with one warning."""
     if frame.empty:
         return frame, None
-    empty = np.logical_and.reduce([_blank(frame.iloc[:, j]) for j in range(frame.shape[1])])
+    cells = frame.to_numpy(dtype=object)
+    empty = ((cells == "") | pd.isna(cells)).all(axis=1)
     if not empty.any():
         return frame, None
     rows = np.flatnonzero(empty) + 1 + header_rows

@@ -113,7 +113,7 @@ def check_baseline_scans(study: CheckedStudy, collect: Collector) -> None:
     def unused_message(pos: int) -> str:
         row = rows.iloc[pos]
         days = (row["day1"] - row["tp_date"]).days
-        if pd.isna(row["baseline_date"]):
+        if days > window:
             return (
                 f"scan {days} days before day 1 ({_day_text(row['day1'])}), outside the "
                 f"protocol's {window}-day baseline window: not used"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,14 @@ def _settings_from(content: Mapping[str, Any], collect: Collector) -> StudySetti
         return None
 
 
+@cache
+def shipped_protocol(protocol_id: str) -> Any:
+    """A shipped protocol, parsed once per process (callers get a deep copy)."""
+    from rtio.protocol import load_protocol
+
+    return load_protocol(protocol_id)
+
+
 def resolve_protocol(folder: Path | None, ref: str | None, collect: Collector) -> Any:
     """The protocol ``study.yaml`` names: a shipped id, else a YAML file inside the study folder
     (an absolute path, or one that leaves the folder, is refused and never read)."""
@@ -158,7 +167,7 @@ def resolve_protocol(folder: Path | None, ref: str | None, collect: Collector) -
     shipped = list_protocols()
     try:
         if ref in shipped:
-            return load_protocol(ref)
+            return shipped_protocol(ref).model_copy(deep=True)
         problem = _protocol_path_problem(folder, ref, shipped)
         if problem is not None:
             collect.add("error", SETTINGS_FILE, "protocol", problem, column="protocol", value=ref)

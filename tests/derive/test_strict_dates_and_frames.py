@@ -77,7 +77,10 @@ def test_partial_dates_only_through_explicit_imputation_with_flags():
     imputed = impute_date_columns(subjects, {"death_date": "first"}, name="subjects")
     assert imputed["death_date_dtf"].tolist() == ["", "D"]
     os_ = derive_os(imputed).set_index("subject_id")
+    # ADaM: the imputed death date (2024-09-01) is the event date, and its flag is carried
     assert os_.loc["S2", "adt"] == pd.Timestamp("2024-09-01")
+    assert os_.loc["S2", "adtf"] == "D"
+    assert os_.loc["S1", "adtf"] == ""
 
 
 def test_a_data_cutoff_is_read_strictly():

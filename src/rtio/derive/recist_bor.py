@@ -51,8 +51,9 @@ def best_overall_response(
       and NON-CR/NON-PD count only at ≥ ``sd_min_days`` after day 1 (§4.4.1 minimum duration).
     * Confirmed (§4.4.3, Table 3): a CR (PR) is confirmed by a later CR (CR or PR) at least
       ``confirm_min_days`` later with at most ``max_ne_between`` NE between and nothing else between
-      (SD between PRs allowed with ``accept_sd_between_pr``). An unconfirmed CR/PR counts as SD if
-      the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
+      (SD between PRs allowed with ``accept_sd_between_pr``); a PR after a CR in a PR's
+      confirmation period confirms nothing (PR@56, CR@70, PR@98 is SD). An unconfirmed CR/PR counts
+      as SD if the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
       SD after a CR is progression (disease reappeared).
 
     Result: one row per subject with ``bor``, ``bor_date`` (date the best response criteria were
@@ -179,14 +180,21 @@ def _confirming_row(
 
     A CR is confirmed by a CR, a PR by a CR or PR, at least ``confirm_min_days`` later, with at
     most ``max_ne_between`` NE and nothing else between (SD allowed between PRs with
-    ``accept_sd_between_pr``). Vectorised over rows, one pass per distance between the two
-    assessments; a row leaves the search once something between can no longer be allowed."""
+    ``accept_sd_between_pr``). A PR that follows a CR within a PR's confirmation period (the
+    confirming assessment included) is not a confirming assessment, and the first PR is not
+    confirmed: after a CR, a PR means the disease reappeared (RECIST 1.1 Table 3, footnote a;
+    pharmaverse admiralonco's confirmed response: "no PR assessment after a CR assessment in the
+    confirmation period"), so PR@56, CR@70, PR@98 is no confirmed response.
+
+    Vectorised over rows, one pass per distance between the two assessments; a row leaves the
+    search once something between can no longer be allowed."""
     n = len(resp)
     out = np.full(n, -1, dtype=np.int64)
     ne_cum = np.cumsum(resp == NE)
     allowed_pr = [CR, PR, NE, SD] if accept_sd_between_pr else [CR, PR, NE]
     bad_cr_cum = np.cumsum(~np.isin(resp, [CR, NE]))
     bad_pr_cum = np.cumsum(~np.isin(resp, allowed_pr))
+    cr_cum = np.cumsum(resp == CR)
     active = np.flatnonzero(np.isin(resp, [CR, PR]))
     is_cr = resp[active] == CR
     step = 1
@@ -200,7 +208,8 @@ def _confirming_row(
         bad = np.where(
             is_cr, bad_cr_cum[j - 1] - bad_cr_cum[active], bad_pr_cum[j - 1] - bad_pr_cum[active]
         )
-        possible = (ne_between <= max_ne_between) & (bad == 0)
+        pr_after_cr = ~is_cr & (resp[j] == PR) & (cr_cum[j - 1] - cr_cum[active] > 0)
+        possible = (ne_between <= max_ne_between) & (bad == 0) & ~pr_after_cr
         active, is_cr, j = active[possible], is_cr[possible], j[possible]
         confirms = np.where(is_cr, resp[j] == CR, np.isin(resp[j], [CR, PR])) & (
             day[j] - day[active] >= confirm_min_days

@@ -27,7 +27,6 @@ import pandas as pd
 
 from rtio.simulate.esophageal import DAYS_PER_MONTH, SimulationConfig, simulate_study
 
-IMMEDIATE = "Immediate locoregional radiotherapy"
 LDRT = SimulationConfig(
     protocol="NCT07164690",
     arm="LDRT",
@@ -40,6 +39,7 @@ LDRT = SimulationConfig(
     scan_days=(42, 84, 126, 168, 210, 252, 294, 336, 364),
     p_discontinue_before_rt=0.0,
 )
+IMMEDIATE = "Immediate locoregional radiotherapy"
 NPC = dataclasses.replace(
     LDRT,
     protocol="NCT07235319",

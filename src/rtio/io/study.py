@@ -14,7 +14,13 @@ from rtio.io.issues import Collector, ValidationReport
 from rtio.io.settings import StudySettings
 from rtio.io.validate import check_folder
 
-__all__ = ["Study", "StudyValidationError", "load_study", "validate_study", "write_table"]
+__all__ = [
+    "Study",
+    "StudyValidationError",
+    "load_study",
+    "validate_study",
+    "write_table",
+]
 
 
 class StudyValidationError(ValueError):
@@ -72,7 +78,9 @@ def validate_study(path: str | Path, *, data_cutoff: dt.date | None = None) -> V
 def load_study(path: str | Path, *, data_cutoff: dt.date | None = None) -> Study:
     """Load a study folder; raises :class:`StudyValidationError` listing all errors if any.
 
-    ``data_cutoff`` overrides ``study.yaml``'s (the one used is in ``study.settings``)."""
+    ``data_cutoff`` overrides ``study.yaml``'s (the one used is in ``study.settings``). The
+    tables hold every record collected: analyses set aside what the cut-off excludes, and the
+    report's warnings name it (``start_after_cutoff``, ``after_cutoff``)."""
     checked = _checked(path, data_cutoff)
     if not checked.report.ok or checked.settings is None:
         raise StudyValidationError(checked.report)

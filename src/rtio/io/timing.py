@@ -383,10 +383,21 @@ def check_start_after_cutoff(study: CheckedStudy, collect: Collector) -> None:
     if table is None or cutoff is None:
         return
     start = table.frame["start_date"]
+    late = (start > cutoff).to_numpy()
+    if late.any() and late.all():
+        collect.add(
+            "error",
+            table.raw.file,
+            "start_after_cutoff",
+            f"every subject starts after the data cut-off {cutoff.date().isoformat()}: there "
+            "is nothing to analyse (is the cut-off right?)",
+            column="start_date",
+        )
+        return
     collect.add_rows(
         "warning",
         table.raw.locator,
-        (start > cutoff).to_numpy(),
+        late,
         "start_date",
         start,
         "start_after_cutoff",

@@ -410,23 +410,23 @@ def settings_unknown_ctcae_version(f: Folder) -> list[Expect]:
 
 def protocol_absolute_path(f: Folder) -> list[Expect]:
     f.settings("protocol: ChiCTR2100046715", "protocol: /etc/hostname.yaml")
-    return [Expect("error", "study.yaml", None, "protocol", "protocol", "absolute path")]
+    return [Expect("error", "study.yaml", None, "protocol", "protocol", "not an absolute path")]
 
 
 def protocol_outside_folder(f: Folder) -> list[Expect]:
     (f.path.parent / f"{f.path.name}-outside.yaml").write_text("id: x\n")
     f.settings("protocol: ChiCTR2100046715", f"protocol: ../{f.path.name}-outside.yaml")
-    return [Expect("error", "study.yaml", None, "protocol", "protocol", "inside the study folder")]
+    return [Expect("error", "study.yaml", None, "protocol", "protocol", "leads out of it")]
 
 
 def protocol_not_a_yaml_path(f: Folder) -> list[Expect]:
     f.settings("protocol: ChiCTR2100046715", "protocol: /etc/passwd")
-    return [Expect("error", "study.yaml", None, "protocol", "protocol", "not a shipped protocol")]
+    return [Expect("error", "study.yaml", None, "protocol", "protocol", "not an absolute path")]
 
 
 def protocol_unknown_id(f: Folder) -> list[Expect]:
     f.settings("protocol: ChiCTR2100046715", "protocol: NCT00000000")
-    return [Expect("error", "study.yaml", None, "protocol", "protocol", "not a shipped protocol")]
+    return [Expect("error", "study.yaml", None, "protocol", "protocol", "unknown protocol")]
 
 
 def protocol_file_invalid(f: Folder) -> list[Expect]:

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 import pandas as pd
 
 from rtio.io.plausibility import column_limits, lab_limits
@@ -187,8 +188,8 @@ def _table_section(schema: TableSchema) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _number(value: object) -> str:
-    return "" if pd.isna(value) else f"{float(value):g}"  # type: ignore[arg-type]
+def _number(value: Any) -> str:
+    return "" if pd.isna(value) else f"{float(value):g}"
 
 
 def _limits_section() -> str:
@@ -202,21 +203,28 @@ def _limits_section() -> str:
         "| table | column | lower limit | upper limit | unit | why |",
         "|---|---|---|---|---|---|",
     ]
-    for row in column_limits().itertuples(index=False):
-        low = "" if np.isnan(row.low) else f"{'≥' if row.low_inclusive else '>'} {row.low:g}"
-        high = "" if np.isnan(row.high) else f"{'≤' if row.high_inclusive else '<'} {row.high:g}"
+    for row in column_limits().to_dict("records"):
+        low = (
+            "" if pd.isna(row["low"]) else f"{'≥' if row['low_inclusive'] else '>'} {row['low']:g}"
+        )
+        high = (
+            ""
+            if pd.isna(row["high"])
+            else f"{'≤' if row['high_inclusive'] else '<'} {row['high']:g}"
+        )
         lines.append(
-            f"| {row.table} | `{row.column}` | {low} | {high} | {row.unit} | {row.reason} |"
+            f"| {row['table']} | `{row['column']}` | {low} | {high} | {row['unit']} | "
+            f"{row['reason']} |"
         )
     lines += [
         "",
         "| lab test | unit | lowest | highest | highest x ULN | why |",
         "|---|---|---|---|---|---|",
     ]
-    for row in lab_limits().itertuples(index=False):
+    for lab in lab_limits().to_dict("records"):
         lines.append(
-            f"| {row.test} | {row.unit} | {_number(row.low)} | {_number(row.high)} | "
-            f"{_number(row.high_x_uln)} | {row.reason} |"
+            f"| {lab['test']} | {lab['unit']} | {_number(lab['low'])} | {_number(lab['high'])} | "
+            f"{_number(lab['high_x_uln'])} | {lab['reason']} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -174,17 +174,17 @@ def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]
         return text.where(~empty, None), np.zeros(len(text), dtype=bool)
     if column.kind == "int":
         ok = stripped.str.fullmatch(rf"[+-]?\d{{1,{MAX_INT_DIGITS}}}").to_numpy(dtype=bool)
-        numbers = stripped.where(ok, "0").astype(np.int64)
-        typed = pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)
-        return typed.where(ok, pd.NA), ~empty & ~ok
+        numbers = stripped.where(ok, "0").astype(np.int64).to_numpy()
+        whole = pd.Series(numbers, index=text.index).astype("Int64")
+        return whole.where(ok, pd.NA), ~empty & ~ok
     if column.kind == "float":
         number = pd.to_numeric(stripped.where(~empty), errors="coerce").astype(float)
         bad = ~empty & ~np.isfinite(number.to_numpy(dtype=float))
         return number.where(~bad), bad
     if column.kind == "date":
         ok = stripped.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
-        typed = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
-        return typed, ~empty & typed.isna().to_numpy()
+        dates = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
+        return dates, ~empty & dates.isna().to_numpy()
     lowered = stripped.str.lower()
     ok = lowered.isin(["true", "false"]).to_numpy()
     typed = pd.Series(lowered.to_numpy() == "true", index=text.index, dtype="boolean")

@@ -58,8 +58,8 @@ def _range_text(low: float, low_inclusive: bool, high: float, high_inclusive: bo
 
 def check_column_limits(study: CheckedStudy, collect: Collector) -> None:
     """Each limited column (or product of columns) within its plausible range."""
-    for limit in column_limits().itertuples(index=False):
-        name, column = str(limit.table), str(limit.column)
+    for limit in column_limits().to_dict("records"):
+        name, column = str(limit["table"]), str(limit["column"])
         if column in DERIVED:
             factors, reported = DERIVED[column]
             table = study.table(name, *factors)
@@ -80,8 +80,8 @@ def check_column_limits(study: CheckedStudy, collect: Collector) -> None:
             reported = column
             values = table.frame[column].astype("Float64").to_numpy(float, na_value=np.nan)
             shown = table.frame[column]
-        low, high = float(limit.low), float(limit.high)
-        low_incl, high_incl = bool(limit.low_inclusive), bool(limit.high_inclusive)
+        low, high = float(limit["low"]), float(limit["high"])
+        low_incl, high_incl = bool(limit["low_inclusive"]), bool(limit["high_inclusive"])
         below = values < low if low_incl else values <= low
         above = values > high if high_incl else values >= high
         bad = ~np.isnan(values) & ((~np.isnan(low) & below) | (~np.isnan(high) & above))
@@ -93,8 +93,8 @@ def check_column_limits(study: CheckedStudy, collect: Collector) -> None:
             reported,
             shown,
             "plausibility",
-            f"{label} must be {_range_text(low, low_incl, high, high_incl)} {limit.unit}: "
-            f"{limit.reason}",
+            f"{label} must be {_range_text(low, low_incl, high, high_incl)} {limit['unit']}: "
+            f"{limit['reason']}",
         )
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from rtio.io.issues import Collector
 
@@ -194,7 +194,7 @@ def _blank(column: pd.Series) -> np.ndarray:
     """Mask of the empty cells of one column (missing, or the empty text)."""
     blank = column.isna().to_numpy()
     if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-        blank |= (column.astype(object) == "").to_numpy(dtype=bool)
+        blank = blank | (column.astype(object) == "").to_numpy(dtype=bool)
     return blank
 
 

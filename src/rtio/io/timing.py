@@ -55,7 +55,7 @@ def baseline_window_days(protocol: Any) -> int:
     return BASELINE_WINDOW_DAYS
 
 
-def _day_text(value: object) -> str:
+def _day_text(value: Any) -> str:
     return pd.Timestamp(value).date().isoformat() if pd.notna(value) else "?"
 
 
@@ -75,7 +75,7 @@ def scan_timepoints(study: CheckedStudy, table: ParsedTable) -> pd.DataFrame | N
         if table.has("visit")
         else pd.Series(pd.NA, index=frame.index, dtype="string")
     )
-    visit = visit.where(visit != "", pd.NA)
+    visit = visit.mask(visit == "")
     key = visit.fillna("date " + date.dt.strftime("%Y-%m-%d").fillna(""))
     rows = pd.DataFrame(
         {

@@ -154,26 +154,23 @@ def shipped_protocol(protocol_id: str) -> Any:
 
 
 def resolve_protocol(folder: Path | None, ref: str | None, collect: Collector) -> Any:
-    """The protocol ``study.yaml`` names: a shipped id, else a YAML file inside the study folder
-    (an absolute path, or one that leaves the folder, is refused and never read)."""
+    """The protocol ``study.yaml`` names, by :func:`rtio.protocol.load_protocol`: a shipped id,
+    else a YAML file inside the study folder (an absolute path, or one that leads out of the
+    folder, is refused and never read). Tables held in memory may name a shipped id only."""
     from rtio.protocol import load_protocol
-    from rtio.protocol.loader import list_protocols
+    from rtio.protocol.loader import is_shipped
 
     if ref is None:
         collect.add(
             "error", SETTINGS_FILE, "protocol", "study.yaml names no protocol", column="protocol"
         )
         return None
-    shipped = list_protocols()
     try:
-        if ref in shipped:
+        if is_shipped(ref) and (folder is None or not (folder / ref).exists()):
             return shipped_protocol(ref).model_copy(deep=True)
-        problem = _protocol_path_problem(folder, ref, shipped)
-        if problem is not None:
-            collect.add("error", SETTINGS_FILE, "protocol", problem, column="protocol", value=ref)
-            return None
-        assert folder is not None
-        return load_protocol(str(folder / ref))
+        if folder is None:
+            raise ValueError(f"{ref!r} is not a shipped protocol id; give a Protocol object")
+        return load_protocol(ref, within=folder)
     except Exception as exc:  # the loader's message names the file and field at fault
         collect.add(
             "error",
@@ -184,27 +181,6 @@ def resolve_protocol(folder: Path | None, ref: str | None, collect: Collector) -
             value=ref,
         )
         return None
-
-
-def _protocol_path_problem(folder: Path | None, ref: str, shipped: list[str]) -> str | None:
-    ids = ", ".join(shipped)
-    path = Path(ref)
-    if path.suffix not in (".yaml", ".yml"):
-        return f"not a shipped protocol id ({ids}) nor a .yaml file in the study folder"
-    if folder is None:
-        return "a protocol file needs a study folder; give a shipped id"
-    if path.is_absolute() or path.drive:
-        return (
-            "an absolute path is not allowed: give a shipped protocol id or a file inside the "
-            "study folder"
-        )
-    inside = folder.resolve()
-    target = (folder / path).resolve()
-    if target != inside and inside not in target.parents:
-        return "the protocol file must lie inside the study folder"
-    if not target.is_file():
-        return "no such protocol file in the study folder"
-    return None
 
 
 # ---------------------------------------------------------------- reading a folder

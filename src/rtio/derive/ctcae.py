@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rtio.derive.adverse_events import map_terms
 from rtio.frames import FrameLike, as_frame, require_columns
 
 __all__ = [
@@ -500,7 +501,7 @@ def validate_ae_terms(
     """Problems with clinical AE terms: not a known CTCAE term (after the study's term map), or a
     grade the term does not allow. Returns one message per offending row (0-based), empty if none."""
     known = adverse_event_terms(version).set_index("term")
-    terms = adverse_events["term"].astype(str).map(lambda t: (term_map or {}).get(t, t))
+    terms = map_terms(adverse_events, term_map)
     unknown = ~terms.isin(known.index)
     low = terms.map(known["min_grade"])
     high = terms.map(known["max_grade"])

@@ -33,7 +33,9 @@ def postgres_url() -> str:
     """URL of a PostgreSQL server the tests may create databases on (``RTIO_TEST_POSTGRES_URL``)."""
     url = os.environ.get("RTIO_TEST_POSTGRES_URL")
     if not url:
-        service_missing("RTIO_TEST_POSTGRES_URL is not set (start one with `eval $(bash .ci/services)`)")
+        service_missing(
+            "RTIO_TEST_POSTGRES_URL is not set (start one with `eval $(bash .ci/services)`)"
+        )
     return str(url)
 
 

@@ -1,11 +1,36 @@
-"""Input checking shared by the statistics: arrays from lists, numpy, pandas or polars."""
+"""Input checking shared by the statistics: columns from lists, numpy, pandas or polars, and data
+frames from pandas or polars. Every check names the argument (or column) and the positions at fault.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+FloatArray = npt.NDArray[np.floating[Any]]
+IntArray = npt.NDArray[np.integer[Any]]
+ArrayLike = Any
+"""A column of values: a list, numpy array, pandas or polars Series."""
+FrameLike = Any
+"""A data frame: pandas or polars."""
+
+__all__ = [
+    "ArrayLike",
+    "FloatArray",
+    "FrameLike",
+    "IntArray",
+    "as_array",
+    "as_events",
+    "as_frame",
+    "as_groups",
+    "as_times",
+    "as_weights",
+    "frame_column",
+    "group_codes",
+]
 
 
 def as_array(values: Any, name: str) -> np.ndarray:
@@ -26,19 +51,22 @@ def _positions(mask: np.ndarray) -> str:
     return shown + (f", ... ({where.size} in all)" if where.size > 10 else "")
 
 
-def as_times(values: Any, name: str = "time") -> np.ndarray:
-    """Non-negative, finite times as float64."""
+def as_times(values: Any, name: str = "time") -> FloatArray:
+    """Non-negative, finite times as float64 (the caller's float64 array itself when it needs no
+    change: the statistics never write into their inputs)."""
     array = as_array(values, name)
     try:
-        array = array.astype(float)
+        times: FloatArray = array.astype(float, copy=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name}: not numeric ({exc})") from None
-    bad = ~np.isfinite(array)
+    bad = ~np.isfinite(times)
     if bad.any():
         raise ValueError(f"{name}: missing or infinite values at positions {_positions(bad)}")
-    if (array < 0).any():
-        raise ValueError(f"{name}: negative values at positions {_positions(array < 0)}")
-    return array
+    if (times < 0).any():
+        raise ValueError(f"{name}: negative values at positions {_positions(times < 0)}")
+    if np.signbit(times).any():
+        times = times + 0.0  # -0.0 as 0.0, in a copy
+    return times
 
 
 def as_events(values: Any, n: int, name: str = "event") -> np.ndarray:
@@ -49,7 +77,7 @@ def as_events(values: Any, n: int, name: str = "event") -> np.ndarray:
     if array.dtype == bool:
         return array.astype(np.int8)
     try:
-        numeric = array.astype(float)
+        numeric = array.astype(float, copy=False)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: must be 0/1") from None
     bad = (numeric != 0) & (numeric != 1)
@@ -102,3 +130,24 @@ def group_codes(values: Any, n: int, name: str) -> tuple[list[Any], np.ndarray]:
         return labels, codes
     codes, levels = pd.factorize(as_groups(values, n, name), sort=True)
     return [v.item() if hasattr(v, "item") else v for v in levels], codes
+
+
+def as_frame(frame: FrameLike) -> pd.DataFrame:
+    """A pandas DataFrame from a pandas or polars one (polars converted once)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if hasattr(frame, "to_pandas"):
+        converted: pd.DataFrame = frame.to_pandas()
+        return converted
+    raise ValueError("frame: expected a pandas or polars DataFrame")
+
+
+def frame_column(frame: pd.DataFrame, value: str | ArrayLike | None, name: str) -> Any:
+    """A column given by its name in ``frame``, or values given directly; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in frame:
+            raise ValueError(f"{name}: column {value!r} not in the data")
+        return frame[value].to_numpy()
+    return np.asarray(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from rtio import __version__
+from rtio.cli.capture_cmds import audit_app, capture_app, serve
 from rtio.cli.demo import demo
 from rtio.cli.derive_cmds import derive
 from rtio.cli.design_cmds import design_app
@@ -54,3 +55,6 @@ app.command("analyse")(analyse)
 app.command("report")(report)
 app.command("demo")(demo)
 app.add_typer(design_app, name="design")
+app.command("serve")(serve)
+app.add_typer(capture_app, name="capture")
+app.add_typer(audit_app, name="audit")

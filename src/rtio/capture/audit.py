@@ -80,11 +80,8 @@ def row_hash(prev_hash: str, values: dict[str, Any]) -> str:
 
 
 def _head() -> ChainHead:
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        ChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
-        head = ChainHead.objects.select_for_update().get(pk=1)
-    return head
+    """The chain head, locked until the transaction ends (created by migration 0002)."""
+    return ChainHead.objects.select_for_update().get(pk=1)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from rtio.capture.errors import CaptureError, Conflict, Forbidden, Invalid, NotFound
 from rtio.capture.models import Profile, Subject
 
 ENTRY = frozenset({"investigator", "coordinator", "data_manager"})
@@ -41,40 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 BLINDED = frozenset({"statistician_blinded"})
 MASK = "(blinded)"
 
-
-class CaptureError(Exception):
-    """A refused operation: ``status`` is the HTTP status the web page and the API return."""
-
-    status = 400
-
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-
-class Invalid(CaptureError):
-    """Bad input: a hard check failed, or a required reason is missing."""
-
-    status = 400
-
-
-class Forbidden(CaptureError):
-    """The caller's role may not do this."""
-
-    status = 403
-
-
-class NotFound(CaptureError):
-    """No such record among the caller's sites."""
-
-    status = 404
-
-
-class Conflict(CaptureError):
-    """The record's state forbids it (locked, not eligible, list not live, ...)."""
-
-    status = 409
+__all__ = ["CaptureError", "Conflict", "Forbidden", "Invalid", "NotFound"]
 
 
 def profile_of(user: Any) -> Profile | None:

@@ -28,12 +28,11 @@ def check_outside(study_dir: Path, database: str) -> None:
 
 def prepare(study_dir: Path, database: str) -> None:
     """Configure Django, create or migrate the database, freeze the study, load the secret."""
-    from rtio.capture.audit import Actor
-
     check_outside(study_dir, database)
     configure(database, migrate=True)
     from django.conf import settings
 
+    from rtio.capture.audit import Actor
     from rtio.capture.study import ensure_study
 
     config = ensure_study(study_dir, Actor(f"cli:{getpass.getuser()}", "admin", "cli"))

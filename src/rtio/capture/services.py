@@ -425,7 +425,7 @@ def screen_subject(user: Any, via: str, subject_id: str, stage: str,
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         screening = Screening.objects.create(
-            subject=fresh, stage=stage, screening_date=facts["screening_date"], facts=facts,
+            subject=fresh, stage=stage, screening_date=form.cleaned_data["screening_date"], facts=facts,
             verdict=outcome["verdict"], first_failed=outcome["first_failed"],
             details=outcome["details"], screened_at=now(), screened_by=actor.username,
         )

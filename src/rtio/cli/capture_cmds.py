@@ -47,7 +47,7 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
 ) -> None:
     """Serve the web data-capture service for a study (creates / migrates the database)."""
-    from rtio.capture.policy import CaptureError
+    from rtio.capture.errors import CaptureError
     from rtio.capture.server import serve as run
 
     try:
@@ -66,7 +66,7 @@ def user(
     database: str = DATABASE,
 ) -> None:
     """Create a user with a role at one or more sites."""
-    from rtio.capture.policy import CaptureError
+    from rtio.capture.errors import CaptureError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     _setup(database)
@@ -86,7 +86,7 @@ def token(
     database: str = DATABASE,
 ) -> None:
     """Print a new API token for a user (or revoke the user's tokens)."""
-    from rtio.capture.policy import CaptureError
+    from rtio.capture.errors import CaptureError
 
     _setup(database)
     from rtio.capture.services import issue_token, revoke_tokens
@@ -123,7 +123,7 @@ def go_live(
     database: str = DATABASE,
 ) -> None:
     """Generate the randomization list and lock it (refused once the study is live)."""
-    from rtio.capture.policy import CaptureError
+    from rtio.capture.errors import CaptureError
 
     _setup(database)
     from rtio.capture.study import go_live as run
@@ -150,7 +150,7 @@ def export(
     database: str = DATABASE,
 ) -> None:
     """Write a frozen data cut (study folder + manifest.json) that `rtio analyse` reads."""
-    from rtio.capture.policy import CaptureError
+    from rtio.capture.errors import CaptureError
 
     try:
         day = dt.date.fromisoformat(cutoff)

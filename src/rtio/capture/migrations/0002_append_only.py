@@ -72,6 +72,13 @@ def _run(statements: dict[str, list[str]]):
     return apply
 
 
+def _chain_head(apps, schema_editor) -> None:
+    """The chain head row every write transaction locks first (seq 0: no audit row yet)."""
+    apps.get_model("capture", "ChainHead").objects.get_or_create(
+        pk=1, defaults={"seq": 0, "hash": "0" * 64}
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [("capture", "0001_initial")]
 
@@ -79,5 +86,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(
             _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
             _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
-        )
+        ),
+        migrations.RunPython(_chain_head, migrations.RunPython.noop),
     ]

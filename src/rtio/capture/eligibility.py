@@ -87,6 +87,7 @@ _TRI = [("", "unknown"), ("true", "yes"), ("false", "no")]
 
 def screening_form(protocol: Any, stage: str, data: dict[str, Any] | None = None) -> forms.Form:
     """The screening form of a stage: the screening date, each fact, and each manual criterion."""
+    suggestions: dict[str, list[str]] = {}
     fields: dict[str, forms.Field] = {
         "screening_date": forms.DateField(
             input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
@@ -117,11 +118,13 @@ def screening_form(protocol: Any, stage: str, data: dict[str, Any] | None = None
                     required=False, help_text="upper limit of normal, same unit"
                 )
         elif fact.kind == "choice":
-            fields[fact.name] = forms.ChoiceField(
+            fields[fact.name] = forms.CharField(
                 required=False,
-                choices=[("", "unknown")] + [(c, c) for c in fact.choices] + [("other", "other")],
-                help_text=f"criteria {used}",
+                max_length=200,
+                widget=forms.TextInput(attrs={"list": f"dl-{fact.name}"}),
+                help_text=f"criteria {used}; e.g. {', '.join(fact.choices)}",
             )
+            suggestions[fact.name] = fact.choices
         else:
             label = f"{fact.name} (occurred)" if fact.kind == "event" else fact.name
             fields[fact.name] = forms.ChoiceField(
@@ -143,7 +146,9 @@ def screening_form(protocol: Any, stage: str, data: dict[str, Any] | None = None
                 help_text=criterion.text,
             )
     form_class = type(f"Screening{stage.title()}Form", (forms.Form,), fields)
-    return form_class(data=data)
+    form = form_class(data=data)
+    form.suggestions = suggestions  # type: ignore[attr-defined]
+    return form
 
 
 def clean_facts(cleaned: dict[str, Any]) -> dict[str, Any]:

@@ -558,7 +558,10 @@ def randomize_subject(user: Any, via: str, subject_id: str, override_reason: str
         slot.allocated_at = now()
         slot.allocated_by = actor.username
         slot.strata_values = values
-        slot.save()
+        if slot.pk is None:
+            slot.save()
+        else:
+            slot.save(update_fields=["subject", "allocated_at", "allocated_by", "strata_values"])
         if override:
             screening = latest_screening(fresh, "randomization")
             Screening.objects.filter(pk=screening.pk).update(override_reason=override)

@@ -10,11 +10,14 @@ SQLITE = [
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
     """CREATE TRIGGER capture_audit_no_delete BEFORE DELETE ON capture_auditentry
        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
-    """CREATE TRIGGER capture_allocation_no_edit BEFORE UPDATE OF randomization_id, stratum,
-       sequence, block_id, block_size, position_in_block, arm ON capture_allocation
+    """CREATE TRIGGER capture_allocation_no_edit BEFORE UPDATE ON capture_allocation
+       WHEN NEW.randomization_id IS NOT OLD.randomization_id OR NEW.stratum IS NOT OLD.stratum
+         OR NEW.sequence IS NOT OLD.sequence OR NEW.block_id IS NOT OLD.block_id
+         OR NEW.block_size IS NOT OLD.block_size
+         OR NEW.position_in_block IS NOT OLD.position_in_block OR NEW.arm IS NOT OLD.arm
        BEGIN SELECT RAISE(ABORT, 'the randomization list is locked'); END""",
-    """CREATE TRIGGER capture_allocation_once BEFORE UPDATE OF subject_id ON capture_allocation
-       WHEN OLD.subject_id IS NOT NULL
+    """CREATE TRIGGER capture_allocation_once BEFORE UPDATE ON capture_allocation
+       WHEN OLD.subject_id IS NOT NULL AND NEW.subject_id IS NOT OLD.subject_id
        BEGIN SELECT RAISE(ABORT, 'an allocation is used once'); END""",
     """CREATE TRIGGER capture_allocation_no_delete BEFORE DELETE ON capture_allocation
        BEGIN SELECT RAISE(ABORT, 'the randomization list is locked'); END""",

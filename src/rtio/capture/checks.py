@@ -62,10 +62,12 @@ def _write(folder: Path, tables: dict[str, list[dict[str, Any]]], protocol_yaml:
     study = {k: v for k, v in settings.items() if k not in ("data_cutoff", "protocol")}
     study["protocol"] = "protocol.yaml"
     (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
-    for name, rows in tables.items():
-        if not rows:
+    for name in SCHEMAS:
+        if name == "screening":
             continue
-        _frame(name, rows).map(_text).to_csv(folder / f"{name}.csv", index=False)
+        # every captured table is written, empty ones with their header: references to a
+        # table with no rows yet (a measurement of an unknown lesion) are then checked too
+        _frame(name, tables.get(name, [])).map(_text).to_csv(folder / f"{name}.csv", index=False)
 
 
 def check_rows(

@@ -252,7 +252,7 @@ def start_server(study: Path, url: str, workdir: Path, port: int | None = None,
         if process.poll() is not None:
             raise RuntimeError(f"rtio serve exited {process.returncode}:\n{log.read_text()}")
         with contextlib.suppress(OSError, urllib.error.URLError):
-            with urllib.request.urlopen(f"{base}/login/", timeout=5) as response:
+            with urllib.request.urlopen(f"{base}/login/", timeout=30) as response:
                 if response.status == 200:
                     return Server(process, base, log)
         time.sleep(0.5)
@@ -316,6 +316,7 @@ def helpers() -> Any:
         call=call,
         password=password,
         new_postgres_database=new_postgres_database,
+        rtio_command=rtio_command,
         USERS=USERS,
         GO_LIVE=GO_LIVE,
         SEED000=SEED000,

@@ -1,7 +1,8 @@
 """Validation of a save with rtio's own rules: the same checks ``rtio validate`` applies.
 
 The subject's rows, with the change applied, are written as a small study folder and validated
-by :func:`rtio.io.load_study` (schema, keys, references, date order, cross-table rules) and
+by :func:`rtio.io.validate.read_study` and :func:`rtio.io.consistency.check_consistency` (schema,
+keys, references, date order, cross-table rules: what ``rtio validate`` runs) and
 :func:`rtio.derive.ctcae.validate_ae_terms` (CTCAE terms and allowed grades): their errors on
 the saved row reject the save (hard checks). Their warnings on that row, and the protocol
 deviations :func:`rtio.derive.rt_compliance.rt_compliance` finds for the subject (seed 000: the
@@ -11,6 +12,7 @@ warned and a query is opened.
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +23,9 @@ import yaml
 
 from rtio.derive.ctcae import validate_ae_terms
 from rtio.derive.rt_compliance import rt_compliance
-from rtio.io import StudyValidationError, load_study
+from rtio.io.consistency import check_consistency
 from rtio.io.schema import SCHEMAS
+from rtio.io.validate import _Collector, read_study
 
 DEVIATION_TABLES = ("radiotherapy", "lesions", "exposures")
 
@@ -42,12 +45,6 @@ class CheckResult:
         self.errors.setdefault(column or "", []).append(message)
 
 
-def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = SCHEMAS[name].column_names
-    extra = [c for r in rows for c in r if c not in columns]
-    return pd.DataFrame(rows, columns=list(columns) + sorted(set(extra)))
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -56,24 +53,44 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _write(folder: Path, tables: dict[str, list[dict[str, Any]]], protocol_yaml: str,
+def _write_table(path: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    columns = list(SCHEMAS[name].column_names)
+    columns += sorted({c for r in rows for c in r} - set(columns))
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows([_text(r.get(c)) for c in columns] for r in rows)
+
+
+def _needed(tables: dict[str, list[dict[str, Any]]], focus: str) -> list[str]:
+    """The tables to validate: those with rows, and the tables the focus table refers to (a
+    reference to a table with no rows yet, such as a measurement of an unknown lesion, is
+    checked too)."""
+    names = {name for name, rows in tables.items() if rows} | {focus, "subjects"}
+    names |= {ref.target for ref in SCHEMAS[focus].references}
+    return [n for n in SCHEMAS if n in names and n != "screening"]
+
+
+def _write(folder: Path, tables: dict[str, list[dict[str, Any]]], focus: str,
            settings: dict[str, Any]) -> None:
-    (folder / "protocol.yaml").write_text(protocol_yaml)
     study = {k: v for k, v in settings.items() if k not in ("data_cutoff", "protocol")}
-    study["protocol"] = "protocol.yaml"
     (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
-    for name in SCHEMAS:
-        if name == "screening":
-            continue
-        # every captured table is written, empty ones with their header: references to a
-        # table with no rows yet (a measurement of an unknown lesion) are then checked too
-        _frame(name, tables.get(name, [])).map(_text).to_csv(folder / f"{name}.csv", index=False)
+    for name in _needed(tables, focus):
+        _write_table(folder / f"{name}.csv", name, tables.get(name, []))
+
+
+def _validate(folder: Path) -> Any:
+    """rtio's table and cross-table rules on a folder (the checks of ``rtio validate`` except
+    loading the protocol, which the service holds already parsed)."""
+    parsed = read_study(folder)
+    check_consistency(parsed, _Collector(parsed.report))
+    return parsed
 
 
 def check_rows(
     tables: dict[str, list[dict[str, Any]]],
     focus: tuple[str, int],
-    protocol_yaml: str,
+    protocol: Any,
     settings: dict[str, Any],
     *,
     randomized: bool,
@@ -87,12 +104,9 @@ def check_rows(
     result = CheckResult()
     with tempfile.TemporaryDirectory(prefix="rtio-capture-check-") as tmp:
         folder = Path(tmp)
-        _write(folder, tables, protocol_yaml, settings)
-        try:
-            study = load_study(folder)
-            report = study.report
-        except StudyValidationError as exc:
-            study, report = None, exc.report
+        _write(folder, tables, table, settings)
+        study = _validate(folder)
+        report = study.report
     file, row = f"{table}.csv", index + 2  # the header is row 1
     for issue in report.issues:
         if issue.file != file or issue.row not in (row, None):
@@ -105,21 +119,21 @@ def check_rows(
             result.error(issue.column, issue.message)
         else:
             result.warnings.append(f"{issue.column or table}: {issue.message}")
-    if study is None or not result.ok:
+    if not report.ok or not result.ok or study.settings is None:
         return result
-    if table == "adverse_events" and study.table("adverse_events") is not None:
+    if table == "adverse_events" and "adverse_events" in study.tables:
         for problem in validate_ae_terms(
             study.tables["adverse_events"], study.settings.term_map, study.settings.ctcae_version
         ):
             if problem.startswith(f"adverse_events row {index}, "):
                 column = problem.split("column '", 1)[1].split("'", 1)[0]
                 result.error(column, problem.split(": ", 1)[1])
-    if table in DEVIATION_TABLES and study.table("radiotherapy") is not None:
-        lesions = study.table("lesions")
+    if table in DEVIATION_TABLES and "radiotherapy" in study.tables:
+        lesions = study.tables.get("lesions")
         if lesions is None:
             lesions = pd.DataFrame(columns=list(SCHEMAS["lesions"].column_names))
         deviations = rt_compliance(
-            study.tables["radiotherapy"], lesions, study.table("exposures"), study.protocol
+            study.tables["radiotherapy"], lesions, study.tables.get("exposures"), protocol
         )
         for dev in deviations.itertuples():
             result.warnings.append(f"protocol deviation ({dev.rule}): {dev.detail}")

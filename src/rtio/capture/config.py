@@ -125,7 +125,10 @@ def build_settings(url: str, *, debug: bool = False) -> dict[str, Any]:
             "version": 1,
             "disable_existing_loggers": False,
             "handlers": {"console": {"class": "logging.StreamHandler"}},
-            "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+            "loggers": {
+                "django": {"handlers": ["console"], "level": "WARNING"},
+                "waitress.queue": {"handlers": ["console"], "level": "ERROR"},
+            },
         },
     }
 

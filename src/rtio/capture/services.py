@@ -181,7 +181,7 @@ def _auto_queries(actor: Actor, subject: Subject, table: str, record: Record | N
 def _check_or_raise(config: StudyConfig, tables: dict[str, list[dict[str, Any]]],
                     focus: tuple[str, int], randomized: bool) -> list[str]:
     result = check_rows(
-        _without_pk(tables), focus, config.protocol_yaml, study_settings(config),
+        _without_pk(tables), focus, protocol_of(config), study_settings(config),
         randomized=randomized,
     )
     if not result.ok:

@@ -70,7 +70,7 @@ POSTGRES_REVERSE = [
 def _run(statements: dict[str, list[str]]):
     def apply(apps, schema_editor) -> None:
         for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)  # no parameters: "%" stays literal
 
     return apply
 

@@ -27,6 +27,7 @@ __all__ = [
     "ImputedDates",
     "impute_partial_dates",
     "invalid_iso_dates",
+    "parse_iso_date",
     "parse_iso_dates",
 ]
 
@@ -42,7 +43,7 @@ class DateFormatError(ValueError):
     """Values that are not ISO ``YYYY-MM-DD`` calendar dates; names the source, column and rows.
 
     ``rows`` are 1-based positions in the values given (callers that read a file add their header
-    offset before showing them)."""
+    offset before showing them); empty for a single value (an option such as a data cut-off)."""
 
     def __init__(
         self, source: str, column: str, rows: Sequence[int], values: Sequence[str]
@@ -52,11 +53,14 @@ class DateFormatError(ValueError):
         self.rows = list(rows)
         self.values = list(values)
         shown = ", ".join(
-            f"row {r}: {v!r}" for r, v in zip(self.rows[:5], self.values[:5], strict=True)
+            f"row {r}: {v!r}"
+            for r, v in zip(self.rows[:5], self.values[: len(self.rows[:5])], strict=True)
         )
         more = f" and {len(self.rows) - 5} more" if len(self.rows) > 5 else ""
+        where = f"{source}, column {column!r}" if self.rows else source
+        what = f"({shown}{more})" if self.rows else repr(self.values[0] if self.values else "")
         super().__init__(
-            f"{source}, column {column!r}: not an ISO date YYYY-MM-DD ({shown}{more}); "
+            f"{where}: not an ISO date YYYY-MM-DD {what}; "
             "partial dates need an explicit imputation rule (rtio.dates.impute_partial_dates)"
         )
 
@@ -67,10 +71,21 @@ def _as_series(values: object) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object) if not hasattr(values, "dtype") else values)
 
 
+def _date_text(value: object) -> str:
+    """A date-typed value as ``YYYY-MM-DD`` (its day: a time part is dropped), else its text."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
+    return str(value)
+
+
 def _text(values: pd.Series) -> pd.Series:
-    """The values as stripped text, missing values as ""."""
+    """The values as stripped text (date-typed values as ``YYYY-MM-DD``), missing values as ""."""
     text = values.astype(object).where(values.notna(), "")
-    return text.map(lambda v: v.isoformat() if isinstance(v, dt.date) else str(v)).str.strip()
+    return text.map(_date_text).str.strip()
 
 
 def invalid_iso_dates(values: object) -> np.ndarray:
@@ -108,6 +123,19 @@ def parse_iso_dates(values: object, *, column: str = "date", source: str = "inpu
     text = _text(series)
     parsed = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
     return pd.Series(parsed.to_numpy(dtype="datetime64[ns]"), index=series.index, name=series.name)
+
+
+def parse_iso_date(value: object, *, name: str = "date") -> pd.Timestamp | None:
+    """One date read as strictly as :func:`parse_iso_dates` (for options such as a data cut-off):
+    ISO ``YYYY-MM-DD`` text, ``datetime.date`` / datetime, Timestamp or numpy datetime64; None
+    (or NaT / "") gives None. Anything else raises :class:`DateFormatError` naming ``name``."""
+    if value is None:
+        return None
+    series = pd.Series([value], dtype=object)
+    if invalid_iso_dates(series).any():
+        raise DateFormatError(name, name, [], [_text(series).iloc[0]])
+    parsed = parse_iso_dates(series, column=name, source=name).iloc[0]
+    return None if pd.isna(parsed) else pd.Timestamp(parsed)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Cox PH against R coxph: Efron and Breslow, factors, strata, counting process (heart),
 weights with robust variance, and cluster(); coefficients, SEs, CIs and the three global tests."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,11 @@ def test_missing_covariate_is_an_error(r_data) -> None:
 def test_unknown_column_is_an_error(r_data) -> None:
     with pytest.raises(ValueError, match="covariates: column 'weight' not in the data"):
         cox_ph(r_data["lung"], "time", "dead", ["weight"])
+
+
+def test_fit_is_frozen_and_keyword_built(r_data) -> None:
+    fit = cox_ph(r_data["lung"], "time", "dead", ["age"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.coef = fit.coef * 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        type(fit)(fit.coef)  # type: ignore[call-arg]

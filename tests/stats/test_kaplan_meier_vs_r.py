@@ -126,3 +126,21 @@ def test_delayed_entry_matches_r_counting_process_survfit(ref, r_array) -> None:
 def test_bad_input_names_argument_and_positions(time, event, message) -> None:
     with pytest.raises(ValueError, match=message):
         kaplan_meier(time, event)
+
+
+def test_grouped_fit_is_indexed_by_group_as_a_read_only_mapping(ref) -> None:
+    c = ref["logrank"]["veteran_celltype"]
+    levels = ["squamous", "smallcell", "adeno", "large"]
+    fits = kaplan_meier(c["time"], c["event"], by=pd.Categorical(c["group"], categories=levels))
+    assert list(fits) == list(fits.keys()) == fits.groups == levels
+    assert len(fits) == 4 and "adeno" in fits and "other" not in fits
+    assert [g for g, _ in fits.items()] == levels
+    assert fits["adeno"].group == "adeno"
+    assert fits["adeno"].n_event.sum() == c["observed"][2]  # R survdiff's observed deaths
+    stacked = fits.table
+    assert list(stacked["group"].unique()) == levels
+    assert len(stacked) == sum(len(fit.table) for fit in fits.values())
+    with pytest.raises(KeyError, match="no group 'other'"):
+        fits["other"]
+    with pytest.raises(TypeError):
+        fits["adeno"] = fits["large"]  # type: ignore[index]

@@ -1,5 +1,6 @@
 """RMST against R summary(survfit, rmean = tau) and Aalen–Johansen cumulative incidence against
-R survfit with a multi-state status (mgus2: progression vs death) — tests/reference/stats/extras_reference.R."""
+R survfit with a multi-state status (mgus2: progression vs death), with case weights and delayed
+entry (heart) — tests/reference/stats/extras_reference.R."""
 
 import json
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rtio.stats import cumulative_incidence, rmst
+from rtio.stats import cumulative_incidence, kaplan_meier, rmst
 
 REF = json.loads(
     (
@@ -37,4 +38,40 @@ def test_aalen_johansen_matches_r_pstate() -> None:
     ci = cumulative_incidence(c["time"], c["cause"], c["times"])
     np.testing.assert_allclose(
         ci[["event_free", "cause_1", "cause_2"]].to_numpy(), np.asarray(c["pstate"]), rtol=1e-10
+    )
+
+
+def test_rmst_with_case_weights_matches_r() -> None:
+    c = REF["lung_weighted"]
+    result = rmst(c["time"], c["event"], 365, weights=c["w"])
+    assert result.rmst == pytest.approx(c["rmean"][0], rel=1e-10)
+    assert result.se == pytest.approx(c["se"][0], rel=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rmst_with_delayed_entry_matches_r(weighted) -> None:
+    c = REF["heart"]
+    result = rmst(
+        c["time"], c["event"], 500, entry=c["entry"], weights=c["w"] if weighted else None
+    )
+    suffix = "_weighted" if weighted else ""
+    assert result.rmst == pytest.approx(c[f"rmean{suffix}"][0], rel=1e-10)
+    assert result.se == pytest.approx(c[f"se{suffix}"][0], rel=1e-10)
+
+
+def test_weighted_km_with_delayed_entry_matches_r() -> None:
+    c = REF["heart"]
+    table = kaplan_meier(c["time"], c["event"], entry=c["entry"], weights=c["w"]).table
+    expected = c["km_weighted"]
+    for column in ["time", "n_risk", "n_event", "survival", "std_err"]:
+        np.testing.assert_allclose(table[column], expected[column], rtol=1e-10, err_msg=column)
+
+
+def test_weighted_aalen_johansen_matches_r() -> None:
+    c = REF["mgus2"]
+    ci = cumulative_incidence(c["time"], c["cause"], c["times"], weights=REF["mgus2_weighted"]["w"])
+    np.testing.assert_allclose(
+        ci[["event_free", "cause_1", "cause_2"]].to_numpy(),
+        np.asarray(REF["mgus2_weighted"]["pstate"]),
+        rtol=1e-10,
     )

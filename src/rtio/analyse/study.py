@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import platform
 from pathlib import Path
 from typing import Any
@@ -32,22 +31,10 @@ from rtio.derive.lesions_rt import (
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.eligibility.profile import trial_profile
 from rtio.io import Study, load_study
+from rtio.io.outputs import input_hash
 from rtio.lookup import by_key
 from rtio.stats import binomial_ci, cumulative_incidence, gray_test
 from rtio.vocabulary import CONFIRM_MIN_DAYS, DAYS_PER_MONTH, SD_MIN_DAYS
-
-
-def input_hash(folder: Path) -> str:
-    """SHA-256 over the study's files (relative path and bytes, in sorted order)."""
-    digest = hashlib.sha256()
-    for path in sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not p.relative_to(folder).parts[0].startswith("_")
-    ):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _meta(study: Study) -> Meta:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.analyse.results import CurvePoint, GroupComparison, Interval, RateAt, SurvivalResult
-from rtio.stats import CoxPH, cox_ph, cox_zph, kaplan_meier, logrank_test
+from rtio.stats import CoxPH, NotEstimableError, cox_ph, cox_zph, kaplan_meier, logrank_test
 
 KM_METHOD = (
     "Kaplan–Meier; 95 % CI on the log scale (R survfit default); median CI by "
@@ -174,7 +174,7 @@ def _proportional_hazards(model: CoxPH) -> tuple[float, float] | None:
     information for it is singular (e.g. too few events)."""
     try:
         row = cox_zph(model).table.loc["GLOBAL"]
-    except np.linalg.LinAlgError:
+    except (np.linalg.LinAlgError, NotEstimableError):
         return None
     if not np.isfinite(row["chisq"]):
         return None

@@ -1,87 +1,133 @@
 """``rtio derive``: derive ADRS (timepoint and best overall responses), the lesion-level table
 (each lesion's diameter per timepoint, irradiated or not), ADTTE (PFS, OS, DoR, TTR) and ADLB (CTCAE
-graded labs) from a study folder."""
+graded labs) from a study folder — what the study's tables allow, saying what they do not."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 
-from rtio.analyse.derived import baseline_window
-from rtio.derive.ctcae import grade_labs
-from rtio.derive.lesions_rt import lesion_trajectories
-from rtio.derive.recist import best_overall_response, timepoint_responses
-from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
-from rtio.io import load_study, write_table
+from rtio.cli.common import check_out, default_out, folder_out, study_argument
 from rtio.vocabulary import BASELINE_WINDOW_DAYS, DAYS_PER_MONTH, SD_MIN_DAYS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class TableFormat(enum.StrEnum):
+    """File format of the derived tables."""
+
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+NO_LESIONS = "the study has no lesions / measurements tables"
 
 
 def derive(
-    study: Path = typer.Argument(..., help="Study folder."),
-    out: Path = typer.Option(..., "--out", help="Output folder for the derived tables."),
-    fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
+    study: Path = study_argument(),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: STUDY-derive beside the study)."
+    ),
+    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="csv, parquet or xlsx."),
     baseline_window_days: int | None = typer.Option(
         None,
+        min=0,
         help=f"Baseline window in days (default: the protocol's, else {BASELINE_WINDOW_DAYS}).",
     ),
     sd_min_days: int = typer.Option(
-        SD_MIN_DAYS, help="Minimum SD duration from day 1 (RECIST 1.1 §4.4.1)."
+        SD_MIN_DAYS, min=0, help="Minimum SD duration from day 1 (RECIST 1.1 §4.4.1)."
     ),
 ) -> None:
-    """Derive RECIST 1.1 timepoint responses, BOR (confirmed and unconfirmed) and PFS/OS/DoR/TTR."""
-    if fmt not in ("csv", "parquet"):
-        raise typer.BadParameter("must be csv or parquet", param_hint="--format")
+    """Derive RECIST 1.1 timepoint responses, BOR (confirmed and unconfirmed), PFS/OS/DoR/TTR and
+    graded labs; tables a study cannot support are listed, not failed."""
+    from rtio.io import load_study
+    from rtio.io.outputs import manifest, output_folder, write_frame
+
+    target = check_out(folder_out(out or default_out(study, "derive")), {"study folder": study})
     st = load_study(study)
+    derived, notes, window = _derive_tables(st, baseline_window_days, sd_min_days)
+    options = {
+        "format": fmt.value,
+        "baseline_window_days": window,
+        "sd_min_days": sd_min_days,
+        "not_derived": notes,
+    }
+    written = []
+    with output_folder(target, manifest("derive", options, study)) as tmp:
+        for name, frame in derived.items():
+            written.append((name, len(frame), write_frame(frame, tmp, name, fmt.value).name))
+    for name, rows, file in written:
+        typer.echo(f"{name}: {rows} rows -> {target / file}")
+    for table, why in notes.items():
+        typer.echo(f"{table}: not derived ({why})")
+    summary = f"baseline window {window} days; durations in months = days / {DAYS_PER_MONTH}"
+    if "adrs" in derived:
+        adrs = derived["adrs"]
+        counts = adrs.loc[adrs["paramcd"] == "CBOR", "avalc"].value_counts().to_dict()
+        summary += f"; confirmed BOR: {counts}"
+    typer.echo(summary)
+
+
+def _derive_tables(
+    st: Any, baseline_window_days: int | None, sd_min_days: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, str], int]:
+    """The derived tables the study supports, the ones it does not (with why), the baseline window."""
+    import pandas as pd
+
+    from rtio.analyse.derived import baseline_window
+    from rtio.derive.ctcae import grade_labs
+    from rtio.derive.lesions_rt import lesion_trajectories
+    from rtio.derive.recist import best_overall_response, timepoint_responses
+    from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
+
     subjects = st.table("subjects")
     lesions, measurements = st.table("lesions"), st.table("measurements")
-    if lesions is None or measurements is None:
-        raise typer.BadParameter(
-            f"{study}: needs lesions and measurements tables to derive responses",
-            param_hint="STUDY",
-        )
-    window = baseline_window_days or baseline_window(st.protocol)
+    window = (
+        baseline_window_days if baseline_window_days is not None else baseline_window(st.protocol)
+    )
     cutoff = st.settings.data_cutoff
-    if cutoff is not None:
-        measurements = measurements[measurements["assessment_date"] <= pd.Timestamp(cutoff)]
-    tp = timepoint_responses(
-        lesions, measurements, subjects, st.table("radiotherapy"), baseline_window_days=window
-    )
-    bor_u = best_overall_response(tp, subjects, confirm=False, sd_min_days=sd_min_days)
-    bor_c = best_overall_response(tp, subjects, confirm=True, sd_min_days=sd_min_days)
-    adrs = pd.concat(
-        [
-            tp.assign(paramcd="OVR", adt=tp["assessment_date"], avalc=tp["overall_response"]),
-            bor_u.assign(paramcd="BOR", adt=bor_u["bor_date"], avalc=bor_u["bor"]),
-            bor_c.assign(paramcd="CBOR", adt=bor_c["bor_date"], avalc=bor_c["bor"]),
-        ],
-        ignore_index=True,
-    )
-    lead = ["subject_id", "paramcd", "adt", "avalc", "reason"]
-    adrs = adrs[lead + [c for c in adrs.columns if c not in lead]]
-    events = st.table("events")
-    adtte = pd.concat(
-        [
+    derived: dict[str, pd.DataFrame] = {}
+    notes: dict[str, str] = {}
+    os_rows = derive_os(subjects, data_cutoff=cutoff)
+    adtte_parts = [os_rows]
+    if lesions is None or measurements is None:
+        for name in ("adrs", "adrs_lesions"):
+            notes[name] = NO_LESIONS
+        notes["adtte PFS, DoR, TTR"] = NO_LESIONS
+    else:
+        if cutoff is not None:
+            measurements = measurements[measurements["assessment_date"] <= pd.Timestamp(cutoff)]
+        rt = st.table("radiotherapy")
+        tp = timepoint_responses(lesions, measurements, subjects, rt, baseline_window_days=window)
+        bor_u = best_overall_response(tp, subjects, confirm=False, sd_min_days=sd_min_days)
+        bor_c = best_overall_response(tp, subjects, confirm=True, sd_min_days=sd_min_days)
+        adrs = pd.concat(
+            [
+                tp.assign(paramcd="OVR", adt=tp["assessment_date"], avalc=tp["overall_response"]),
+                bor_u.assign(paramcd="BOR", adt=bor_u["bor_date"], avalc=bor_u["bor"]),
+                bor_c.assign(paramcd="CBOR", adt=bor_c["bor_date"], avalc=bor_c["bor"]),
+            ],
+            ignore_index=True,
+        )
+        lead = ["subject_id", "paramcd", "adt", "avalc", "reason"]
+        derived["adrs"] = adrs[lead + [c for c in adrs.columns if c not in lead]]
+        events = st.table("events")
+        adtte_parts = [
             derive_pfs(tp, subjects, data_cutoff=cutoff, events=events),
-            derive_os(subjects, data_cutoff=cutoff),
+            os_rows,
             derive_dor(tp, subjects, bor_c, data_cutoff=cutoff, events=events),
             derive_ttr(tp, subjects, bor_c),
-        ],
-        ignore_index=True,
-    )
-    derived = {"adrs": adrs, "adtte": adtte}
-    derived["adrs_lesions"] = lesion_trajectories(
-        lesions, measurements, subjects, st.table("radiotherapy"), window
-    )
+        ]
+        derived["adrs_lesions"] = lesion_trajectories(lesions, measurements, subjects, rt, window)
+    derived["adtte"] = pd.concat(adtte_parts, ignore_index=True)
     labs = st.table("labs")
-    if labs is not None:
+    if labs is None:
+        notes["adlb"] = "the study has no labs table"
+    else:
         derived["adlb"] = grade_labs(labs, version=st.settings.ctcae_version)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in derived.items():
-        path = write_table(frame, out, name, format=fmt)
-        typer.echo(f"{name}: {len(frame)} rows -> {path}")
-    typer.echo(
-        f"baseline window {window} days; durations in months = days / {DAYS_PER_MONTH}; "
-        f"confirmed BOR: {bor_c['bor'].value_counts().to_dict()}"
-    )
+    return derived, notes, window

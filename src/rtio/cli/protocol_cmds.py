@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from rtio.protocol import Protocol, ProtocolError, list_protocols, load_protocol
-from rtio.protocol.models import Dose, Range
+from rtio.cli.common import PROTOCOL_FILE_HELP, protocol_from
+from rtio.cli.eligibility_cmds import import_ctgov
 
-protocol_app = typer.Typer(help="Study protocols: show one, import a registry record.")
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rtio.protocol import Protocol
+    from rtio.protocol.models import Dose, Range
+
+protocol_app = typer.Typer(
+    help="Study protocols: show one, import a registry record.", no_args_is_help=True
+)
 
 
 def protocols(
     as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
 ) -> None:
     """List the protocols shipped with rtio."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rtio.protocol import list_protocols, load_protocol
+
     loaded = [load_protocol(i) for i in list_protocols()]
     if as_json:
         rows = [
@@ -47,12 +60,16 @@ def _range(r: Range | None, unit: str = "") -> str:
 def _dose(d: Dose | None) -> str:
     if d is None:
         return ""
+    from rtio.protocol.models import Range
+
     if d.value is not None:
         return f"{d.value:g} {d.unit}"
     return _range(Range(min=d.min, max=d.max), d.unit)
 
 
 def _print(p: Protocol, console: Console) -> None:
+    from rich.table import Table
+
     console.print(f"[bold]{p.id}[/bold]  {p.title}")
     ids = ", ".join(f"{i.registry} {i.value}" for i in p.identifiers)
     console.print(f"design: {p.design.type}  phase: {p.phase or '-'}  identifiers: {ids or '-'}")
@@ -103,13 +120,13 @@ def _print(p: Protocol, console: Console) -> None:
                 "; ".join(timing),
             )
         console.print(t)
-    for a in p.assessments:
-        for ph in a.phases:
+    for assessment in p.assessments:
+        for ph in assessment.phases:
             every = f"every {ph.interval.value:g} {ph.interval.unit}" if ph.interval else "once"
             if ph.within_days_before_start is not None:
                 every += f" within {ph.within_days_before_start} d before start"
             win = f" ±{ph.window_days} d" if ph.window_days is not None else ""
-            console.print(f"{a.id} / {ph.name}: {every}{win}")
+            console.print(f"{assessment.id} / {ph.name}: {every}{win}")
     if p.endpoints:
         t = Table(title="Endpoints")
         for col in ("id", "role", "kind", "definition"):
@@ -127,24 +144,28 @@ def _print(p: Protocol, console: Console) -> None:
         t = Table(title="Eligibility")
         for col in ("id", "kind", "stage", "rule", "text"):
             t.add_column(col)
-        for c in p.eligibility:
-            rule = "manual" if c.manual else ("yes" if c.rule else "-")
-            t.add_row(c.id, c.kind, c.stage, rule, c.text)
+        for criterion in p.eligibility:
+            rule = "manual" if criterion.manual else ("yes" if criterion.rule else "-")
+            t.add_row(criterion.id, criterion.kind, criterion.stage, rule, criterion.text)
         console.print(t)
 
 
 @protocol_app.command("show")
 def show(
-    protocol_id: str = typer.Argument(..., metavar="ID", help="Shipped id or path to a YAML."),
+    protocol_id: str | None = typer.Argument(
+        None, metavar="ID", help="Shipped protocol id (a protocol YAML path is accepted too)."
+    ),
+    protocol_file: Path | None = typer.Option(None, "--protocol-file", help=PROTOCOL_FILE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the whole protocol as JSON."),
 ) -> None:
-    """Print one protocol (a shipped id or a protocol YAML path)."""
-    try:
-        p = load_protocol(protocol_id)
-    except ProtocolError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
+    """Print one protocol (a shipped id, or a protocol YAML with --protocol-file)."""
+    from rich.console import Console
+
+    p = protocol_from(protocol_id, protocol_file, argument="ID")
     if as_json:
         typer.echo(p.model_dump_json(indent=2))
         return
     _print(p, Console())
+
+
+protocol_app.command("import-ctgov")(import_ctgov)

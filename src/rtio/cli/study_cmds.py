@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from rtio.derive.ctcae import validate_ae_terms
-from rtio.io import load_study, validate_study
+from rtio.cli.common import study_argument
 
 MAX_SHOWN = 200
 
 
 def validate(
-    study: Path = typer.Argument(..., help="Study folder (study.yaml + tables)."),
+    study: Path = study_argument(),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Validate a study folder: all problems at once; exit status 1 when there are errors."""
+    """Validate a study folder: every problem at once; exit status 1 when there are errors."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rtio.io import validate_study
+
     report = validate_study(study)
     term_problems = _ae_term_problems(study, report)
     if json_output:
@@ -53,10 +56,13 @@ def validate(
         raise typer.Exit(1)
 
 
-def _ae_term_problems(study: Path, report) -> list[str]:
+def _ae_term_problems(study: Path, report: Any) -> list[str]:
     """CTCAE term and grade checks of the adverse events (when the tables themselves are valid)."""
     if not report.ok:
         return []
+    from rtio.derive.ctcae import validate_ae_terms
+    from rtio.io import load_study
+
     loaded = load_study(study)
     events = loaded.table("adverse_events")
     if events is None:

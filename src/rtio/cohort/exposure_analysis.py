@@ -16,7 +16,7 @@ import pandas as pd
 
 from rtio.cohort.landmark import landmark_data
 from rtio.cohort.timing import counting_process
-from rtio.stats import cox_ph, kaplan_meier, logrank_test
+from rtio.stats import KaplanMeierGroups, cox_ph, kaplan_meier, logrank_test
 from rtio.vocabulary import DAYS_PER_MONTH
 
 
@@ -100,7 +100,7 @@ def group_medians(
     return out
 
 
-def simon_makuch(process: pd.DataFrame) -> dict:
+def simon_makuch(process: pd.DataFrame) -> KaplanMeierGroups:
     """Extended Kaplan–Meier curves by current exposure level (Simon & Makuch 1984).
 
     Subjects contribute to the unexposed curve until their exposure starts and to the exposed curve

@@ -13,8 +13,20 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from rtio.dates import parse_iso_dates
+from rtio.frames import FrameLike, with_dates
 from rtio.lookup import by_key
 from rtio.vocabulary import TEAE_IMMUNE_WINDOW_DAYS, TEAE_WINDOW_DAYS
+
+__all__ = [
+    "FILTERS",
+    "ae_grade_table",
+    "lab_events",
+    "lab_shift_table",
+    "map_terms",
+    "percent_text",
+    "treatment_emergent",
+]
 
 FILTERS = ("related_treatment", "related_radiotherapy", "immune_related", "serious")
 
@@ -78,13 +90,15 @@ def ae_grade_table(
 
 
 def treatment_emergent(
-    adverse_events: pd.DataFrame,
-    exposures: pd.DataFrame,
+    adverse_events: FrameLike,
+    exposures: FrameLike,
     window_days: int = TEAE_WINDOW_DAYS,
     immune_window_days: int = TEAE_IMMUNE_WINDOW_DAYS,
 ) -> pd.Series:
     """True for AEs starting between the first dose and the last dose + ``window_days``
     (immune-related AEs: + ``immune_window_days``) — DESIGN's treatment-emergent window."""
+    adverse_events = with_dates(adverse_events, "adverse_events", ["start_date"])
+    exposures = with_dates(exposures, "exposures", ["date"])
     doses = exposures.groupby("subject_id")["date"].agg(["min", "max"])
     first = by_key(adverse_events["subject_id"], doses["min"])
     last = by_key(adverse_events["subject_id"], doses["max"])
@@ -95,9 +109,11 @@ def treatment_emergent(
     return (adverse_events["start_date"] >= first) & (adverse_events["start_date"] <= end)
 
 
-def lab_events(graded_labs: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.DataFrame:
+def lab_events(graded_labs: FrameLike, adverse_events: FrameLike) -> pd.DataFrame:
     """Graded lab abnormalities (grade ≥ 1) as AE rows, except where a reported AE of the same subject,
     term and date exists — one abnormality is counted once."""
+    graded_labs = with_dates(graded_labs, "graded labs", ["date"])
+    adverse_events = with_dates(adverse_events, "adverse_events", ["start_date"])
     abnormal = graded_labs[graded_labs["grade"] >= 1]
     reported = pd.MultiIndex.from_frame(
         adverse_events[["subject_id", "term", "start_date"]].astype(str)
@@ -121,9 +137,11 @@ def lab_events(graded_labs: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.Da
     )
 
 
-def lab_shift_table(graded_labs: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
+def lab_shift_table(graded_labs: FrameLike, first_dose: pd.Series) -> pd.DataFrame:
     """Baseline grade (last result on or before the first dose) → worst post-baseline grade, per term:
     number of patients in each (baseline, worst) cell."""
+    graded_labs = with_dates(graded_labs, "graded labs", ["date"])
+    first_dose = parse_iso_dates(first_dose, column="first dose", source="first_dose")
     labs = graded_labs.dropna(subset=["grade"]).assign(
         first=lambda f: by_key(f["subject_id"], first_dose)
     )

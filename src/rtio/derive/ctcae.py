@@ -30,6 +30,16 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "NOT_GRADED_FROM_VALUES",
+    "VERSIONS",
+    "adverse_event_terms",
+    "criteria",
+    "grade_labs",
+    "lab_units",
+    "validate_ae_terms",
+]
+
 VERSIONS = ("5.0",)
 NOT_GRADED_FROM_VALUES = {"glucose": "Hyperglycemia"}
 OPERATORS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}

@@ -8,15 +8,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from rtio.frames import FrameLike, with_dates
 from rtio.vocabulary import DAYS_PER_MONTH
+
+__all__ = [
+    "cycle_category",
+    "discontinuation_reasons",
+    "exposure_summary",
+]
 
 
 def exposure_summary(
-    exposures: pd.DataFrame, cycle_days: int = 21, planned_dose: dict[str, float] | None = None
+    exposures: FrameLike, cycle_days: int = 21, planned_dose: dict[str, float] | None = None
 ) -> pd.DataFrame:
     """Per subject x drug: cycles received, first / last dose, time on treatment (months, first dose
     to last dose + one cycle), cumulative dose, and relative dose intensity when a planned dose per
     cycle is given (delivered dose per cycle-length of treatment over planned)."""
+    exposures = with_dates(exposures, "exposures", ["date"])
     grouped = exposures.groupby(["subject_id", "drug"])
     out = grouped.agg(
         cycles=("cycle", "nunique"),
@@ -45,9 +53,10 @@ def cycle_category(
 
 
 def discontinuation_reasons(
-    events: pd.DataFrame, kind: str = "treatment_discontinuation"
+    events: FrameLike, kind: str = "treatment_discontinuation"
 ) -> pd.DataFrame:
     """Subjects per discontinuation reason (``events.detail``; "not recorded" when empty)."""
+    events = with_dates(events, "events", ["date"])
     stops = events[events["kind"] == kind].sort_values("date").drop_duplicates("subject_id")
     reasons = (
         stops["detail"].fillna("not recorded")

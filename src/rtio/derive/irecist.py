@@ -19,17 +19,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rtio.frames import FrameLike, with_dates
 from rtio.vocabulary import IRECIST_CONFIRM_MAX_DAYS, IResponseCode
+
+__all__ = [
+    "INCREASE_MM",
+    "RANK",
+    "irecist_best_overall_response",
+    "irecist_responses",
+]
 
 INCREASE_MM = 5.0
 RANK = {code.label: int(code) for code in IResponseCode}
 
 
 def irecist_responses(
-    timepoints: pd.DataFrame, confirm_max_days: int = IRECIST_CONFIRM_MAX_DAYS
+    timepoints: FrameLike, confirm_max_days: int = IRECIST_CONFIRM_MAX_DAYS
 ) -> pd.DataFrame:
     """iRECIST response per subject x timepoint, with the reason for each iUPD / iCPD / reset."""
-    tp = timepoints.sort_values(["subject_id", "assessment_date"]).reset_index(drop=True)
+    tp = (
+        with_dates(timepoints, "timepoints", ["assessment_date"])
+        .sort_values(["subject_id", "assessment_date"])
+        .reset_index(drop=True)
+    )
     tp["k"] = tp.groupby("subject_id").cumcount()
     subjects = pd.Index(tp["subject_id"].unique())
     code = subjects.get_indexer(tp["subject_id"])

@@ -20,21 +20,38 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rtio.dates import parse_iso_dates
 from rtio.derive.populations import course_lesions
+from rtio.frames import FrameLike, as_frame, with_dates
 from rtio.lookup import by_key
 from rtio.vocabulary import BASELINE_WINDOW_DAYS, EventDescription
+
+__all__ = [
+    "PROGRESSION_CAUSES",
+    "TOO_SMALL_MM",
+    "abscopal_response",
+    "field_response",
+    "lesion_trajectories",
+    "progression_causes",
+    "progression_field",
+]
 
 TOO_SMALL_MM = 5.0
 
 
 def lesion_trajectories(
-    lesions: pd.DataFrame,
-    measurements: pd.DataFrame,
-    subjects: pd.DataFrame,
-    radiotherapy: pd.DataFrame | None,
+    lesions: FrameLike,
+    measurements: FrameLike,
+    subjects: FrameLike,
+    radiotherapy: FrameLike | None,
     baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> pd.DataFrame:
     """Per lesion x timepoint: diameter, baseline diameter, timepoint date, role, irradiated flag."""
+    lesions = as_frame(lesions, "lesions", copy=False)
+    measurements = with_dates(measurements, "measurements", ["assessment_date"])
+    subjects = with_dates(subjects, "subjects", ["start_date"])
+    if radiotherapy is not None:
+        radiotherapy = with_dates(radiotherapy, "radiotherapy", ["start_date", "end_date"])
     meas = measurements.merge(
         lesions[["subject_id", "lesion_id", "role"]], on=["subject_id", "lesion_id"]
     )
@@ -61,9 +78,9 @@ def lesion_trajectories(
     base = meas[meas["timepoint_date"] == meas["baseline_date"]].set_index(
         ["subject_id", "lesion_id"]
     )["diameter"]
-    meas["baseline_diameter"] = pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]]).map(
-        base
-    )
+    meas["baseline_diameter"] = base.reindex(
+        pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]])
+    ).to_numpy()
     meas["irradiated"] = False
     meas["rt_start"] = pd.NaT
     if radiotherapy is not None and not radiotherapy.empty:
@@ -74,7 +91,9 @@ def lesion_trajectories(
         rt_start = first.reindex(
             pd.MultiIndex.from_frame(meas[["subject_id", "lesion_id"]])
         ).to_numpy()
-        meas["rt_start"] = pd.to_datetime(pd.Series(rt_start, index=meas.index))
+        meas["rt_start"] = parse_iso_dates(
+            pd.Series(rt_start, index=meas.index), column="start_date", source="radiotherapy"
+        )
         meas["irradiated"] = meas["rt_start"].notna()
     columns = [
         "subject_id",

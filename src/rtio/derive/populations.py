@@ -9,11 +9,28 @@ least one dose of study drug.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from rtio.frames import read_dates
 from rtio.lookup import by_key
+
+if TYPE_CHECKING:
+    from rtio.protocol.models import Protocol
+
+__all__ = [
+    "CONDITIONS",
+    "REGION_TARGETS",
+    "completed_rt_all_lesions",
+    "course_lesions",
+    "derive_adsl",
+    "enrolled",
+    "irradiated_lesion_ids",
+    "post_baseline_assessment",
+    "received_study_drug",
+]
 
 REGION_TARGETS = {"primary": ("primary",), "locoregional": ("primary", "regional_node")}
 """Radiotherapy targets named by region, and the lesion sites they cover."""
@@ -98,12 +115,13 @@ def completed_rt_all_lesions(tables: dict[str, pd.DataFrame]) -> pd.Series:
 def post_baseline_assessment(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """At least one tumour assessment after day 1 (measurements, else reported responses)."""
     ids = _ids(tables["subjects"])
-    start = tables["subjects"].set_index(ids)["start_date"]
+    start = read_dates(tables["subjects"], "subjects", "start_date").set_axis(ids)
     assessed: set[str] = set()
     for name, column in (("measurements", "assessment_date"), ("responses", "assessment_date")):
         frame = tables.get(name)
         if frame is not None:
-            later = frame[column] > by_key(frame["subject_id"].astype(str), start)
+            when = read_dates(frame, name, column)
+            later = when > by_key(frame["subject_id"].astype(str), start)
             assessed |= set(frame.loc[later, "subject_id"].astype(str))
     return pd.Series(ids.isin(assessed), index=ids)
 
@@ -116,7 +134,7 @@ CONDITIONS: dict[str, Callable[[dict[str, pd.DataFrame]], pd.Series]] = {
 }
 
 
-def derive_adsl(tables: dict[str, pd.DataFrame], protocol: object) -> pd.DataFrame:
+def derive_adsl(tables: dict[str, pd.DataFrame], protocol: Protocol | None) -> pd.DataFrame:
     """One row per subject with a boolean flag per protocol population (``<id>_flag``) and the
     flag of each condition used; protocols without populations get ITT (= enrolled)."""
     subjects = tables["subjects"]

@@ -19,6 +19,16 @@ import numpy as np
 import pandas as pd
 
 from rtio.derive.populations import course_lesions
+from rtio.frames import FrameLike, with_dates
+
+__all__ = [
+    "ALPHA_BETA",
+    "bed",
+    "classify_course",
+    "course_doses",
+    "eqd2",
+    "lesion_doses",
+]
 
 ALPHA_BETA = {"tumour": 10.0, "late": 3.0}
 """Default α/β (Gy): tumour and acutely responding tissue 10, late-responding tissue 3."""
@@ -38,7 +48,7 @@ def bed(
     value = np.asarray(total_dose, dtype=float) * (1 + d / alpha_beta)
     repopulation = (treatment_days, kickoff_days, alpha, tpot_days)
     if any(v is not None for v in repopulation):
-        if any(v is None for v in repopulation):
+        if treatment_days is None or kickoff_days is None or alpha is None or tpot_days is None:
             raise ValueError(
                 "repopulation needs treatment_days, kickoff_days, alpha and tpot_days together"
             )
@@ -75,17 +85,15 @@ def classify_course(
 
 
 def course_doses(
-    radiotherapy: pd.DataFrame, alpha_betas: Sequence[float] = (10.0, 3.0)
+    radiotherapy: FrameLike, alpha_betas: Sequence[float] = (10.0, 3.0)
 ) -> pd.DataFrame:
     """Per course: total dose, class, overall time (days), BED and EQD2 for each α/β."""
-    out = radiotherapy.copy()
+    out = with_dates(radiotherapy, "radiotherapy", ["start_date", "end_date"])
     out["total_dose_gy"] = out["dose_per_fraction_gy"] * out["fractions"]
     out["course_class"] = classify_course(
         out["total_dose_gy"], out["dose_per_fraction_gy"], out["fractions"], out["technique"]
     )
-    out["overall_days"] = (
-        pd.to_datetime(out["end_date"]) - pd.to_datetime(out["start_date"])
-    ).dt.days
+    out["overall_days"] = (out["end_date"] - out["start_date"]).dt.days
     for ab in alpha_betas:
         out[f"bed_{ab:g}"] = bed(out["total_dose_gy"], out["fractions"], ab)
         out[f"eqd2_{ab:g}"] = eqd2(out["total_dose_gy"], out["fractions"], ab)

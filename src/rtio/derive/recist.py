@@ -42,10 +42,8 @@ from rtio.derive.recist_input import (
     Coded,
     as_dates,
     code_study,
-    dates,
-    frame,
-    require,
 )
+from rtio.frames import FrameLike, as_frame, read_dates, require_columns
 from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, NewLesions, ResponseCode
 
 __all__ = [
@@ -80,10 +78,10 @@ def _text(labels: tuple[str, ...], codes: np.ndarray) -> pd.Index:
 
 
 def check_baseline(
-    lesions: object,
-    measurements: object,
-    subjects: object,
-    radiotherapy: object | None = None,
+    lesions: FrameLike,
+    measurements: FrameLike,
+    subjects: FrameLike,
+    radiotherapy: FrameLike | None = None,
     *,
     baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> pd.DataFrame:
@@ -113,7 +111,7 @@ def _fmt(values: np.ndarray) -> pd.Series:
     return v.astype(str).where(v.notna(), "NA")
 
 
-def _baseline_issues(study: Coded, radiotherapy: object | None) -> np.ndarray:
+def _baseline_issues(study: Coded, radiotherapy: FrameLike | None) -> np.ndarray:
     """Baseline problems per subject ("; "-joined text, "" when none), in subjects order."""
     les = study.lesions
     scans = study.scans
@@ -169,12 +167,12 @@ def _baseline_issues(study: Coded, radiotherapy: object | None) -> np.ndarray:
     return out
 
 
-def _irradiated_targets(study: Coded, targets: pd.DataFrame, radiotherapy: object) -> pd.Series:
+def _irradiated_targets(study: Coded, targets: pd.DataFrame, radiotherapy: FrameLike) -> pd.Series:
     """Targets irradiated before the baseline scan (RECIST 1.1 §3.1.3), text per subject."""
-    rt = frame(radiotherapy, "radiotherapy")
-    require(rt, "radiotherapy", ["subject_id", "target", "start_date"])
-    rt["sid"] = study.ids.get_indexer(rt["subject_id"].astype(str))
-    rt["day"] = dates(rt, "radiotherapy", "start_date").to_numpy().astype("datetime64[D]")
+    rt = as_frame(radiotherapy, "radiotherapy")
+    require_columns(rt, "radiotherapy", ["subject_id", "target", "start_date"])
+    rt["sid"] = study.ids.get_indexer(pd.Index(rt["subject_id"].astype(str)))
+    rt["day"] = read_dates(rt, "radiotherapy", "start_date").to_numpy().astype("datetime64[D]")
     rt = rt.assign(lesion_id=rt["target"].astype(str).str.split(";")).explode("lesion_id")
     rt["lesion_id"] = rt["lesion_id"].str.strip()
     hit = targets.merge(
@@ -205,10 +203,10 @@ def _earliest(group: np.ndarray, day: np.ndarray, mask: np.ndarray, size: int) -
 
 
 def timepoint_responses(
-    lesions: object,
-    measurements: object,
-    subjects: object,
-    radiotherapy: object | None = None,
+    lesions: FrameLike,
+    measurements: FrameLike,
+    subjects: FrameLike,
+    radiotherapy: FrameLike | None = None,
     *,
     baseline_window_days: int = BASELINE_WINDOW_DAYS,
     pr_persistence: bool = False,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rtio.derive.recist_input import codes, dates, frame, iso, require
+from rtio.derive.recist_input import codes, iso
+from rtio.frames import FrameLike, as_frame, read_dates, require_columns
 from rtio.vocabulary import CONFIRM_MIN_DAYS, SD_MIN_DAYS, ResponseCode
 
 __all__ = ["best_overall_response", "response_disagreements"]
@@ -29,8 +30,8 @@ _RANKED = _RESPONSES[: CR + 1]
 
 
 def best_overall_response(
-    responses: object,
-    subjects: object,
+    responses: FrameLike,
+    subjects: FrameLike,
     confirm: bool = True,
     confirm_min_days: int = CONFIRM_MIN_DAYS,
     sd_min_days: int = SD_MIN_DAYS,
@@ -50,8 +51,9 @@ def best_overall_response(
       and NON-CR/NON-PD count only at ≥ ``sd_min_days`` after day 1 (§4.4.1 minimum duration).
     * Confirmed (§4.4.3, Table 3): a CR (PR) is confirmed by a later CR (CR or PR) at least
       ``confirm_min_days`` later with at most ``max_ne_between`` NE between and nothing else between
-      (SD between PRs allowed with ``accept_sd_between_pr``). An unconfirmed CR/PR counts as SD if
-      the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
+      (SD between PRs allowed with ``accept_sd_between_pr``); a PR after a CR in a PR's
+      confirmation period confirms nothing (PR@56, CR@70, PR@98 is SD). An unconfirmed CR/PR counts
+      as SD if the SD minimum is met. ``cr_then_pr_is_pd`` applies Table 3 footnote (a) strictly: any PR or
       SD after a CR is progression (disease reappeared).
 
     Result: one row per subject with ``bor``, ``bor_date`` (date the best response criteria were
@@ -60,17 +62,17 @@ def best_overall_response(
     Integer-coded and vectorised over subjects (own code: the confirmation search is the hot
     path); the reason text is built only for each subject's deciding assessment.
     """
-    rs = frame(responses, "responses", copy=False)
-    subj = frame(subjects, "subjects", copy=False)
-    require(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
-    require(subj, "subjects", ["subject_id", "start_date"])
+    rs = as_frame(responses, "responses", copy=False)
+    subj = as_frame(subjects, "subjects", copy=False)
+    require_columns(rs, "responses", ["subject_id", "assessment_date", "overall_response"])
+    require_columns(subj, "subjects", ["subject_id", "start_date"])
     subj = subj.drop_duplicates("subject_id")
     ids = pd.Index(subj["subject_id"].astype(str))
-    start = dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
+    start = read_dates(subj, "subjects", "start_date").to_numpy().astype("datetime64[D]")
     resp = codes(rs["overall_response"], _RANKED, "responses", "overall_response")
     code, uniques = pd.factorize(rs["subject_id"])
     sid = np.append(ids.get_indexer(pd.Index(uniques).astype(str)), -1)[code]
-    date = dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")
+    date = read_dates(rs, "responses", "assessment_date").to_numpy().astype("datetime64[D]")
     day = (date - start[np.maximum(sid, 0)]).astype(np.int64)
     keep = np.flatnonzero((sid >= 0) & (date > start[np.maximum(sid, 0)]))
     keep = keep[np.lexsort((day[keep], sid[keep]))]
@@ -178,14 +180,21 @@ def _confirming_row(
 
     A CR is confirmed by a CR, a PR by a CR or PR, at least ``confirm_min_days`` later, with at
     most ``max_ne_between`` NE and nothing else between (SD allowed between PRs with
-    ``accept_sd_between_pr``). Vectorised over rows, one pass per distance between the two
-    assessments; a row leaves the search once something between can no longer be allowed."""
+    ``accept_sd_between_pr``). A PR that follows a CR within a PR's confirmation period (the
+    confirming assessment included) is not a confirming assessment, and the first PR is not
+    confirmed: after a CR, a PR means the disease reappeared (RECIST 1.1 Table 3, footnote a;
+    pharmaverse admiralonco's confirmed response: "no PR assessment after a CR assessment in the
+    confirmation period"), so PR@56, CR@70, PR@98 is no confirmed response.
+
+    Vectorised over rows, one pass per distance between the two assessments; a row leaves the
+    search once something between can no longer be allowed."""
     n = len(resp)
     out = np.full(n, -1, dtype=np.int64)
     ne_cum = np.cumsum(resp == NE)
     allowed_pr = [CR, PR, NE, SD] if accept_sd_between_pr else [CR, PR, NE]
     bad_cr_cum = np.cumsum(~np.isin(resp, [CR, NE]))
     bad_pr_cum = np.cumsum(~np.isin(resp, allowed_pr))
+    cr_cum = np.cumsum(resp == CR)
     active = np.flatnonzero(np.isin(resp, [CR, PR]))
     is_cr = resp[active] == CR
     step = 1
@@ -199,7 +208,8 @@ def _confirming_row(
         bad = np.where(
             is_cr, bad_cr_cum[j - 1] - bad_cr_cum[active], bad_pr_cum[j - 1] - bad_pr_cum[active]
         )
-        possible = (ne_between <= max_ne_between) & (bad == 0)
+        pr_after_cr = ~is_cr & (resp[j] == PR) & (cr_cum[j - 1] - cr_cum[active] > 0)
+        possible = (ne_between <= max_ne_between) & (bad == 0) & ~pr_after_cr
         active, is_cr, j = active[possible], is_cr[possible], j[possible]
         confirms = np.where(is_cr, resp[j] == CR, np.isin(resp[j], [CR, PR])) & (
             day[j] - day[active] >= confirm_min_days
@@ -265,16 +275,16 @@ def _bor_reasons(
     return out
 
 
-def response_disagreements(derived: object, reported: object) -> pd.DataFrame:
+def response_disagreements(derived: FrameLike, reported: FrameLike) -> pd.DataFrame:
     """QC listing: every timepoint where the derived overall response and the reported one
     (``responses`` table: subject_id, assessment_date, overall_response, optional assessor)
     differ, or where only one of them exists. Matched on subject_id and assessment_date."""
-    der = frame(derived, "derived")
-    rep = frame(reported, "responses")
+    der = as_frame(derived, "derived")
+    rep = as_frame(reported, "responses")
     for table, name in ((der, "derived"), (rep, "responses")):
-        require(table, name, ["subject_id", "assessment_date", "overall_response"])
+        require_columns(table, name, ["subject_id", "assessment_date", "overall_response"])
         table["subject_id"] = table["subject_id"].astype(str)
-        table["assessment_date"] = dates(table, name, "assessment_date")
+        table["assessment_date"] = read_dates(table, name, "assessment_date")
     keep = ["subject_id", "assessment_date", "overall_response"]
     extra = ["assessor"] if "assessor" in rep.columns else []
     both = der[[*keep, *(["reason"] if "reason" in der.columns else [])]].merge(

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rtio.frames import EPOCH, FrameLike, as_frame, day_numbers, read_booleans, require_columns
 from rtio.vocabulary import LesionRole, MeasurementStatus
+
+__all__ = [
+    "Coded",
+    "as_dates",
+    "code_study",
+    "codes",
+    "hundredths",
+    "iso",
+    "labels",
+    "subject_codes",
+]
 
 SCALE = 100  # integer hundredths of a millimetre
 TOO_SMALL = 5 * SCALE  # RECIST 1.1 §4.3.1 / Appendix I: "too small to measure" = 5 mm
@@ -27,40 +39,6 @@ TOO_SMALL_STATUS = MeasurementStatus.TOO_SMALL_TO_MEASURE.code
 UNEQUIVOCAL = MeasurementStatus.UNEQUIVOCAL_PROGRESSION.code
 ROLES = LesionRole.values()
 NEW, NON_TARGET, TARGET = LesionRole.NEW.code, LesionRole.NON_TARGET.code, LesionRole.TARGET.code
-EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def frame(data: object, name: str, copy: bool = True) -> pd.DataFrame:
-    """A pandas frame (a copy unless ``copy=False``) of a pandas / polars frame or a numpy
-    record array."""
-    if isinstance(data, pd.DataFrame):
-        return data.copy() if copy else data
-    if hasattr(data, "to_pandas"):
-        return data.to_pandas()
-    if isinstance(data, np.ndarray) and data.dtype.names:
-        return pd.DataFrame.from_records(data)
-    raise TypeError(f"{name}: expected a pandas or polars DataFrame or a numpy record array")
-
-
-def require(table: pd.DataFrame, name: str, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{name}: missing required column(s) {', '.join(missing)}")
-
-
-def dates(table: pd.DataFrame, name: str, column: str) -> pd.Series:
-    """Dates normalised to midnight; text that is not a date is an error naming the row."""
-    raw = table[column]
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        return raw.astype("datetime64[ns]").dt.normalize()
-    out = pd.to_datetime(raw, errors="coerce").dt.normalize()
-    suspect = out.isna() & raw.notna()
-    bad = suspect.copy()
-    bad[suspect] = raw[suspect].astype(str).str.strip() != ""
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"{name}: row {row}, column {column}: not a date: {raw.iloc[row]!r}")
-    return out
 
 
 def as_dates(day: np.ndarray) -> np.ndarray:
@@ -70,17 +48,6 @@ def as_dates(day: np.ndarray) -> np.ndarray:
     ok = np.isfinite(day)
     out[ok] = (EPOCH + day[ok].astype(np.int64)).astype("datetime64[ns]")
     return out
-
-
-def booleans(series: pd.Series, name: str, column: str) -> np.ndarray:
-    if series.dtype == bool:
-        return series.to_numpy()
-    text = series.astype(str).str.strip().str.lower()
-    ok = text.isin(["true", "false", "1", "0"])
-    if not ok.all():
-        row = int(np.flatnonzero(~ok.to_numpy())[0])
-        raise ValueError(f"{name}: row {row}, column {column}: not a boolean: {series.iloc[row]!r}")
-    return text.isin(["true", "1"]).to_numpy()
 
 
 def hundredths(diameter: pd.Series) -> np.ndarray:
@@ -147,23 +114,7 @@ def labels(values: pd.Series, name: str, column: str) -> tuple[np.ndarray, pd.In
     return text_code[code], pd.Index(text)
 
 
-def day_numbers(table: pd.DataFrame, name: str, column: str) -> np.ndarray:
-    """Whole days since 1970-01-01 of a date column; a missing date is an error naming the row."""
-    raw = table[column]
-    if raw.dtype.kind == "M":  # naive datetime64: whole days directly
-        day = raw.to_numpy().astype("datetime64[D]")
-        missing = np.isnat(day)
-    else:
-        parsed = dates(table, name, column)
-        missing = parsed.isna().to_numpy()
-        day = parsed.to_numpy().astype("datetime64[D]")
-    if missing.any():
-        row = int(np.flatnonzero(missing)[0])
-        raise ValueError(f"{name}: row {row}, column {column}: missing date")
-    return day.astype(np.int64)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Coded:
     """Lesion data coded as integers.
 
@@ -184,16 +135,16 @@ class Coded:
 
 
 def code_study(
-    lesions: object, measurements: object, subjects: object, baseline_window_days: int
+    lesions: FrameLike, measurements: FrameLike, subjects: FrameLike, baseline_window_days: int
 ) -> Coded:
     """Check and code lesions, measurements and subjects; find timepoints and the baseline
     (RECIST 1.1 §3.2: the last assessment on or before day 1 within the window)."""
-    les = frame(lesions, "lesions", copy=False)
-    meas = frame(measurements, "measurements", copy=False)
-    subj = frame(subjects, "subjects", copy=False)
-    require(les, "lesions", ["subject_id", "lesion_id", "role", "organ", "is_lymph_node"])
-    require(meas, "measurements", ["subject_id", "lesion_id", "assessment_date", "status"])
-    require(subj, "subjects", ["subject_id", "start_date"])
+    les = as_frame(lesions, "lesions", copy=False)
+    meas = as_frame(measurements, "measurements", copy=False)
+    subj = as_frame(subjects, "subjects", copy=False)
+    require_columns(les, "lesions", ["subject_id", "lesion_id", "role", "organ", "is_lymph_node"])
+    require_columns(meas, "measurements", ["subject_id", "lesion_id", "assessment_date", "status"])
+    require_columns(subj, "subjects", ["subject_id", "start_date"])
     ids = pd.Index(subj["subject_id"].astype(str))
     if not ids.is_unique:
         row = int(np.flatnonzero(ids.duplicated())[0])
@@ -226,10 +177,11 @@ def code_study(
     visit, visit_text = _visit_keys(meas, day)
     tp, timepoints = _timepoints(sid, visit, day, visit_text)
     pair = tp.astype(np.int64) * len(lesion_table) + lesion
-    row = _first_repeat(pair)
-    if row is not None:
+    repeat = _first_repeat(pair)
+    if repeat is not None:
         raise ValueError(
-            f"measurements: row {row}: lesion {mnames[mcode[row]]!r} measured twice at one timepoint"
+            f"measurements: row {repeat}: lesion {mnames[mcode[repeat]]!r} measured twice at one "
+            "timepoint"
         )
     baseline_day = _mark_baseline(timepoints, start, baseline_window_days)
     scans = {
@@ -271,7 +223,7 @@ def _lesion_table(les: pd.DataFrame, ids: pd.Index) -> tuple[pd.DataFrame, np.nd
             "lesion_id": names.to_numpy(dtype=object)[lcode],
             "role": role,
             "organ": les["organ"].to_numpy(),
-            "is_lymph_node": booleans(les["is_lymph_node"], "lesions", "is_lymph_node"),
+            "is_lymph_node": read_booleans(les["is_lymph_node"], "lesions", "is_lymph_node"),
         }
     )
     return lesion_table, lkey, names

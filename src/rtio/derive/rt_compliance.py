@@ -18,11 +18,29 @@ over an add-on. Matching looks at each course once (trials have a few courses pe
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from rtio.derive.populations import course_lesions
 from rtio.derive.radiotherapy import course_doses
+from rtio.frames import FrameLike, with_dates
+
+if TYPE_CHECKING:
+    from rtio.protocol.models import Protocol, Range, RTPrescription
+
+__all__ = [
+    "DEFAULT_CYCLE_DAYS",
+    "SITE_ORDER",
+    "TARGET_FITS",
+    "TOLERANCE",
+    "cycle_start_dates",
+    "match_prescriptions",
+    "rt_compliance",
+    "rt_start_from_cycle_day1",
+]
 
 TARGET_FITS = {
     "primary": ("primary", "locoregional", "all_visible_lesions"),
@@ -37,18 +55,16 @@ DEFAULT_CYCLE_DAYS = 21
 SITE_ORDER = ["primary", "regional_node", "distant_node", "distant_organ"]
 
 
-def _course_sites(radiotherapy: pd.DataFrame, lesions: pd.DataFrame) -> pd.Series:
+def _course_sites(radiotherapy: pd.DataFrame, lesions: pd.DataFrame) -> dict[Hashable, set[str]]:
     """The lesion classes each course treats (a set per course; region targets count as primary)."""
     covered = course_lesions(radiotherapy, lesions).merge(
         lesions[["subject_id", "lesion_id", "site"]], on=["subject_id", "lesion_id"]
     )
-    sites = covered.groupby("course")["site"].agg(lambda s: set(s.dropna()))
-    return sites.reindex(radiotherapy.index).apply(
-        lambda s: s if isinstance(s, set) and s else {"primary"}
-    )
+    found = {course: set(site.dropna()) for course, site in covered.groupby("course")["site"]}
+    return {label: found.get(label) or {"primary"} for label in radiotherapy.index}
 
 
-def _in_range(value: float, bounds) -> bool:
+def _in_range(value: float, bounds: Range | None) -> bool:
     if bounds is None:
         return True
     low = -np.inf if bounds.min is None else bounds.min - TOLERANCE
@@ -57,7 +73,7 @@ def _in_range(value: float, bounds) -> bool:
 
 
 def match_prescriptions(
-    radiotherapy: pd.DataFrame, lesions: pd.DataFrame, prescriptions: list
+    radiotherapy: pd.DataFrame, lesions: pd.DataFrame, prescriptions: list[RTPrescription]
 ) -> pd.Series:
     """The prescription id each course is judged against (None when no prescription fits)."""
     courses = course_doses(radiotherapy, [10.0])
@@ -83,7 +99,7 @@ def rt_compliance(
     radiotherapy: pd.DataFrame,
     lesions: pd.DataFrame,
     exposures: pd.DataFrame | None,
-    protocol: object,
+    protocol: Protocol | None,
 ) -> pd.DataFrame:
     """Deviations from the protocol's RT prescriptions: subject_id, course, prescription, rule, detail."""
     prescriptions = list(getattr(protocol, "radiotherapy", None) or [])
@@ -133,12 +149,13 @@ def rt_compliance(
     )
 
 
-def cycle_start_dates(exposures: pd.DataFrame) -> pd.DataFrame:
+def cycle_start_dates(exposures: FrameLike) -> pd.DataFrame:
     """Day 1 of each cycle per subject (the earliest administration of that cycle)."""
+    exposures = with_dates(exposures, "exposures", ["date"])
     return exposures.groupby(["subject_id", "cycle"])["date"].min().unstack()
 
 
-def _cycle_days(protocol: object) -> int:
+def _cycle_days(protocol: Protocol | None) -> int:
     lengths = [
         r.cycle_length_days
         for r in getattr(protocol, "regimens", None) or []
@@ -148,11 +165,14 @@ def _cycle_days(protocol: object) -> int:
 
 
 def _timing_deviations(
-    courses: pd.DataFrame, exposures: pd.DataFrame | None, by_id: dict, protocol: object
+    courses: pd.DataFrame,
+    exposures: pd.DataFrame | None,
+    by_id: dict[str, RTPrescription],
+    protocol: Protocol | None,
 ) -> pd.DataFrame:
     rows = []
     for rx_id, group in courses.groupby("prescription"):
-        timing = by_id[rx_id].timing
+        timing = by_id[str(rx_id)].timing
         if timing is None:
             continue
         if timing.complete_within_days is not None:
@@ -207,7 +227,10 @@ def _timing_deviations(
 
 
 def _coverage_deviations(
-    radiotherapy: pd.DataFrame, lesions: pd.DataFrame, courses: pd.DataFrame, by_id: dict
+    radiotherapy: pd.DataFrame,
+    lesions: pd.DataFrame,
+    courses: pd.DataFrame,
+    by_id: dict[str, RTPrescription],
 ) -> pd.DataFrame:
     every = [rx_id for rx_id, rx in by_id.items() if "all_visible_lesions" in rx.targets]
     if not every:
@@ -235,9 +258,10 @@ def _coverage_deviations(
 
 
 def rt_start_from_cycle_day1(
-    radiotherapy: pd.DataFrame, exposures: pd.DataFrame, cycle: int
+    radiotherapy: FrameLike, exposures: FrameLike, cycle: int
 ) -> pd.Series:
     """Days from day 1 of ``cycle`` to the first RT fraction, per subject (seed 004: RT from cycle 3)."""
+    radiotherapy = with_dates(radiotherapy, "radiotherapy", ["start_date"])
     first_rt = radiotherapy.groupby("subject_id")["start_date"].min()
     day1 = cycle_start_dates(exposures).get(cycle, pd.Series(dtype="datetime64[ns]"))
     return (first_rt - day1.reindex(first_rt.index)).dt.days.rename(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dask
 import numpy as np
 
 from rtio.design.accrual import dropout_hazard, hazard_from_median
@@ -181,6 +180,8 @@ def simulate_two_arm(
     lam_c = hazard_from_median(median_control)
     hr = plan.hazard_ratio if true_hazard_ratio is None else true_hazard_ratio
     eta = dropout_hazard(dropout_rate, dropout_months)
+    import dask  # imported here: the rest of rtio.design does not need it
+
     sizes = [BATCH] * (n_trials // BATCH) + ([n_trials % BATCH] if n_trials % BATCH else [])
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
     tasks = [

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 from fhir.resources.R4B.bundle import Bundle
 
+from rtio.dates import parse_iso_dates
+
 LOINC = "http://loinc.org"
 
 #: Default code -> fact mapping (LOINC for laboratory results and ECOG).
@@ -143,5 +145,5 @@ def fhir_bundle_to_facts(
                 }
             )
     facts = pd.DataFrame(rows, columns=["candidate_id", "fact", "value", "unit", "date", "uln"])
-    facts["date"] = pd.to_datetime(facts["date"])
+    facts["date"] = parse_iso_dates(facts["date"], column="date", source="FHIR bundle")
     return FhirFacts(facts=facts, unmapped=unmapped)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from rtio.dates import parse_iso_dates
 from rtio.eligibility.rules import MET, NOT_MET, UNKNOWN, evaluate, explain, validate_rule
 
 STATUS = {int(MET): "met", int(NOT_MET): "not_met", int(UNKNOWN): "unknown"}
@@ -30,7 +31,7 @@ def facts_to_wide(facts: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"facts table: missing columns {sorted(missing)}")
     f = facts.copy()
     if "date" in f:
-        f["date"] = pd.to_datetime(f["date"])
+        f["date"] = parse_iso_dates(f["date"], column="date", source="facts table")
         f = f.sort_values("date", kind="stable")
     last = f.groupby(["candidate_id", "fact"], sort=False).tail(1)
     parts = [last.pivot(index="candidate_id", columns="fact", values="value")]

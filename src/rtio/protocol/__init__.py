@@ -1,6 +1,14 @@
 """Protocol as code: pydantic models of a study protocol and the shipped seed protocols."""
 
-from rtio.protocol.loader import ProtocolError, list_protocols, load_protocol, parse_protocol
+from rtio.protocol.loader import (
+    ProtocolError,
+    is_shipped,
+    list_protocols,
+    load_protocol,
+    load_protocol_file,
+    locate_protocol,
+    parse_protocol,
+)
 from rtio.protocol.models import (
     Arm,
     Assessment,
@@ -44,7 +52,10 @@ __all__ = [
     "ResponseCriteria",
     "ResponseReading",
     "StatisticalPlan",
+    "is_shipped",
     "list_protocols",
     "load_protocol",
+    "load_protocol_file",
+    "locate_protocol",
     "parse_protocol",
 ]

@@ -11,23 +11,29 @@ from rtio.stats.cutoffs import Cutoff, percentile_cutoff
 from rtio.stats.estimate import Estimate, NotEstimableError, TestResult
 from rtio.stats.follow_up import median_follow_up
 from rtio.stats.gray import gray_test
-from rtio.stats.kaplan_meier import KaplanMeier, kaplan_meier
+from rtio.stats.inputs import ArrayLike, FrameLike
+from rtio.stats.kaplan_meier import KaplanMeier, KaplanMeierGroups, kaplan_meier
 from rtio.stats.logrank import LogRank, logrank_test
 from rtio.stats.one_sample import OneSampleTest, exponential_test, one_sample_logrank
 from rtio.stats.rank_tests import MannWhitney, mann_whitney
 from rtio.stats.restricted_mean import RestrictedMean, cumulative_incidence, rmst
+from rtio.stats.risk_set import RiskTable, product_limit, risk_table
 
 __all__ = [
+    "ArrayLike",
     "CoxPH",
     "CoxZPH",
     "Cutoff",
     "Estimate",
+    "FrameLike",
     "KaplanMeier",
+    "KaplanMeierGroups",
     "LogRank",
     "MannWhitney",
     "NotEstimableError",
     "OneSampleTest",
     "RestrictedMean",
+    "RiskTable",
     "TestResult",
     "binomial_ci",
     "cox_ph",
@@ -41,5 +47,7 @@ __all__ = [
     "median_follow_up",
     "one_sample_logrank",
     "percentile_cutoff",
+    "product_limit",
+    "risk_table",
     "rmst",
 ]

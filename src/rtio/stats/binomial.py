@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import beta, norm
 
+from rtio.stats.estimate import NotEstimableError
+
 METHODS = ("exact", "wilson", "jeffreys")
 
 
@@ -20,7 +22,9 @@ def binomial_ci(
     """(lower, upper) confidence limits of the proportion k / n."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    if int(n) != n or n <= 0:
+    if n == 0:
+        raise NotEstimableError("n = 0: no subjects to estimate a proportion from")
+    if int(n) != n or n < 0:
         raise ValueError(f"n: must be a positive whole number, not {n}")
     if int(k) != k or not 0 <= k <= n:
         raise ValueError(f"k: must be a whole number between 0 and n = {n}, not {k}")

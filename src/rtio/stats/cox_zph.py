@@ -20,25 +20,31 @@ import pandas as pd
 from scipy.stats import chi2, rankdata
 
 from rtio.stats.cox import CoxPH
+from rtio.stats.estimate import NotEstimableError
+from rtio.stats.inputs import FloatArray, IntArray
+from rtio.stats.risk_set import product_limit, risk_table
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CoxZPH:
     """R ``cox.zph``: ``table`` (chisq, df, p per term and GLOBAL); per event, sorted by time
     within strata: ``time``, ``x`` (the transformed time) and ``y`` (scaled Schoenfeld residuals,
     one column per term: β̂ + residual, so a flat line means proportional hazards); ``strata``."""
 
     table: pd.DataFrame
-    time: np.ndarray
-    x: np.ndarray
+    time: FloatArray
+    x: FloatArray
     y: pd.DataFrame
-    strata: np.ndarray | None
+    strata: IntArray | None
     transform: str
 
 
-def _time_transform(fit: CoxPH, transform: str) -> np.ndarray:
+__all__ = ["TRANSFORMS", "CoxZPH", "cox_zph"]
+
+
+def _time_transform(fit: CoxPH, transform: str) -> FloatArray:
     """g(t) per observation before centring (R: km = 1 − S(t−) of all data, rank, identity, log)."""
     model = fit.model
     stop = model.stop
@@ -47,15 +53,11 @@ def _time_transform(fit: CoxPH, transform: str) -> np.ndarray:
     if transform == "log":
         return np.log(stop)
     if transform == "rank":
-        return rankdata(stop)
-    dead = model.status == 1
-    times = np.unique(stop[dead])
-    deaths = np.bincount(np.searchsorted(times, stop[dead]), minlength=times.size)
-    at_risk = stop.size - np.searchsorted(np.sort(stop), times, side="left")
-    if model.start is not None:  # entered by then: start < t
-        at_risk = at_risk - (stop.size - np.searchsorted(np.sort(model.start), times, "left"))
-    survival = np.cumprod(1 - deaths / at_risk)
-    before = np.searchsorted(times, stop, side="left")  # event times strictly before t
+        ranks: FloatArray = rankdata(stop)
+        return ranks
+    table = risk_table(stop, model.status.astype(np.intp), entry=model.start)
+    survival, _ = product_limit(table.n_risk[:, 0], table.n_event[:, 0, 0])
+    before = np.searchsorted(table.time, stop, side="left")  # exit times strictly before t
     return 1 - np.concatenate([[1.0], survival])[before]
 
 
@@ -64,10 +66,12 @@ def cox_zph(
 ) -> CoxZPH:
     """Proportional-hazards test per covariate (or per term: a factor's columns together, as R's
     ``terms=TRUE``) and globally, R ``cox.zph(fit, transform, terms, global)``."""
-    if fit.model is None:
-        raise ValueError("fit: no data kept with this fit; refit with rtio.stats.cox_ph")
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
+    if fit.singular.any():
+        raise NotEstimableError(
+            "the fit has coefficients that are not estimable (collinear covariates)"
+        )
     model = fit.model
     beta = fit.coef
     p = beta.size
@@ -77,12 +81,13 @@ def cox_zph(
     imat = np.zeros((2 * p, 2 * p))
     residuals, order_keys, used = [], [], []
     for layer, (rows, part) in enumerate(zip(model.groups, model.parts, strict=True)):
-        _, _, _, (sums, c, _) = part.terms(beta)
+        at = part.terms(beta)
+        sums, c = at.sums, at.death_mean_weight
         size = part.times.size
         g = np.zeros(size)
         g[part.death_time] = np.asarray(g_all[rows])[part.dead]
         dead_x = part.w[part.dead, None] * part.x[part.dead]
-        score_t = part._by_death_time(dead_x) - c[:, None] * sums.mean
+        score_t = part.by_death_time(dead_x) - c[:, None] * sums.mean
         info_t = (c[:, None] * (sums.second - sums.outer)).reshape(size, p, p)
         u[p:] += g @ score_t
         imat[:p, :p] += info_t.sum(axis=0)
@@ -99,7 +104,12 @@ def cox_zph(
         varies = np.ptp(part.x, axis=0) > 0 if part.x.shape[0] else np.zeros(p, dtype=bool)
         used.append(np.where(varies, part.dead.size, 0))
     groups = fit.terms if terms else {name: [j] for j, name in enumerate(fit.names)}
-    table = _table(u, imat, groups, p, global_test)
+    try:
+        table = _table(u, imat, groups, p, global_test)
+    except np.linalg.LinAlgError:
+        raise NotEstimableError(
+            "the information for the time-varying terms is singular (too few events)"
+        ) from None
     keys = np.concatenate(order_keys)
     # tied event times: in data order, reversed for counting-process data (as R returns them)
     tie_order = keys[:, 2] if model.start is None else -keys[:, 2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Estimate:
     """A point estimate with its confidence interval; NaN where R reports NA (not reached)."""
 
@@ -16,7 +16,7 @@ class Estimate:
     method: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TestResult:
     """A test statistic with its degrees of freedom and p-value."""
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rtio.stats._inputs import as_events, as_times
 from rtio.stats.estimate import Estimate
+from rtio.stats.inputs import ArrayLike, as_events, as_times
 from rtio.stats.kaplan_meier import kaplan_meier
 
 
-def median_follow_up(time: Any, event: Any, conf_level: float = 0.95) -> Estimate:
+def median_follow_up(time: ArrayLike, event: ArrayLike, conf_level: float = 0.95) -> Estimate:
     """Median potential follow-up: KM of the censoring times (R ``survfit(Surv(time, 1 - event) ~ 1)``)."""
     t = as_times(time)
     e = as_events(event, t.size)
     estimate = kaplan_meier(t, 1 - e, conf_level=conf_level).median()
     return Estimate(
-        estimate.value,
-        estimate.lower,
-        estimate.upper,
-        conf_level,
-        "reverse Kaplan–Meier (censoring as the event)",
+        value=estimate.value,
+        lower=estimate.lower,
+        upper=estimate.upper,
+        conf_level=conf_level,
+        method="reverse Kaplan–Meier (censoring as the event)",
     )

@@ -11,22 +11,45 @@ package computes it; the reference is cmprsk 2.2-11 (tests/reference/stats/gray_
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from rtio.stats._inputs import as_times
+from rtio.stats.estimate import NotEstimableError
+from rtio.stats.inputs import ArrayLike, FloatArray, as_times
+
+QR_TOLERANCE = 1e-7
+"""R ``qr()``'s default tolerance, which cmprsk uses to decide that the variance is singular."""
+
+
+def _full_rank(variance: FloatArray) -> bool:
+    """Whether R's ``qr(variance)`` has full rank: no column is, to 1e-7 of its norm, a linear
+    combination of the others."""
+    if not np.isfinite(variance).all():
+        return False
+    norms = np.linalg.norm(variance, axis=0)
+    r = np.abs(np.diag(np.linalg.qr(variance, mode="r")))
+    return bool(np.all((norms > 0) & (r > QR_TOLERANCE * norms)))
 
 
 def gray_test(
-    time: Any, cause: Any, group: Any, strata: Any = None, rho: float = 0.0
+    time: ArrayLike,
+    cause: ArrayLike,
+    group: ArrayLike,
+    strata: ArrayLike | None = None,
+    rho: float = 0.0,
+    *,
+    causes: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """One row per cause (index: the cause code): ``statistic``, ``df`` and ``p_value`` of Gray's
     test that the cumulative incidence of that cause is equal across ``group`` (R
     ``cuminc(time, cause, group, strata, rho)$Tests``). ``cause``: 0 = censored, other integers =
-    causes; groups ordered as R's factor levels (sorted)."""
+    causes; groups ordered as R's factor levels (sorted). ``causes``: test only these.
+
+    Raises :class:`NotEstimableError` when the score's variance of a tested cause is singular
+    (cmprsk's qr rank check; R then reports stat = -1), with one group, or without data."""
     t = as_times(time, "time")
     c = np.asarray(cause)
     if c.shape != t.shape:
@@ -37,13 +60,22 @@ def gray_test(
     levels, g = np.unique(np.asarray(group).astype(str), return_inverse=True)
     if g.size != t.size:
         raise ValueError("group: must have one value per time")
+    if t.size == 0:
+        raise NotEstimableError("no observations")
     if levels.size < 2:
-        raise ValueError("group: needs at least two groups")
+        raise NotEstimableError(
+            f"group: needs at least two groups; all {t.size} subjects are in one"
+        )
     layers = np.zeros(t.size, dtype=np.int64)
     if strata is not None:
         _, layers = np.unique(np.asarray(strata).astype(str), return_inverse=True)
+    present = np.unique(c[c > 0])
+    wanted = present if causes is None else np.asarray(causes, dtype=np.int64)
+    missing = np.setdiff1d(wanted, present)
+    if missing.size:
+        raise NotEstimableError(f"no events of cause {', '.join(map(str, missing))}")
     rows = {}
-    for code in np.unique(c[c > 0]):
+    for code in wanted:
         m = np.where(c == code, 1, np.where(c > 0, 2, 0))
         score = np.zeros(levels.size - 1)
         variance = np.zeros((levels.size - 1, levels.size - 1))
@@ -52,6 +84,11 @@ def gray_test(
             s, v = _stratum_score(t[keep], m[keep], g[keep], levels.size, rho)
             score += s
             variance += v
+        if not _full_rank(variance):
+            raise NotEstimableError(
+                f"cause {code}: the variance of Gray's score is singular (too few events of "
+                "this cause, or of subjects at risk in a group, to compare the groups)"
+            )
         stat = float(score @ np.linalg.solve(variance, score))
         rows[int(code)] = (stat, levels.size - 1, float(chi2.sf(stat, levels.size - 1)))
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["statistic", "df", "p_value"])

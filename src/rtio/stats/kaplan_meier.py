@@ -3,22 +3,32 @@
 Own code rather than lifelines because the numbers must equal R's where Python libraries differ:
 the default CI is R's ``log`` (not log-log), limits are NA where S(t) = 0 (and for log-log where
 S(t) = 1), and quantiles follow ``quantile.survfit`` exactly — the midpoint of a flat stretch at
-S(t) = 1 − p, NA where a limit is not reached. It is also the hot path for large cohorts: one hash group-by
-over whole columns and a sort of the distinct times (≤ 1 s for 10^7 subjects; benchmarks/stats_vs_r.py).
+S(t) = 1 − p, NA where a limit is not reached. It is also the hot path for large cohorts: the counts
+come from :func:`rtio.stats.risk_set.risk_table` (one sort, or direct counting of whole-number
+times) and the quantile lookup is linear in the curve (benchmarks/stats_vs_r.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
-import polars as pl
 from scipy.stats import norm
 
-from rtio.stats._inputs import as_events, as_times, as_weights, group_codes
-from rtio.stats.estimate import Estimate
+from rtio.stats.estimate import Estimate, NotEstimableError
+from rtio.stats.inputs import (
+    ArrayLike,
+    FloatArray,
+    IntArray,
+    as_events,
+    as_times,
+    as_weights,
+    group_codes,
+)
+from rtio.stats.risk_set import product_limit, risk_table
 
 CONF_TYPES = ("log", "log-log", "plain")
 TOLERANCE = np.sqrt(np.finfo(float).eps)
@@ -48,52 +58,75 @@ def confidence_band(
     raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
 
 
-def _first_reaching(y: np.ndarray, index: np.ndarray, p: float) -> float:
-    """R ``approx(y, index, p, method = "constant", f = 1)``.
+def _first_at_or_above(z: FloatArray, p: float) -> int:
+    """R ``approx(z, seq_along(z), p, method = "constant", f = 1)`` on the first occurrences of
+    the values of z (NA dropped): the index of the first occurrence of the smallest z >= p; -1
+    where p lies outside the range of z. R orders the points by z first (a confidence band need
+    not be monotone); the smallest qualifying value is found directly, without that sort."""
+    known = z[~np.isnan(z)]
+    if known.size == 0 or p < known.min() or p > known.max():
+        return -1
+    return int(np.argmin(np.where(z >= p, z, np.inf)))
 
-    As R, the points are first ordered by y (a confidence band need not be monotone), then the
-    index of the first y >= p is returned; NaN outside the range of y.
+
+def _same(values: FloatArray, value: float) -> np.ndarray:
+    """values == value, with NaN equal to NaN (as R's ``duplicated``)."""
+    return np.isnan(values) if np.isnan(value) else values == value
+
+
+def _last_first_occurrence(y: FloatArray) -> float:
+    """The last element of y once repeated values are dropped (R ``y[!duplicated(y)][n]``).
+
+    Walks back over runs of equal values: the last run whose value did not occur before it. A
+    monotone curve needs one pass; other curves a few, with ``np.unique`` as the bound.
     """
-    order = np.argsort(y, kind="stable")
-    y, index = y[order], index[order]
-    if y.size == 0 or p < y[0] or p > y[-1]:
-        return np.nan
-    return float(index[np.searchsorted(y, p, side="left")])
+    end = y.size - 1
+    for _ in range(8):
+        if end < 0:
+            break
+        differs = np.flatnonzero(~_same(y[: end + 1], y[end]))
+        start = int(differs[-1]) + 1 if differs.size else 0
+        if not _same(y[:start], y[start]).any():
+            return float(y[start])
+        end = start - 1
+    _, first = np.unique(y, return_index=True)
+    return float(y[first.max()])
 
 
-def find_quantile(x: np.ndarray, y: np.ndarray, p: float, tol: float = TOLERANCE) -> float:
+def find_quantile(x: FloatArray, y: FloatArray, p: float, tol: float = TOLERANCE) -> float:
     """Time at which the distribution ``y`` (= 1 − S) first reaches ``p`` (R survival ``findq``).
 
     ``x`` starts with the time origin and ``y`` with 0. Where y equals p on a flat stretch the
-    midpoint between its start and the next time is returned; NaN if p is never reached.
+    midpoint between its start and the next time is returned; NaN if p is never reached. Linear
+    in the length of the curve (no sort, no hashing).
     """
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
-        return np.nan
-    xmax = x[-1]
-    keep = ~pd.Series(y).duplicated().to_numpy()
-    x, y = x[keep], y[keep]
-    position = np.arange(1, y.size + 1, dtype=float)
     known = ~np.isnan(y)
-    i1 = _first_reaching(y[known] + tol, position[known], p)
-    i2 = _first_reaching(y[known] - tol, position[known], p)
-    pick = lambda i: np.nan if np.isnan(i) else x[int(i) - 1]  # noqa: E731
-    if p == 0:
-        return float(x[0])
-    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
-        return (pick(i1) + xmax) / 2
-    return (pick(i1) + pick(i2)) / 2
+    if not known.any() or y[known].max() < p:
+        return np.nan
+    i1 = _first_at_or_above(y + tol, p)
+    i2 = _first_at_or_above(y - tol, p)
+    at = lambda i: np.nan if i < 0 else float(x[i])  # noqa: E731
+    quantile = x[0] if p == 0 else (at(i1) + at(i2)) / 2
+    last = _last_first_occurrence(y)
+    if not np.isnan(last) and abs(p - last) < tol:
+        quantile = (at(i1) + x[-1]) / 2
+    return float(quantile)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class KaplanMeier:
-    """A fitted Kaplan–Meier curve (one row per distinct time, as R ``summary(fit, censored=TRUE)``)."""
+    """A fitted Kaplan–Meier curve (one row per distinct time, as R ``summary(fit, censored=TRUE)``).
 
-    time: np.ndarray
-    n_risk: np.ndarray
-    n_event: np.ndarray
-    n_censor: np.ndarray
-    survival: np.ndarray
-    se_cumhaz: np.ndarray
+    ``se_cumhaz``: the Greenwood standard error of the cumulative hazard; ``n``: the number (sum of
+    weights) of subjects; ``group``: the group's label in a grouped fit, else None.
+    """
+
+    time: FloatArray
+    n_risk: FloatArray
+    n_event: FloatArray
+    n_censor: FloatArray
+    survival: FloatArray
+    se_cumhaz: FloatArray
     conf_level: float
     conf_type: str
     n: float
@@ -153,28 +186,28 @@ class KaplanMeier:
         """Median survival with CI; NaN where not reached."""
         return self.quantile(0.5)
 
-    def survival_at(self, times: Any, extend: bool = False) -> pd.DataFrame:
+    def survival_at(self, times: ArrayLike, extend: bool = False) -> pd.DataFrame:
         """S(t) with CI at given times (R ``summary(fit, times = ...)``).
 
         Times beyond the last observation are dropped unless ``extend`` (as R).
         """
-        times = as_times(times, "times")
+        at = as_times(times, "times")
         if not extend:
-            times = times[times <= self.time[-1]]
-        row = np.searchsorted(self.time, times, side="right") - 1
+            at = at[at <= self.time[-1]]
+        row = np.searchsorted(self.time, at, side="right") - 1
         before = row < 0
         safe = np.where(before, 0, row)
         lower, upper = confidence_band(
             self.survival, self.se_cumhaz, self.conf_level, self.conf_type
         )
         pick = lambda values, start: np.where(before, start, values[safe])  # noqa: E731
-        risk_row = np.searchsorted(self.time, times, side="left")
+        risk_row = np.searchsorted(self.time, at, side="left")
         n_risk = np.where(
             risk_row < self.time.size, self.n_risk[np.minimum(risk_row, self.time.size - 1)], 0
         )
         return pd.DataFrame(
             {
-                "time": times,
+                "time": at,
                 "n_risk": n_risk,
                 "survival": pick(self.survival, 1.0),
                 "std_err": pick(self.std_err, 0.0),
@@ -184,104 +217,144 @@ class KaplanMeier:
         )
 
 
-def counts_by_time(time: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Distinct sorted times and the sum of each of ``values`` at each time.
+@dataclass(frozen=True)
+class KaplanMeierGroups(Mapping[Any, KaplanMeier]):
+    """Kaplan–Meier curves by group (R ``survfit(... ~ g)``), in R's strata order.
 
-    A hash group-by (polars, multi-threaded) then a sort of the distinct times only: with the
-    heavy ties of real follow-up data this is several times faster than sorting every row.
+    Index it by group as R's ``fit[...]``: ``fits[g]`` is that group's :class:`KaplanMeier`; it is
+    a read-only mapping (``keys()``, ``items()``, ``in``, ``len``, iteration over the groups).
     """
-    columns = {"time": time} | {f"v{i}": v for i, v in enumerate(values)}
-    grouped = pl.DataFrame(columns).group_by("time").agg(pl.all().sum()).sort("time")
-    return (grouped["time"].to_numpy(), *(grouped[f"v{i}"].to_numpy() for i in range(len(values))))
+
+    curves: Mapping[Any, KaplanMeier] = field(repr=False)
+
+    def __getitem__(self, group: Any) -> KaplanMeier:
+        try:
+            return self.curves[group]
+        except KeyError:
+            raise KeyError(f"no group {group!r}; groups are {list(self.curves)}") from None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.curves)
+
+    def __len__(self) -> int:
+        return len(self.curves)
+
+    @property
+    def groups(self) -> list[Any]:
+        """The group labels, in R's strata order."""
+        return list(self.curves)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The curves' tables stacked, with a first column ``group``."""
+        return pd.concat(
+            [fit.table.assign(group=g)[["group", *fit.table.columns]] for g, fit in self.items()],
+            ignore_index=True,
+        )
 
 
 def _fit(
-    time: np.ndarray,
-    event: np.ndarray,
-    weights: np.ndarray,
-    entry: np.ndarray | None,
+    time: FloatArray,
+    event: IntArray,
+    weights: FloatArray | None,
+    entry: FloatArray | None,
     conf_level: float,
     conf_type: str,
     group: Any = None,
 ) -> KaplanMeier:
-    unique, n_event, n_censor = counts_by_time(time, event * weights, (1 - event) * weights)
-    n_risk = np.cumsum((n_event + n_censor)[::-1])[::-1]
-    if entry is not None:
-        order = np.argsort(entry, kind="stable")
-        entered = np.concatenate([[0.0], np.cumsum(weights[order])])
-        later = entered[-1] - entered[np.searchsorted(entry[order], unique, side="left")]
-        n_risk = n_risk - later
+    table = risk_table(time, event, weights=weights, entry=entry)
+    n_risk, n_event, n_censor = table.n_risk[:, 0], table.n_event[:, 0, 0], table.n_censor[:, 0]
+    times = table.time
+    if entry is not None:  # times at which nobody is at risk are not reported (as R)
         keep = n_risk > 0
-        unique, n_event, n_censor, n_risk = (
-            unique[keep],
-            n_event[keep],
-            n_censor[keep],
-            n_risk[keep],
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1 - n_event / n_risk)
-        increment = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-    se_cumhaz = np.sqrt(np.cumsum(increment))
+        times, n_risk, n_event, n_censor = times[keep], n_risk[keep], n_event[keep], n_censor[keep]
+    survival, cumhaz_variance = product_limit(n_risk, n_event)
     return KaplanMeier(
-        unique,
-        n_risk,
-        n_event,
-        n_censor,
-        survival,
-        se_cumhaz,
-        conf_level,
-        conf_type,
-        float(weights.sum()),
-        group,
+        time=times,
+        n_risk=n_risk,
+        n_event=n_event,
+        n_censor=n_censor,
+        survival=survival,
+        se_cumhaz=np.sqrt(cumhaz_variance),
+        conf_level=conf_level,
+        conf_type=conf_type,
+        n=float(time.size if weights is None else weights.sum()),
+        group=group,
     )
 
 
+@overload
 def kaplan_meier(
-    time: Any,
-    event: Any,
+    time: ArrayLike,
+    event: ArrayLike,
+    conf_level: float = ...,
+    conf_type: str = ...,
+    by: None = ...,
+    weights: ArrayLike | None = ...,
+    entry: ArrayLike | None = ...,
+) -> KaplanMeier: ...
+
+
+@overload
+def kaplan_meier(
+    time: ArrayLike,
+    event: ArrayLike,
+    conf_level: float = ...,
+    conf_type: str = ...,
+    *,
+    by: ArrayLike,
+    weights: ArrayLike | None = ...,
+    entry: ArrayLike | None = ...,
+) -> KaplanMeierGroups: ...
+
+
+def kaplan_meier(
+    time: ArrayLike,
+    event: ArrayLike,
     conf_level: float = 0.95,
     conf_type: str = "log",
-    by: Any = None,
-    weights: Any = None,
-    entry: Any = None,
-) -> KaplanMeier | dict[Any, KaplanMeier]:
+    by: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    entry: ArrayLike | None = None,
+) -> KaplanMeier | KaplanMeierGroups:
     """Kaplan–Meier estimate of S(t) (R ``survfit(Surv(time, event) ~ 1)``).
 
-    ``conf_type``: "log" (R's default), "log-log" or "plain". ``by``: a grouping; returns
-    {group: KaplanMeier} in R's strata order (a pandas Categorical's categories, else sorted). ``weights``: case weights
-    (weighted KM, e.g. IPTW). ``entry``: delayed-entry times for counting-process data
-    (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time].
+    ``conf_type``: "log" (R's default), "log-log" or "plain". ``by``: a grouping; the result is
+    then a :class:`KaplanMeierGroups`, one curve per group in R's strata order (a pandas
+    Categorical's categories, else sorted), indexed by group as R's ``fit[...]``. ``weights``:
+    case weights (weighted KM, e.g. IPTW). ``entry``: delayed-entry times for counting-process
+    data (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time].
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level must lie in (0, 1), not {conf_level}")
-    time = as_times(time)
-    if time.size == 0:
-        raise ValueError("time: no observations")
-    event = as_events(event, time.size)
-    weights = as_weights(weights, time.size)
+    t = as_times(time)
+    if t.size == 0:
+        raise NotEstimableError("time: no observations")
+    e = as_events(event, t.size)
+    w = None if weights is None else as_weights(weights, t.size)
     start = None
     if entry is not None:
         start = as_times(entry, "entry")
-        if start.size != time.size:
-            raise ValueError(f"entry: length {start.size} differs from time's length {time.size}")
-        if (start >= time).any():
-            bad = np.flatnonzero(start >= time)[:10].tolist()
+        if start.size != t.size:
+            raise ValueError(f"entry: length {start.size} differs from time's length {t.size}")
+        if (start >= t).any():
+            bad = np.flatnonzero(start >= t)[:10].tolist()
             raise ValueError(f"entry: must be before time; not at positions {bad}")
     if by is None:
-        return _fit(time, event, weights, start, conf_level, conf_type)
-    labels, codes = group_codes(by, time.size, "by")
-    fits = {}
+        return _fit(t, e, w, start, conf_level, conf_type)
+    labels, codes = group_codes(by, t.size, "by")
+    curves = {}
     for code, label in enumerate(labels):
         pick = codes == code
-        fits[label] = _fit(
-            time[pick],
-            event[pick],
-            weights[pick],
+        curves[label] = _fit(
+            t[pick],
+            e[pick],
+            None if w is None else w[pick],
             None if start is None else start[pick],
             conf_level,
             conf_type,
             label,
         )
-    return fits
+    return KaplanMeierGroups(curves)

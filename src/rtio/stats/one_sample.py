@@ -14,16 +14,15 @@ number E = Σ Λ₀(tᵢ) under the control; a one-sided alternative is improvem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy.stats import norm
 
-from rtio.stats._inputs import as_events, as_times
-from rtio.stats.estimate import Estimate
+from rtio.stats.estimate import Estimate, NotEstimableError
+from rtio.stats.inputs import ArrayLike, FloatArray, as_events, as_times
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OneSampleTest:
     """Observed vs expected events under the historical control, a Z statistic and its p-value."""
 
@@ -36,13 +35,14 @@ class OneSampleTest:
     median: Estimate | None = None
 
 
-def expected_events(time: Any, median_control: float, shape: float = 1.0) -> np.ndarray:
+def expected_events(time: ArrayLike, median_control: float, shape: float = 1.0) -> FloatArray:
     """Λ₀(tᵢ) per subject under a Weibull control with the given median (shape 1: exponential)."""
     if median_control <= 0 or shape <= 0:
         raise ValueError("median_control and shape must be positive")
     t = as_times(time)
     scale = median_control / np.log(2) ** (1 / shape)
-    return (t / scale) ** shape
+    expected: FloatArray = (t / scale) ** shape
+    return expected
 
 
 def _p_value(z: float, sided: int) -> float:
@@ -54,8 +54,8 @@ def _p_value(z: float, sided: int) -> float:
 
 
 def one_sample_logrank(
-    time: Any,
-    event: Any,
+    time: ArrayLike,
+    event: ArrayLike,
     median_control: float,
     shape: float = 1.0,
     variance: str = "finkelstein",
@@ -73,35 +73,46 @@ def one_sample_logrank(
         label = "one-sample log-rank (Wu 2015 variance)"
     else:
         raise ValueError(f"variance must be 'finkelstein' or 'wu', not {variance!r}")
-    return OneSampleTest(observed, expected, float(z), _p_value(z, sided), sided, label)
+    return OneSampleTest(
+        observed=observed,
+        expected=expected,
+        statistic=float(z),
+        p_value=_p_value(z, sided),
+        sided=sided,
+        method=label,
+    )
 
 
 def exponential_test(
-    time: Any, event: Any, median_control: float, sided: int = 1, conf_level: float = 0.95
+    time: ArrayLike,
+    event: ArrayLike,
+    median_control: float,
+    sided: int = 1,
+    conf_level: float = 0.95,
 ) -> OneSampleTest:
     """Exponential MLE test of the hazard against ln 2 / median_control; also the fitted median."""
     t = as_times(time)
     observed = float(as_events(event, t.size).sum())
     if observed == 0:
-        raise ValueError("event: no events; the exponential hazard cannot be estimated")
+        raise NotEstimableError("no events: the exponential hazard cannot be estimated")
     exposure = float(t.sum())
     rate = observed / exposure
     rate0 = np.log(2) / median_control
     z = float(np.log(rate0 / rate) * np.sqrt(observed))
     q = norm.ppf(1 - (1 - conf_level) / 2)
     median = Estimate(
-        float(np.log(2) / rate),
-        float(np.log(2) / (rate * np.exp(q / np.sqrt(observed)))),
-        float(np.log(2) / (rate * np.exp(-q / np.sqrt(observed)))),
-        conf_level,
-        "exponential MLE, Wald CI on the log hazard",
+        value=float(np.log(2) / rate),
+        lower=float(np.log(2) / (rate * np.exp(q / np.sqrt(observed)))),
+        upper=float(np.log(2) / (rate * np.exp(-q / np.sqrt(observed)))),
+        conf_level=conf_level,
+        method="exponential MLE, Wald CI on the log hazard",
     )
     return OneSampleTest(
-        observed,
-        rate0 * exposure,
-        z,
-        _p_value(z, sided),
-        sided,
-        "exponential MLE Wald test (log hazard)",
-        median,
+        observed=observed,
+        expected=rate0 * exposure,
+        statistic=z,
+        p_value=_p_value(z, sided),
+        sided=sided,
+        method="exponential MLE Wald test (log hazard)",
+        median=median,
     )

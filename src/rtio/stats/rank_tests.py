@@ -8,17 +8,18 @@ implements both; this module only applies R's rule for choosing between them and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from rtio.stats._inputs import as_array
+from rtio.stats.estimate import NotEstimableError
+from rtio.stats.inputs import ArrayLike, FloatArray, as_array
 
 ALTERNATIVES = ("two-sided", "less", "greater")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MannWhitney:
     """R's W (the rank sum of ``a`` minus n_a(n_a + 1)/2), its p-value and which method gave it."""
 
@@ -29,25 +30,26 @@ class MannWhitney:
     n_b: int
 
 
-def _values(values: Any, name: str) -> np.ndarray:
+def _values(values: ArrayLike, name: str) -> FloatArray:
     array = as_array(values, name).astype(float)
     if np.isnan(array).any():
         raise ValueError(
             f"{name}: missing values at positions {np.flatnonzero(np.isnan(array))[:10].tolist()}"
         )
     if array.size == 0:
-        raise ValueError(f"{name}: empty sample")
+        raise NotEstimableError(f"{name}: empty sample")
     return array
 
 
-def mann_whitney(a: Any, b: Any, alternative: str = "two-sided") -> MannWhitney:
+def mann_whitney(a: ArrayLike, b: ArrayLike, alternative: str = "two-sided") -> MannWhitney:
     """Compare two independent samples (R ``wilcox.test(a, b, alternative)``)."""
     if alternative not in ALTERNATIVES:
         raise ValueError(f"alternative must be one of {ALTERNATIVES}, not {alternative!r}")
     x, y = _values(a, "a"), _values(b, "b")
     ties = np.unique(np.concatenate([x, y])).size < x.size + y.size
     exact = x.size < 50 and y.size < 50 and not ties
-    result = mannwhitneyu(
+    test = cast(Any, mannwhitneyu)  # scipy's stubs type only literal alternatives
+    result = test(
         x,
         y,
         alternative=alternative,
@@ -59,4 +61,10 @@ def mann_whitney(a: Any, b: Any, alternative: str = "two-sided") -> MannWhitney:
         if exact
         else "Wilcoxon rank sum test with continuity correction (normal approximation)"
     )
-    return MannWhitney(float(result.statistic), float(result.pvalue), method, x.size, y.size)
+    return MannWhitney(
+        statistic=float(result.statistic),
+        p_value=float(result.pvalue),
+        method=method,
+        n_a=x.size,
+        n_b=y.size,
+    )

@@ -27,7 +27,7 @@ CRITERIA = [
 
 
 def test_screen_command_writes_study_screening_table(tmp_path, monkeypatch):
-    monkeypatch.setattr(cmds, "_criteria", lambda _: CRITERIA)
+    monkeypatch.setattr(cmds, "_criteria", lambda *_: CRITERIA)
     pd.DataFrame(
         {
             "candidate_id": ["a", "b", "c"],

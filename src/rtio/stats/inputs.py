@@ -1,11 +1,36 @@
-"""Input checking shared by the statistics: arrays from lists, numpy, pandas or polars."""
+"""Input checking shared by the statistics: columns from lists, numpy, pandas or polars, and data
+frames from pandas or polars. Every check names the argument (or column) and the positions at fault.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+FloatArray = npt.NDArray[np.floating[Any]]
+IntArray = npt.NDArray[np.integer[Any]]
+ArrayLike = Any
+"""A column of values: a list, numpy array, pandas or polars Series."""
+FrameLike = Any
+"""A data frame: pandas or polars."""
+
+__all__ = [
+    "ArrayLike",
+    "FloatArray",
+    "FrameLike",
+    "IntArray",
+    "as_array",
+    "as_events",
+    "as_frame",
+    "as_groups",
+    "as_times",
+    "as_weights",
+    "frame_column",
+    "group_codes",
+]
 
 
 def as_array(values: Any, name: str) -> np.ndarray:
@@ -38,6 +63,7 @@ def as_times(values: Any, name: str = "time") -> np.ndarray:
         raise ValueError(f"{name}: missing or infinite values at positions {_positions(bad)}")
     if (array < 0).any():
         raise ValueError(f"{name}: negative values at positions {_positions(array < 0)}")
+    array += 0.0  # -0.0 as 0.0 (a copy: astype copies)
     return array
 
 
@@ -102,3 +128,24 @@ def group_codes(values: Any, n: int, name: str) -> tuple[list[Any], np.ndarray]:
         return labels, codes
     codes, levels = pd.factorize(as_groups(values, n, name), sort=True)
     return [v.item() if hasattr(v, "item") else v for v in levels], codes
+
+
+def as_frame(frame: FrameLike) -> pd.DataFrame:
+    """A pandas DataFrame from a pandas or polars one (polars converted once)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    if hasattr(frame, "to_pandas"):
+        converted: pd.DataFrame = frame.to_pandas()
+        return converted
+    raise ValueError("frame: expected a pandas or polars DataFrame")
+
+
+def frame_column(frame: pd.DataFrame, value: str | ArrayLike | None, name: str) -> Any:
+    """A column given by its name in ``frame``, or values given directly; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in frame:
+            raise ValueError(f"{name}: column {value!r} not in the data")
+        return frame[value].to_numpy()
+    return np.asarray(value)

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from rtio.cli.main import app
 
-RECORD = Path(__file__).parent / "data" / "NCT07164690_ctgov_v2.json"
+RECORD = Path(__file__).parents[1] / "eligibility" / "data" / "NCT07164690_ctgov_v2.json"
 
 
 def test_import_ctgov_writes_a_skeleton_with_manual_criteria(tmp_path: Path) -> None:

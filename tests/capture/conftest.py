@@ -82,16 +82,38 @@ def eligible_facts_003(day: str = "2026-01-05") -> dict[str, Any]:
     }
     for name, (value, unit) in lab.items():
         facts.update({name: value, f"{name}_unit": unit, f"{name}_date": day})
-    for name, value, uln in (("creatinine", 70, 100), ("bilirubin_total", 9, 21),
-                             ("alt", 22, 40), ("ast", 25, 40)):
+    for name, value, uln in (
+        ("creatinine", 70, 100),
+        ("bilirubin_total", 9, 21),
+        ("alt", 22, 40),
+        ("ast", 25, 40),
+    ):
         facts.update({name: value, f"{name}_uln": uln, f"{name}_date": day})
-    for name in ("prior_pd1_pdl1", "prior_ctla4", "cns_metastases_uncontrolled", "other_malignancy",
-                 "autoimmune_active", "autoimmune_systemic_treatment", "tuberculosis_active",
-                 "hbsag_positive", "hcv_antibody_positive", "hiv", "hypertension_uncontrolled",
-                 "unstable_angina", "myocardial_infarction", "heart_failure_nyha_ge2",
-                 "arrhythmia_serious", "interstitial_lung_disease", "pneumonitis_noninfectious",
-                 "pneumonitis_grade_ge2_history", "major_surgery", "surgical_wound_unhealed",
-                 "pregnant_or_breastfeeding", "planning_pregnancy", "hypersensitivity_study_drugs"):
+    for name in (
+        "prior_pd1_pdl1",
+        "prior_ctla4",
+        "cns_metastases_uncontrolled",
+        "other_malignancy",
+        "autoimmune_active",
+        "autoimmune_systemic_treatment",
+        "tuberculosis_active",
+        "hbsag_positive",
+        "hcv_antibody_positive",
+        "hiv",
+        "hypertension_uncontrolled",
+        "unstable_angina",
+        "myocardial_infarction",
+        "heart_failure_nyha_ge2",
+        "arrhythmia_serious",
+        "interstitial_lung_disease",
+        "pneumonitis_noninfectious",
+        "pneumonitis_grade_ge2_history",
+        "major_surgery",
+        "surgical_wound_unhealed",
+        "pregnant_or_breastfeeding",
+        "planning_pregnancy",
+        "hypersensitivity_study_drugs",
+    ):
         facts[name] = False
     return facts
 
@@ -160,8 +182,9 @@ class Capture:
         services.record_consent(coord, "api", subject_id, "2026-01-04")
         services.register(coord, "api", subject_id)
         if randomize:
-            services.screen_subject(coord, "api", subject_id, "randomization",
-                                    randomization_facts_003())
+            services.screen_subject(
+                coord, "api", subject_id, "randomization", randomization_facts_003()
+            )
             services.randomize_subject(coord, "api", subject_id)
         return subject_id
 
@@ -204,12 +227,21 @@ def rtio_command() -> list[str]:
     return [str(script)] if script.exists() else [shutil.which("rtio") or "rtio"]
 
 
-def prepare_database(url: str, study: Path, users: dict[str, tuple[str, list[str]]],
-                     go_live: dict[str, Any] | None = None) -> dict[str, str]:
+def prepare_database(
+    url: str,
+    study: Path,
+    users: dict[str, tuple[str, list[str]]],
+    go_live: dict[str, Any] | None = None,
+) -> dict[str, str]:
     """Prepare a database in a separate process; returns the users' API tokens."""
     spec = json.dumps({"users": users, "go_live": go_live})
-    done = subprocess.run([sys.executable, str(HERE / "prepare_db.py"), url, str(study), spec],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "prepare_db.py"), url, str(study), spec],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"prepare_db.py failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -236,25 +268,30 @@ class Server:
                 self.kill9()
 
 
-def start_server(study: Path, url: str, workdir: Path, port: int | None = None,
-                 timeout: float = 240) -> Server:
+def start_server(
+    study: Path, url: str, workdir: Path, port: int | None = None, timeout: float = 240
+) -> Server:
     """``rtio serve STUDY --database URL --port PORT`` in its own process; waits until it answers."""
     port = port or free_port()
     log = workdir / f"serve-{port}-{time.time_ns()}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [*rtio_command(), "serve", str(study), "--database", url, "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"rtio serve exited {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError, urllib.error.URLError):
-            with urllib.request.urlopen(f"{base}/login/", timeout=30) as response:
-                if response.status == 200:
-                    return Server(process, base, log)
+        with (
+            contextlib.suppress(OSError, urllib.error.URLError),
+            urllib.request.urlopen(f"{base}/login/", timeout=30) as response,
+        ):
+            if response.status == 200:
+                return Server(process, base, log)
         time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"rtio serve did not answer within {timeout} s:\n{log.read_text()}")
@@ -269,8 +306,9 @@ def running(study: Path, url: str, workdir: Path) -> Iterator[Server]:
         server.stop()
 
 
-def call(base: str, token: str | None, method: str, path: str, body: Any = None,
-         timeout: float = 60) -> tuple[int, Any]:
+def call(
+    base: str, token: str | None, method: str, path: str, body: Any = None, timeout: float = 60
+) -> tuple[int, Any]:
     """One JSON API call; returns (status, decoded body)."""
     headers = {"Content-Type": "application/json"}
     if token:

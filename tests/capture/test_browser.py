@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class Browser:
@@ -67,7 +73,9 @@ def test_coordinator_monitor_and_statistician_in_chromium(chromium, tmp_path, sh
     helpers.prepare_database(url, study, users, helpers.GO_LIVE)
     with helpers.running(study, url, tmp_path) as server, sync_playwright() as play:
         browser = play.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
         b = Browser(context.new_page(), server.base, shots)
 
         # --- the coordinator screens, enrols and randomizes
@@ -76,9 +84,19 @@ def test_coordinator_monitor_and_statistician_in_chromium(chromium, tmp_path, sh
         b.login("coord_a", helpers.password("coord_a"))
         b.shot("subjects-empty")
         b.page.click("text=New subject")
-        b.fill({"subject_id": "NPC-001", "site": "A", "sex": "M", "age": 46, "ecog": 1,
-                "start_date": "2026-01-10", "last_known_alive_date": "2026-01-10",
-                "stage": "IVB", "histology": "undifferentiated non-keratinizing"})
+        b.fill(
+            {
+                "subject_id": "NPC-001",
+                "site": "A",
+                "sex": "M",
+                "age": 46,
+                "ecog": 1,
+                "start_date": "2026-01-10",
+                "last_known_alive_date": "2026-01-10",
+                "stage": "IVB",
+                "histology": "undifferentiated non-keratinizing",
+            }
+        )
         b.shot("new-subject")
         b.submit("Create")
         assert "Casebook NPC-001" in b.page.content()
@@ -109,22 +127,77 @@ def test_coordinator_monitor_and_statistician_in_chromium(chromium, tmp_path, sh
 
         # --- a cycle, an RT course, a lesion table and an AE
         entries = [
-            ("exposures", {"drug": "toripalimab", "dose": 240, "dose_unit": "mg",
-                           "date": "2026-01-10", "cycle": 1}),
-            ("radiotherapy", {"target": "locoregional", "technique": "IMRT",
-                              "dose_per_fraction_gy": 2.12, "fractions": 33,
-                              "start_date": "2026-04-10", "end_date": "2026-05-26"}),
-            ("lesions", {"lesion_id": "L1", "role": "target", "organ": "liver",
-                         "is_lymph_node": False, "site": "distant_organ"}),
-            ("lesions", {"lesion_id": "L2", "role": "target", "organ": "cervical node",
-                         "is_lymph_node": True, "site": "regional_node"}),
-            ("measurements", {"lesion_id": "L1", "assessment_date": "2026-01-05",
-                              "diameter_mm": 32, "status": "present"}),
-            ("measurements", {"lesion_id": "L2", "assessment_date": "2026-01-05",
-                              "diameter_mm": 18, "status": "present"}),
-            ("adverse_events", {"term": "Nausea", "grade": 2, "start_date": "2026-01-20",
-                                "related_treatment": True, "related_radiotherapy": False,
-                                "immune_related": False, "serious": False}),
+            (
+                "exposures",
+                {
+                    "drug": "toripalimab",
+                    "dose": 240,
+                    "dose_unit": "mg",
+                    "date": "2026-01-10",
+                    "cycle": 1,
+                },
+            ),
+            (
+                "radiotherapy",
+                {
+                    "target": "locoregional",
+                    "technique": "IMRT",
+                    "dose_per_fraction_gy": 2.12,
+                    "fractions": 33,
+                    "start_date": "2026-04-10",
+                    "end_date": "2026-05-26",
+                },
+            ),
+            (
+                "lesions",
+                {
+                    "lesion_id": "L1",
+                    "role": "target",
+                    "organ": "liver",
+                    "is_lymph_node": False,
+                    "site": "distant_organ",
+                },
+            ),
+            (
+                "lesions",
+                {
+                    "lesion_id": "L2",
+                    "role": "target",
+                    "organ": "cervical node",
+                    "is_lymph_node": True,
+                    "site": "regional_node",
+                },
+            ),
+            (
+                "measurements",
+                {
+                    "lesion_id": "L1",
+                    "assessment_date": "2026-01-05",
+                    "diameter_mm": 32,
+                    "status": "present",
+                },
+            ),
+            (
+                "measurements",
+                {
+                    "lesion_id": "L2",
+                    "assessment_date": "2026-01-05",
+                    "diameter_mm": 18,
+                    "status": "present",
+                },
+            ),
+            (
+                "adverse_events",
+                {
+                    "term": "Nausea",
+                    "grade": 2,
+                    "start_date": "2026-01-20",
+                    "related_treatment": True,
+                    "related_radiotherapy": False,
+                    "immune_related": False,
+                    "serious": False,
+                },
+            ),
         ]
         for table, values in entries:
             b.go(f"/subjects/NPC-001/records/{table}/new/")
@@ -186,8 +259,12 @@ def test_coordinator_monitor_and_statistician_in_chromium(chromium, tmp_path, sh
     cut = next((tmp_path / "cuts").iterdir())
     manifest = json.loads((cut / "manifest.json").read_text())
     assert manifest["data_cutoff"] == "2026-06-30" and manifest["subjects"] == 1
-    done = subprocess.run([*helpers.rtio_command(), "analyse", str(cut), "--out",
-                           str(tmp_path / "results")], capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        [*helpers.rtio_command(), "analyse", str(cut), "--out", str(tmp_path / "results.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "results" / "results.json").exists()
+    assert (tmp_path / "results.json").exists()

@@ -34,29 +34,33 @@ def test_screening_shows_each_verdict_with_the_engines_reason(capture, helpers):
     for criterion, status in engine.items():
         if status != "manual":
             assert by_id[criterion]["status"] == status, criterion
-    assert services.latest_screening(
-        services.get_subject(coord, sid), "registration").verdict == "ineligible"
+    assert (
+        services.latest_screening(services.get_subject(coord, sid), "registration").verdict
+        == "ineligible"
+    )
 
 
 def test_registration_needs_eligibility_and_consent(capture, helpers):
     from rtio.capture import services
-    from rtio.capture.policy import Conflict, Forbidden
+    from rtio.capture.policy import ConflictError, ForbiddenError
 
     coord, inv = capture.users["coord_a"], capture.users["inv_a"]
     sid = capture.new_id()
     services.create_subject(coord, "api", helpers.subject_payload(sid, "A"))
-    services.screen_subject(coord, "api", sid, "registration",
-                            helpers.eligible_facts_003() | {"manual_I6": None})
+    services.screen_subject(
+        coord, "api", sid, "registration", helpers.eligible_facts_003() | {"manual_I6": None}
+    )
     services.record_consent(coord, "api", sid, "2026-01-04")
-    with pytest.raises(Conflict, match="verdict is pending"):
+    with pytest.raises(ConflictError, match="verdict is pending"):
         services.register(coord, "api", sid)
     # an override needs the investigator role and the investigator's password
-    with pytest.raises(Forbidden):
+    with pytest.raises(ForbiddenError):
         services.register(coord, "api", sid, "life expectancy confirmed by PI", "x")
-    with pytest.raises(Forbidden, match="password"):
+    with pytest.raises(ForbiddenError, match="password"):
         services.register(inv, "api", sid, "life expectancy confirmed by PI", "wrong")
-    made = services.register(inv, "api", sid, "life expectancy confirmed by PI",
-                             helpers.password("inv_a"))
+    made = services.register(
+        inv, "api", sid, "life expectancy confirmed by PI", helpers.password("inv_a")
+    )
     assert made.status == "registered" and made.arm is None
     screening = services.latest_screening(made, "registration")
     assert screening.override_reason == "life expectancy confirmed by PI"
@@ -64,7 +68,7 @@ def test_registration_needs_eligibility_and_consent(capture, helpers):
     other = capture.new_id()
     services.create_subject(coord, "api", helpers.subject_payload(other, "A"))
     services.screen_subject(coord, "api", other, "registration", helpers.eligible_facts_003())
-    with pytest.raises(Conflict, match="consent"):
+    with pytest.raises(ConflictError, match="consent"):
         services.register(coord, "api", other)
 
 
@@ -72,31 +76,41 @@ def test_randomization_is_stratified_recorded_and_concealed(capture, helpers):
     from rtio.capture import services
     from rtio.capture.api import randomization_status
     from rtio.capture.models import Allocation, AuditEntry
-    from rtio.capture.policy import Conflict
+    from rtio.capture.policy import ConflictError
     from rtio.design import randomization_list
 
     coord = capture.users["coord_a"]
     sid = capture.enrol("A", randomize=False)
-    with pytest.raises(Conflict, match="randomization eligibility verdict is not screened"):
+    with pytest.raises(ConflictError, match="randomization eligibility verdict is not screened"):
         services.randomize_subject(coord, "api", sid)
-    services.screen_subject(coord, "api", sid, "randomization",
-                            helpers.randomization_facts_003() | {"induction_response": "SD"})
-    with pytest.raises(Conflict, match="ineligible"):
+    services.screen_subject(
+        coord,
+        "api",
+        sid,
+        "randomization",
+        helpers.randomization_facts_003() | {"induction_response": "SD"},
+    )
+    with pytest.raises(ConflictError, match="ineligible"):
         services.randomize_subject(coord, "api", sid)
     services.screen_subject(coord, "api", sid, "randomization", helpers.randomization_facts_003())
     slot = services.randomize_subject(coord, "api", sid)
     # the slot is the next one of the stratum in the list rtio.design makes from the locked seed
-    expected = randomization_list(40, arms=["Immediate locoregional radiotherapy",
-                                            "Salvage locoregional radiotherapy"],
-                                  strata={"stage": ["IVA", "IVB"]}, block_multiples=[1, 2],
-                                  seed=20260201).table
+    expected = randomization_list(
+        40,
+        arms=["Immediate locoregional radiotherapy", "Salvage locoregional radiotherapy"],
+        strata={"stage": ["IVA", "IVB"]},
+        block_multiples=[1, 2],
+        seed=20260201,
+    ).table
     row = expected[expected["randomization_id"] == slot.randomization_id].iloc[0]
     assert (row["stratum"], row["arm"]) == ("stage=IVB", slot.arm)
-    used = Allocation.objects.filter(stratum="stage=IVB", subject__isnull=False).order_by("sequence")
+    used = Allocation.objects.filter(stratum="stage=IVB", subject__isnull=False).order_by(
+        "sequence"
+    )
     assert [a.sequence for a in used] == list(range(1, used.count() + 1))
     assert slot.allocated_by == "coord_a" and slot.strata_values == {"stage": "IVB"}
     assert AuditEntry.objects.filter(subject_id=sid, action="randomize", field="arm").count() == 1
-    with pytest.raises(Conflict, match="already randomized"):
+    with pytest.raises(ConflictError, match="already randomized"):
         services.randomize_subject(coord, "api", sid)
     # only the unblinded statistician sees the list
     for name in ("coord_a", "inv_a", "monitor", "dm", "stat_blind", "admin"):
@@ -111,7 +125,9 @@ def test_blinded_statistician_sees_no_arm(capture):
     response = capture.api("stat_blind").get(f"/api/subjects/{sid}/")
     body = response.json()
     assert body["subject"]["arm"] == "(blinded)" and body["subject"]["stratum"] == "(blinded)"
-    assert "Immediate" not in response.content.decode() and "Salvage" not in response.content.decode()
+    assert (
+        "Immediate" not in response.content.decode() and "Salvage" not in response.content.decode()
+    )
     unblinded = capture.api("stat_unblind").get(f"/api/subjects/{sid}/").json()
     assert unblinded["subject"]["arm"].endswith("locoregional radiotherapy")
 
@@ -121,13 +137,22 @@ def test_list_cannot_change_after_go_live(capture):
 
     from rtio.capture.audit import Actor
     from rtio.capture.models import Allocation
-    from rtio.capture.policy import Conflict
+    from rtio.capture.policy import ConflictError
     from rtio.capture.study import go_live
 
-    with pytest.raises(Conflict, match="cannot be changed"):
-        go_live(Actor("cli:test", "admin", "cli"), {
-            "method": "blocks", "strata": {}, "seed": 1, "n_per_stratum": 4, "ratio": None,
-            "block_multiples": [1], "p_best": 0.8})
+    with pytest.raises(ConflictError, match="cannot be changed"):
+        go_live(
+            Actor("cli:test", "admin", "cli"),
+            {
+                "method": "blocks",
+                "strata": {},
+                "seed": 1,
+                "n_per_stratum": 4,
+                "ratio": None,
+                "block_multiples": [1],
+                "p_best": 0.8,
+            },
+        )
     slot = Allocation.objects.filter(subject__isnull=True).first()
     with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
         Allocation.objects.filter(pk=slot.pk).update(arm="Salvage locoregional radiotherapy x")
@@ -143,12 +168,18 @@ def test_list_cannot_change_after_go_live(capture):
 def test_api_never_sets_the_arm(capture, helpers):
     client = capture.api("coord_a")
     sid = capture.new_id()
-    response = client.post("/api/subjects/", helpers.subject_payload(
-        sid, "A", arm="Salvage locoregional radiotherapy"), content_type="application/json")
+    response = client.post(
+        "/api/subjects/",
+        helpers.subject_payload(sid, "A", arm="Salvage locoregional radiotherapy"),
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "randomization" in response.json()["error"]
     enrolled = capture.enrol("A")
-    response = client.patch(f"/api/subjects/{enrolled}/", {"arm": "x", "reason": "typo"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/subjects/{enrolled}/",
+        {"arm": "x", "reason": "typo"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
 
 
@@ -161,8 +192,9 @@ def test_screening_log_feeds_the_trial_profile(capture, helpers):
     coord = capture.users["coord_a"]
     failed = capture.new_id()
     services.create_subject(coord, "web", helpers.subject_payload(failed, "A"))
-    services.screen_subject(coord, "web", failed, "registration",
-                            helpers.eligible_facts_003() | {"hiv": True})
+    services.screen_subject(
+        coord, "web", failed, "registration", helpers.eligible_facts_003() | {"hiv": True}
+    )
     enrolled = capture.enrol("A")
     tables = study_tables(list(Subject.objects.filter(subject_id__in=[failed, enrolled])))
     log = tables["screening"].set_index("candidate_id")

@@ -8,24 +8,51 @@ import subprocess
 
 import pandas as pd
 
-AE = {"term": "Nausea", "grade": 2, "start_date": "2026-02-01", "related_treatment": True,
-      "related_radiotherapy": False, "immune_related": False, "serious": False}
+AE = {
+    "term": "Nausea",
+    "grade": 2,
+    "start_date": "2026-02-01",
+    "related_treatment": True,
+    "related_radiotherapy": False,
+    "immune_related": False,
+    "serious": False,
+}
 
 
 def _course(client, sid, day, progress):
     lesion = {"lesion_id": "L1", "role": "target", "organ": "lung", "is_lymph_node": False}
-    assert client.post(f"/api/subjects/{sid}/records/lesions/", lesion,
-                       content_type="application/json").status_code == 201
+    assert (
+        client.post(
+            f"/api/subjects/{sid}/records/lesions/", lesion, content_type="application/json"
+        ).status_code
+        == 201
+    )
     for date, diameter in (("2026-01-05", 30), ("2026-03-01", 45 if progress else 18)):
-        scan = {"lesion_id": "L1", "assessment_date": date, "diameter_mm": diameter,
-                "status": "present"}
-        assert client.post(f"/api/subjects/{sid}/records/measurements/", scan,
-                           content_type="application/json").status_code == 201
+        scan = {
+            "lesion_id": "L1",
+            "assessment_date": date,
+            "diameter_mm": diameter,
+            "status": "present",
+        }
+        assert (
+            client.post(
+                f"/api/subjects/{sid}/records/measurements/", scan, content_type="application/json"
+            ).status_code
+            == 201
+        )
     cycle = {"drug": "toripalimab", "dose": 240, "dose_unit": "mg", "date": day, "cycle": 1}
-    assert client.post(f"/api/subjects/{sid}/records/exposures/", cycle,
-                       content_type="application/json").status_code == 201
-    assert client.post(f"/api/subjects/{sid}/records/adverse_events/", AE,
-                       content_type="application/json").status_code == 201
+    assert (
+        client.post(
+            f"/api/subjects/{sid}/records/exposures/", cycle, content_type="application/json"
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/subjects/{sid}/records/adverse_events/", AE, content_type="application/json"
+        ).status_code
+        == 201
+    )
 
 
 def test_cut_is_a_valid_study_folder_with_a_manifest_and_analyse_runs(capture, tmp_path, helpers):
@@ -45,15 +72,21 @@ def test_cut_is_a_valid_study_folder_with_a_manifest_and_analyse_runs(capture, t
         change = {"last_known_alive_date": "2026-06-15", "reason": "follow-up visit"}
         if sid in first_of_arm.values():
             day = 10 + list(first_of_arm.values()).index(sid) * 7
-            change = {"death_date": f"2026-05-{day:02d}", "last_known_alive_date": None,
-                      "reason": "death report"}
+            change = {
+                "death_date": f"2026-05-{day:02d}",
+                "last_known_alive_date": None,
+                "reason": "death report",
+            }
         response = client.patch(f"/api/subjects/{sid}/", change, content_type="application/json")
         assert response.status_code == 200, response.content
     out = tmp_path / "cut"
-    manifest = export_cut(Actor("cli:test", "admin", "cli"), Subject.objects.filter(
-        subject_id__in=ids), pd.Timestamp("2026-06-30").date(), out)
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*manifest["files"], "manifest.json"])
+    manifest = export_cut(
+        Actor("cli:test", "admin", "cli"),
+        Subject.objects.filter(subject_id__in=ids),
+        pd.Timestamp("2026-06-30").date(),
+        out,
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     assert json.loads((out / "manifest.json").read_text())["sha256"] == manifest["sha256"]
@@ -63,13 +96,21 @@ def test_cut_is_a_valid_study_folder_with_a_manifest_and_analyse_runs(capture, t
     assert study.settings.data_cutoff.isoformat() == "2026-06-30"
     arms = set(study.tables["subjects"]["arm"])
     assert arms <= {a.label for a in study.protocol.arms}
-    done = subprocess.run([*helpers.rtio_command(), "analyse", str(out), "--out",
-                           str(tmp_path / "results")], capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        [*helpers.rtio_command(), "analyse", str(out), "--out", str(tmp_path / "results.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    results = json.loads((tmp_path / "results.json").read_text())
     assert results["populations"]
     # a second cut of the same data has the same table hashes
-    again = export_cut(Actor("cli:test", "admin", "cli"), Subject.objects.filter(
-        subject_id__in=ids), pd.Timestamp("2026-06-30").date(), tmp_path / "cut2")
+    again = export_cut(
+        Actor("cli:test", "admin", "cli"),
+        Subject.objects.filter(subject_id__in=ids),
+        pd.Timestamp("2026-06-30").date(),
+        tmp_path / "cut2",
+    )
     assert again["files"] == manifest["files"]

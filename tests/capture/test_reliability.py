@@ -26,7 +26,8 @@ def test_acknowledged_writes_survive_kill_9(backend, request, tmp_path, helpers)
         url = f"sqlite:///{tmp_path / 'capture.sqlite3'}"
     study = helpers.study_folder(tmp_path, helpers.SEED003)
     tokens = helpers.prepare_database(
-        url, study, {"coord_a": ("coordinator", ["A"]), "dm": ("data_manager", ["*"])})
+        url, study, {"coord_a": ("coordinator", ["A"]), "dm": ("data_manager", ["*"])}
+    )
     server = helpers.start_server(study, url, tmp_path)
     port = server.base.rsplit(":", 1)[1]
     acknowledged: list[str] = []
@@ -39,8 +40,14 @@ def test_acknowledged_writes_survive_kill_9(backend, request, tmp_path, helpers)
             payload = helpers.subject_payload(subject_id, "A")
             while time.monotonic() < deadline:
                 try:
-                    status, _ = helpers.call(server.base, tokens["coord_a"], "POST",
-                                             "/api/subjects/", payload, timeout=30)
+                    status, _ = helpers.call(
+                        server.base,
+                        tokens["coord_a"],
+                        "POST",
+                        "/api/subjects/",
+                        payload,
+                        timeout=30,
+                    )
                 except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                     time.sleep(0.5)  # the server is down: try the same write again
                     continue
@@ -75,15 +82,21 @@ def test_acknowledged_writes_survive_kill_9(backend, request, tmp_path, helpers)
         missing = sorted(set(acknowledged) - present)
         assert not missing, f"acknowledged but missing after restart: {missing[:10]}"
         for subject_id in acknowledged[:: max(1, len(acknowledged) // 100)] + acknowledged[-20:]:
-            status, trail = helpers.call(server.base, tokens["dm"], "GET",
-                                         f"/api/audit/?subject_id={subject_id}")
+            status, trail = helpers.call(
+                server.base, tokens["dm"], "GET", f"/api/audit/?subject_id={subject_id}"
+            )
             assert status == 200
             creates = {r["field"] for r in trail["audit"] if r["action"] == "create"}
             assert {"site", "sex", "age", "ecog", "start_date"} <= creates, subject_id
     finally:
         server.stop()
-    done = subprocess.run([*helpers.rtio_command(), "audit", "verify", "--database", url],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [*helpers.rtio_command(), "audit", "verify", "--database", url],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "audit chain holds" in done.stdout
     assert len(acknowledged) + 0 <= CLIENTS * WRITES_PER_CLIENT

@@ -7,18 +7,33 @@ import json
 
 import pytest
 
-AE = {"term": "Nausea", "grade": 1, "start_date": "2026-02-01", "related_treatment": False,
-      "related_radiotherapy": False, "immune_related": False, "serious": False}
+AE = {
+    "term": "Nausea",
+    "grade": 1,
+    "start_date": "2026-02-01",
+    "related_treatment": False,
+    "related_radiotherapy": False,
+    "immune_related": False,
+    "serious": False,
+}
 
 
 @pytest.fixture(scope="module")
 def site_a(capture):
     """A randomized site-A subject with an AE and an open query."""
     sid = capture.enrol("A")
-    record = capture.api("coord_a").post(f"/api/subjects/{sid}/records/adverse_events/", AE,
-                                         content_type="application/json").json()["record"]
-    query = capture.api("monitor").post("/api/queries/", {"subject_id": sid, "text": "check"},
-                                        content_type="application/json").json()["query"]
+    record = (
+        capture.api("coord_a")
+        .post(f"/api/subjects/{sid}/records/adverse_events/", AE, content_type="application/json")
+        .json()["record"]
+    )
+    query = (
+        capture.api("monitor")
+        .post(
+            "/api/queries/", {"subject_id": sid, "text": "check"}, content_type="application/json"
+        )
+        .json()["query"]
+    )
     return {"sid": sid, "record": record["id"], "query": query["id"]}
 
 
@@ -39,7 +54,11 @@ def api_endpoints(s):
         ("get", f"/api/subjects/{sid}/records/adverse_events/", None),
         ("post", f"/api/subjects/{sid}/records/adverse_events/", AE),
         ("get", f"/api/subjects/{sid}/records/adverse_events/{rec}/", None),
-        ("patch", f"/api/subjects/{sid}/records/adverse_events/{rec}/", {"grade": 2, "reason": "r"}),
+        (
+            "patch",
+            f"/api/subjects/{sid}/records/adverse_events/{rec}/",
+            {"grade": 2, "reason": "r"},
+        ),
         ("delete", f"/api/subjects/{sid}/records/adverse_events/{rec}/", {"reason": "r"}),
         ("get", "/api/queries/", None),
         ("post", "/api/queries/", {"subject_id": sid, "text": "t"}),
@@ -55,16 +74,24 @@ def api_endpoints(s):
 def page_endpoints(s):
     sid, rec, q = s["sid"], s["record"], s["query"]
     return [
-        ("get", "/"), ("get", "/subjects/new/"), ("get", f"/subjects/{sid}/"),
+        ("get", "/"),
+        ("get", "/subjects/new/"),
+        ("get", f"/subjects/{sid}/"),
         ("get", f"/subjects/{sid}/form/demographics/"),
         ("get", f"/subjects/{sid}/records/adverse_events/new/"),
         ("get", f"/subjects/{sid}/records/adverse_events/{rec}/"),
         ("get", f"/subjects/{sid}/screening/registration/"),
-        ("post", f"/subjects/{sid}/consent/"), ("post", f"/subjects/{sid}/register/"),
-        ("post", f"/subjects/{sid}/randomize/"), ("post", f"/subjects/{sid}/sign/"),
-        ("post", f"/subjects/{sid}/lock/"), ("post", f"/subjects/{sid}/unlock/"),
-        ("post", f"/subjects/{sid}/queries/new/"), ("post", f"/queries/{q}/answer/"),
-        ("get", f"/audit/{sid}/"), ("get", "/randomization/"), ("get", "/export/"),
+        ("post", f"/subjects/{sid}/consent/"),
+        ("post", f"/subjects/{sid}/register/"),
+        ("post", f"/subjects/{sid}/randomize/"),
+        ("post", f"/subjects/{sid}/sign/"),
+        ("post", f"/subjects/{sid}/lock/"),
+        ("post", f"/subjects/{sid}/unlock/"),
+        ("post", f"/subjects/{sid}/queries/new/"),
+        ("post", f"/queries/{q}/answer/"),
+        ("get", f"/audit/{sid}/"),
+        ("get", "/randomization/"),
+        ("get", "/export/"),
     ]
 
 
@@ -108,17 +135,37 @@ def test_revoked_token_is_refused(capture):
     assert client.get("/api/subjects/").status_code == 200
     assert revoke_tokens(actor, "revoke_me") == 1
     assert client.get("/api/subjects/").status_code == 401
-    assert Client(headers={"Authorization": f"Token {key[:-1]}x"}).get(
-        "/api/subjects/").status_code == 401
-    assert Client(headers={"Authorization": f"Bearer {key}"}).get("/api/subjects/").status_code == 401
+    assert (
+        Client(headers={"Authorization": f"Token {key[:-1]}x"}).get("/api/subjects/").status_code
+        == 401
+    )
+    assert (
+        Client(headers={"Authorization": f"Bearer {key}"}).get("/api/subjects/").status_code == 401
+    )
 
 
 WRITES_BY_ROLE = {
     # role: endpoints (by path fragment) it may not use
-    "monitor": ["/records/", "/consent/", "/register/", "/randomize/", "/sign/", "/lock/",
-                "/unlock/", "/api/export/", "/answer/", "/screening/"],
-    "stat_blind": ["/records/adverse_events/", "/api/export/", "/api/queries/", "/lock/",
-                   "/sign/", "/api/audit/"],
+    "monitor": [
+        "/records/",
+        "/consent/",
+        "/register/",
+        "/randomize/",
+        "/sign/",
+        "/lock/",
+        "/unlock/",
+        "/api/export/",
+        "/answer/",
+        "/screening/",
+    ],
+    "stat_blind": [
+        "/records/adverse_events/",
+        "/api/export/",
+        "/api/queries/",
+        "/lock/",
+        "/sign/",
+        "/api/audit/",
+    ],
     "coord_a": ["/sign/", "/lock/", "/unlock/", "/api/export/", "/close/"],
     "admin": ["/records/adverse_events/", "/consent/", "/register/", "/api/export/", "/sign/"],
 }
@@ -156,14 +203,24 @@ def test_other_site_sees_nothing_through_the_api(capture, site_a):
         assert all(q["subject_id"] != sid for q in queries)
         audit = client.get("/api/audit/").json()
         assert all(row["subject_id"] != sid for row in audit.get("audit", []))
-        response = client.post("/api/queries/", {"subject_id": sid, "text": "peek"},
-                               content_type="application/json")
+        response = client.post(
+            "/api/queries/", {"subject_id": sid, "text": "peek"}, content_type="application/json"
+        )
         assert response.status_code in (403, 404)
     # a site-B coordinator cannot create a subject at site A
-    response = capture.api("coord_b").post("/api/subjects/", {
-        "subject_id": capture.new_id(), "site": "A", "sex": "F", "age": 50, "ecog": 0,
-        "start_date": "2026-01-01", "last_known_alive_date": "2026-01-01"},
-        content_type="application/json")
+    response = capture.api("coord_b").post(
+        "/api/subjects/",
+        {
+            "subject_id": capture.new_id(),
+            "site": "A",
+            "sex": "F",
+            "age": 50,
+            "ecog": 0,
+            "start_date": "2026-01-01",
+            "last_known_alive_date": "2026-01-01",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -181,7 +238,8 @@ def test_other_site_export_holds_only_its_sites(capture, site_a):
     from django.test import Client
 
     response = Client(headers={"Authorization": f"Token {key}"}).post(
-        "/api/export/", {"cutoff": "2026-12-31"}, content_type="application/json")
+        "/api/export/", {"cutoff": "2026-12-31"}, content_type="application/json"
+    )
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     subjects = next(n for n in archive.namelist() if n.endswith("/subjects.csv"))
@@ -212,15 +270,23 @@ def test_pages_need_the_csrf_token(capture, site_a):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
     assert token
     token = token.group(1)
-    response = client.post(f"/subjects/{site_a['sid']}/form/demographics/",
-                           {"csrfmiddlewaretoken": str(token), "sex": "F", "age": 46, "ecog": 1,
-                            "start_date": "2026-01-10", "reason": "x"})
+    response = client.post(
+        f"/subjects/{site_a['sid']}/form/demographics/",
+        {
+            "csrfmiddlewaretoken": str(token),
+            "sex": "F",
+            "age": 46,
+            "ecog": 1,
+            "start_date": "2026-01-10",
+            "reason": "x",
+        },
+    )
     assert response.status_code == 302
 
 
 INJECTIONS = [
     "'; DROP TABLE capture_subject; --",
-    "\" OR 1=1 --",
+    '" OR 1=1 --',
     "<script>alert('x')</script>",
     "<img src=x onerror=alert(1)>",
 ]
@@ -237,26 +303,47 @@ def test_injection_in_every_text_field_is_stored_verbatim_and_escaped(capture):
         "adverse_events": AE,
         "labs": {"date": "2026-02-01", "test": "alt", "value": 30, "unit": "U/L", "uln": 40},
         "exposures": {"drug": "d", "dose": 1, "dose_unit": "mg", "date": "2026-02-01", "cycle": 1},
-        "radiotherapy": {"target": "locoregional", "technique": "IMRT", "dose_per_fraction_gy": 2,
-                         "fractions": 30, "start_date": "2026-04-01", "end_date": "2026-05-12"},
+        "radiotherapy": {
+            "target": "locoregional",
+            "technique": "IMRT",
+            "dose_per_fraction_gy": 2,
+            "fractions": 30,
+            "start_date": "2026-04-01",
+            "end_date": "2026-05-12",
+        },
         "biomarkers": {"name": "CD8", "timepoint": "baseline", "value": 10, "unit": "cells/mm2"},
         "events": {"kind": "other", "date": "2026-03-01"},
-        "surgery": {"date": "2026-06-01", "margin": "R0", "viable_tumor_pct": 0, "ypt": "ypT0",
-                    "ypn": "ypN0"},
-        "responses": {"assessment_date": "2026-03-01", "overall_response": "PR",
-                      "assessor": "investigator"},
+        "surgery": {
+            "date": "2026-06-01",
+            "margin": "R0",
+            "viable_tumor_pct": 0,
+            "ypt": "ypT0",
+            "ypn": "ypN0",
+        },
+        "responses": {
+            "assessment_date": "2026-03-01",
+            "overall_response": "PR",
+            "assessor": "investigator",
+        },
     }
     stored = 0
     for table, base in bases.items():
-        text_fields = [c.name for c in crf.record_columns(table)
-                       if c.kind == "str" and not c.allowed and c.name not in ("lesion_id",)
-                       and (table, c.name) not in (("adverse_events", "term"), ("labs", "test"),
-                                                   ("labs", "unit"))]
+        text_fields = [
+            c.name
+            for c in crf.record_columns(table)
+            if c.kind == "str"
+            and not c.allowed
+            and c.name not in ("lesion_id",)
+            and (table, c.name)
+            not in (("adverse_events", "term"), ("labs", "test"), ("labs", "unit"))
+        ]
         for field_name in text_fields:
             for payload in INJECTIONS:
-                response = client.post(f"/api/subjects/{sid}/records/{table}/",
-                                       base | {field_name: payload},
-                                       content_type="application/json")
+                response = client.post(
+                    f"/api/subjects/{sid}/records/{table}/",
+                    base | {field_name: payload},
+                    content_type="application/json",
+                )
                 if response.status_code == 201:
                     record = Record.objects.get(pk=response.json()["record"]["id"])
                     assert record.data[field_name] == payload
@@ -265,10 +352,24 @@ def test_injection_in_every_text_field_is_stored_verbatim_and_escaped(capture):
                     assert response.status_code == 400, (table, field_name, response.content)
     # subject text fields, query texts and reasons
     for payload in INJECTIONS:
-        assert client.patch(f"/api/subjects/{sid}/", {"histology": payload, "reason": payload},
-                            content_type="application/json").status_code == 200
-        assert capture.api("monitor").post("/api/queries/", {"subject_id": sid, "text": payload},
-                                           content_type="application/json").status_code == 201
+        assert (
+            client.patch(
+                f"/api/subjects/{sid}/",
+                {"histology": payload, "reason": payload},
+                content_type="application/json",
+            ).status_code
+            == 200
+        )
+        assert (
+            capture.api("monitor")
+            .post(
+                "/api/queries/",
+                {"subject_id": sid, "text": payload},
+                content_type="application/json",
+            )
+            .status_code
+            == 201
+        )
         assert client.get(f"/api/subjects/{payload}/").status_code == 404
         assert client.get(f"/api/audit/?subject_id={payload}").status_code == 404
     assert stored > 10
@@ -279,10 +380,19 @@ def test_injection_in_every_text_field_is_stored_verbatim_and_escaped(capture):
     audit = web.get(f"/audit/{sid}/").content.decode()
     assert "<script>alert" not in audit and "&lt;script&gt;" in audit
     # a subject id with markup or quotes is refused
-    response = client.post("/api/subjects/", {"subject_id": "<b>x</b>", "site": "A", "sex": "F",
-                                              "age": 40, "ecog": 0, "start_date": "2026-01-01",
-                                              "last_known_alive_date": "2026-01-01"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/subjects/",
+        {
+            "subject_id": "<b>x</b>",
+            "site": "A",
+            "sex": "F",
+            "age": 40,
+            "ecog": 0,
+            "start_date": "2026-01-01",
+            "last_known_alive_date": "2026-01-01",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400
 
 

@@ -21,7 +21,7 @@ from rtio.capture.export import export_cut
 from rtio.capture.models import Allocation, AuditEntry, Query
 from rtio.capture.policy import (
     CaptureError,
-    Invalid,
+    InvalidError,
     allowed,
     get_subject,
     profile_of,
@@ -89,8 +89,9 @@ def subjects(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         rows = [subject_json(s, request.user) for s in visible_subjects(request.user)]
         return JsonResponse({"subjects": rows})
     subject, warnings = services.create_subject(request.user, "api", body)
-    return JsonResponse({"subject": subject_json(subject, request.user), "warnings": warnings},
-                        status=201)
+    return JsonResponse(
+        {"subject": subject_json(subject, request.user), "warnings": warnings}, status=201
+    )
 
 
 @api_view(("GET", "PATCH"))
@@ -101,7 +102,7 @@ def subject(request: HttpRequest, body: dict[str, Any], subject_id: str) -> Http
     changes = {k: v for k, v in body.items() if k != "reason"}
     if not str(body.get("reason") or "").strip():
         get_subject(request.user, subject_id)  # 404 first for another site's subject
-        raise Invalid("a reason for the change is required", {"reason": ["required"]})
+        raise InvalidError("a reason for the change is required", {"reason": ["required"]})
     updated, warnings = services.update_subject(
         request.user, "api", subject_id, changes, body.get("reason")
     )
@@ -109,7 +110,9 @@ def subject(request: HttpRequest, body: dict[str, Any], subject_id: str) -> Http
 
 
 @api_view(("POST",))
-def screening(request: HttpRequest, body: dict[str, Any], subject_id: str, stage: str) -> HttpResponse:
+def screening(
+    request: HttpRequest, body: dict[str, Any], subject_id: str, stage: str
+) -> HttpResponse:
     made = services.screen_subject(request.user, "api", subject_id, stage, body)
     return JsonResponse({"screening": screening_json(made)}, status=201)
 
@@ -122,23 +125,31 @@ def consent(request: HttpRequest, body: dict[str, Any], subject_id: str) -> Http
 
 @api_view(("POST",))
 def register(request: HttpRequest, body: dict[str, Any], subject_id: str) -> HttpResponse:
-    made = services.register(request.user, "api", subject_id, body.get("override_reason"),
-                             body.get("password"))
+    made = services.register(
+        request.user, "api", subject_id, body.get("override_reason"), body.get("password")
+    )
     return JsonResponse({"subject": subject_json(made, request.user)})
 
 
 @api_view(("POST",))
 def randomize(request: HttpRequest, body: dict[str, Any], subject_id: str) -> HttpResponse:
-    slot = services.randomize_subject(request.user, "api", subject_id,
-                                      body.get("override_reason"), body.get("password"))
+    slot = services.randomize_subject(
+        request.user, "api", subject_id, body.get("override_reason"), body.get("password")
+    )
     made = get_subject(request.user, subject_id)
-    return JsonResponse({"subject": subject_json(made, request.user),
-                         "randomization_id": slot.randomization_id,
-                         "allocated_at": slot.allocated_at.isoformat() if slot.allocated_at else None})
+    return JsonResponse(
+        {
+            "subject": subject_json(made, request.user),
+            "randomization_id": slot.randomization_id,
+            "allocated_at": slot.allocated_at.isoformat() if slot.allocated_at else None,
+        }
+    )
 
 
 @api_view(("GET", "POST"))
-def records(request: HttpRequest, body: dict[str, Any], subject_id: str, table: str) -> HttpResponse:
+def records(
+    request: HttpRequest, body: dict[str, Any], subject_id: str, table: str
+) -> HttpResponse:
     if request.method == "GET":
         require(request.user, "view")
         owner = get_subject(request.user, subject_id)
@@ -149,16 +160,22 @@ def records(request: HttpRequest, body: dict[str, Any], subject_id: str, table: 
 
 
 @api_view(("GET", "PATCH", "DELETE"))
-def record(request: HttpRequest, body: dict[str, Any], subject_id: str, table: str,
-           record_id: int) -> HttpResponse:
+def record(
+    request: HttpRequest, body: dict[str, Any], subject_id: str, table: str, record_id: int
+) -> HttpResponse:
     if request.method == "GET":
         require(request.user, "view")
-        return JsonResponse({"record": record_json(services.get_record(request.user, subject_id, table, record_id))})
+        return JsonResponse(
+            {"record": record_json(services.get_record(request.user, subject_id, table, record_id))}
+        )
     if request.method == "DELETE":
-        services.delete_record(request.user, "api", subject_id, table, record_id, body.get("reason"))
+        services.delete_record(
+            request.user, "api", subject_id, table, record_id, body.get("reason")
+        )
         return JsonResponse({"deleted": record_id})
-    changed, warnings = services.update_record(request.user, "api", subject_id, table, record_id,
-                                               body, body.get("reason"))
+    changed, warnings = services.update_record(
+        request.user, "api", subject_id, table, record_id, body, body.get("reason")
+    )
     return JsonResponse({"record": record_json(changed), "warnings": warnings})
 
 
@@ -173,14 +190,22 @@ def queries(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         if request.GET.get("status"):
             rows = rows.filter(status=request.GET["status"])
         return JsonResponse({"queries": [query_json(q) for q in rows]})
-    made = services.open_query(request.user, "api", str(body.get("subject_id") or ""),
-                               str(body.get("table") or "subjects"), str(body.get("text") or ""),
-                               body.get("record_id"), str(body.get("field") or ""))
+    made = services.open_query(
+        request.user,
+        "api",
+        str(body.get("subject_id") or ""),
+        str(body.get("table") or "subjects"),
+        str(body.get("text") or ""),
+        body.get("record_id"),
+        str(body.get("field") or ""),
+    )
     return JsonResponse({"query": query_json(made)}, status=201)
 
 
 @api_view(("POST",))
-def query_action(request: HttpRequest, body: dict[str, Any], query_id: int, action: str) -> HttpResponse:
+def query_action(
+    request: HttpRequest, body: dict[str, Any], query_id: int, action: str
+) -> HttpResponse:
     made = services.move_query(request.user, "api", query_id, action, str(body.get("text") or ""))
     return JsonResponse({"query": query_json(made)})
 
@@ -189,8 +214,16 @@ def query_action(request: HttpRequest, body: dict[str, Any], query_id: int, acti
 def sign(request: HttpRequest, body: dict[str, Any], subject_id: str) -> HttpResponse:
     kwargs = {"meaning": body["meaning"]} if body.get("meaning") else {}
     sig = services.sign(request.user, "api", subject_id, body.get("password"), **kwargs)
-    return JsonResponse({"signature": {"id": sig.pk, "meaning": sig.meaning,
-                                       "signed_at": sig.signed_at.isoformat()}}, status=201)
+    return JsonResponse(
+        {
+            "signature": {
+                "id": sig.pk,
+                "meaning": sig.meaning,
+                "signed_at": sig.signed_at.isoformat(),
+            }
+        },
+        status=201,
+    )
 
 
 @api_view(("POST",))
@@ -234,11 +267,17 @@ def randomization_status(user: Any) -> dict[str, Any]:
     if allowed(user, "view_allocation_list"):
         out["setup"] = setup
         out["list"] = [
-            {"randomization_id": a.randomization_id, "stratum": a.stratum, "sequence": a.sequence,
-             "block_id": a.block_id, "arm": a.arm,
-             "subject_id": a.subject.subject_id if a.subject else None,
-             "allocated_at": a.allocated_at.isoformat() if a.allocated_at else None,
-             "allocated_by": a.allocated_by, "strata_values": a.strata_values}
+            {
+                "randomization_id": a.randomization_id,
+                "stratum": a.stratum,
+                "sequence": a.sequence,
+                "block_id": a.block_id,
+                "arm": a.arm,
+                "subject_id": a.subject.subject_id if a.subject else None,
+                "allocated_at": a.allocated_at.isoformat() if a.allocated_at else None,
+                "allocated_by": a.allocated_by,
+                "strata_values": a.strata_values,
+            }
             for a in Allocation.objects.select_related("subject").order_by("stratum", "sequence")
         ]
     return out
@@ -256,7 +295,9 @@ def cut_zip(user: Any, via: str, cutoff_text: str) -> tuple[str, bytes]:
     try:
         cutoff = dt.date.fromisoformat(str(cutoff_text))
     except ValueError as exc:
-        raise Invalid("cutoff: a date YYYY-MM-DD is required", {"cutoff": ["YYYY-MM-DD"]}) from exc
+        raise InvalidError(
+            "cutoff: a date YYYY-MM-DD is required", {"cutoff": ["YYYY-MM-DD"]}
+        ) from exc
     name = f"cut-{cutoff.isoformat()}"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / name
@@ -274,4 +315,3 @@ def export(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-

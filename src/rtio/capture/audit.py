@@ -148,9 +148,7 @@ def verify_chain() -> ChainCheck:
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         values = {k: getattr(entry, k) for k in HASHED_FIELDS}
         if entry.seq != expected_seq:
-            return ChainCheck(
-                False, count, expected_seq, f"audit record {expected_seq} is missing"
-            )
+            return ChainCheck(False, count, expected_seq, f"audit record {expected_seq} is missing")
         if entry.prev_hash != prev:
             return ChainCheck(
                 False,
@@ -160,7 +158,10 @@ def verify_chain() -> ChainCheck:
             )
         if row_hash(prev, values) != entry.hash:
             return ChainCheck(
-                False, count, entry.seq, f"audit record {entry.seq}: content does not match its hash"
+                False,
+                count,
+                entry.seq,
+                f"audit record {entry.seq}: content does not match its hash",
             )
         prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1
     head = ChainHead.objects.filter(pk=1).first()

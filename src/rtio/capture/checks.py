@@ -74,8 +74,9 @@ def _needed(tables: dict[str, list[dict[str, Any]]], focus: str) -> list[str]:
     return [n for n in SCHEMAS if n in names and n != "screening"]
 
 
-def _write(folder: Path, tables: dict[str, list[dict[str, Any]]], focus: str,
-           settings: dict[str, Any]) -> None:
+def _write(
+    folder: Path, tables: dict[str, list[dict[str, Any]]], focus: str, settings: dict[str, Any]
+) -> None:
     study = {k: v for k, v in settings.items() if k not in ("data_cutoff", "protocol")}
     (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
     for name in _needed(tables, focus):

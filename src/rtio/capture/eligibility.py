@@ -61,7 +61,7 @@ def facts_for(protocol: Any, stage: str) -> list[Fact]:
             if "relative_to" in leaf:
                 ref = f"{leaf['relative_to']}_date"
                 found.setdefault(ref, Fact(ref, "date"))
-            name = leaf.get("fact", leaf.get("event"))
+            name = str(leaf.get("fact", leaf.get("event")))
             if "event" in leaf:
                 fact = found.setdefault(name, Fact(name, "event", dated=True))
             elif "op" in leaf:
@@ -201,8 +201,13 @@ def evaluate(protocol: Any, stage: str, subject_id: str, facts: dict[str, Any]) 
                 else f"investigator judgement: {'yes' if answer else 'no'}"
             )
         details.append(
-            {"criterion": d.criterion, "kind": kind, "text": text, "status": d.status,
-             "reason": reason}
+            {
+                "criterion": d.criterion,
+                "kind": kind,
+                "text": text,
+                "status": d.status,
+                "reason": reason,
+            }
         )
     verdict = result.verdicts.iloc[0]
     return {

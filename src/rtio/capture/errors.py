@@ -17,25 +17,25 @@ class CaptureError(Exception):
         self.fields = fields or {}
 
 
-class Invalid(CaptureError):
+class InvalidError(CaptureError):
     """Bad input: a hard check failed, or a required reason is missing."""
 
     status = 400
 
 
-class Forbidden(CaptureError):
+class ForbiddenError(CaptureError):
     """The caller's role may not do this."""
 
     status = 403
 
 
-class NotFound(CaptureError):
+class NotFoundError(CaptureError):
     """No such record among the caller's sites."""
 
     status = 404
 
 
-class Conflict(CaptureError):
+class ConflictError(CaptureError):
     """The record's state forbids it (locked, not eligible, list not live, ...)."""
 
     status = 409

@@ -24,7 +24,7 @@ import yaml
 from rtio.capture import crf
 from rtio.capture.audit import Actor, append, now, write_transaction
 from rtio.capture.models import ChainHead, Subject
-from rtio.capture.policy import Conflict, Invalid
+from rtio.capture.policy import ConflictError, InvalidError
 from rtio.capture.services import study_config, study_settings
 from rtio.io.schema import SCHEMAS
 
@@ -47,7 +47,13 @@ def screening_log(subjects: list[Subject]) -> pd.DataFrame:
             continue
         first, last = screenings[0], screenings[-1]
         enrolled = subject.status in ENROLLED
-        outcome = "enrolled" if enrolled else "excluded" if subject.status == "screen_failed" else "pending"
+        outcome = (
+            "enrolled"
+            if enrolled
+            else "excluded"
+            if subject.status == "screen_failed"
+            else "pending"
+        )
         rows.append(
             {
                 "candidate_id": subject.subject_id,
@@ -64,11 +70,18 @@ def study_tables(subjects: list[Subject], *, masked: bool = False) -> dict[str, 
     """The study tables of the given subjects (enrolled ones; the screening log of all)."""
     enrolled = [s for s in subjects if s.status in ENROLLED]
     subject_rows = [
-        {"subject_id": s.subject_id, "arm": "(blinded)" if masked else s.arm, "site": s.site.code,
-         "stratum": None if masked else s.stratum, **s.data}
+        {
+            "subject_id": s.subject_id,
+            "arm": "(blinded)" if masked else s.arm,
+            "site": s.site.code,
+            "stratum": None if masked else s.stratum,
+            **s.data,
+        }
         for s in enrolled
     ]
-    tables = {"subjects": pd.DataFrame(subject_rows, columns=list(SCHEMAS["subjects"].column_names))}
+    tables = {
+        "subjects": pd.DataFrame(subject_rows, columns=list(SCHEMAS["subjects"].column_names))
+    }
     for table in crf.RECORD_TITLES:
         rows = [
             {"subject_id": s.subject_id, **r.data}
@@ -100,22 +113,25 @@ def export_cut(actor: Actor, subjects_query: Any, cutoff: dt.date, out: Path) ->
     """Write the cut to ``out`` (which must not exist yet); returns the manifest."""
     out = Path(out)
     if out.exists():
-        raise Conflict(f"{out} exists; a data cut is written to a new folder")
+        raise ConflictError(f"{out} exists; a data cut is written to a new folder")
     config = study_config()
     with write_transaction():
         subjects = list(
             subjects_query.select_related("site").prefetch_related("records", "screenings")
         )
         if not any(s.status in ENROLLED for s in subjects):
-            raise Invalid("no enrolled subject to export")
+            raise InvalidError("no enrolled subject to export")
         tables = study_tables(subjects)
         head = ChainHead.objects.get(pk=1)
         parent = out.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
         try:
-            settings = {"protocol": "protocol.yaml", **study_settings(config),
-                        "data_cutoff": cutoff.isoformat()}
+            settings = {
+                "protocol": "protocol.yaml",
+                **study_settings(config),
+                "data_cutoff": cutoff.isoformat(),
+            }
             (tmp / "study.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
             (tmp / "protocol.yaml").write_text(config.protocol_yaml)
             for name, frame in tables.items():
@@ -136,10 +152,21 @@ def export_cut(actor: Actor, subjects_query: Any, cutoff: dt.date, out: Path) ->
                 "sha256": overall,
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-            append(actor, "export", table="study", field="data_cutoff", new=cutoff,
-                   reason=f"{len(files)} files, sha256 {overall}")
-            append(actor, "export", table="study", field="subjects",
-                   new=",".join(tables["subjects"]["subject_id"].astype(str)))
+            append(
+                actor,
+                "export",
+                table="study",
+                field="data_cutoff",
+                new=cutoff,
+                reason=f"{len(files)} files, sha256 {overall}",
+            )
+            append(
+                actor,
+                "export",
+                table="study",
+                field="subjects",
+                new=",".join(tables["subjects"]["subject_id"].astype(str)),
+            )
             tmp.rename(out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -93,7 +93,7 @@ class Record(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["subject", "table"])]
+        indexes = (models.Index(fields=["subject", "table"]),)
 
 
 class Screening(models.Model):
@@ -128,7 +128,7 @@ class Allocation(models.Model):
     strata_values = models.JSONField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["stratum", "sequence"])]
+        indexes = (models.Index(fields=["stratum", "sequence"]),)
 
 
 class Query(models.Model):

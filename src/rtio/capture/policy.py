@@ -10,7 +10,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from rtio.capture.errors import CaptureError, Conflict, Forbidden, Invalid, NotFound
+from rtio.capture.errors import (
+    CaptureError,
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+)
 from rtio.capture.models import Profile, Subject
 
 ENTRY = frozenset({"investigator", "coordinator", "data_manager"})
@@ -42,7 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 BLINDED = frozenset({"statistician_blinded"})
 MASK = "(blinded)"
 
-__all__ = ["CaptureError", "Conflict", "Forbidden", "Invalid", "NotFound"]
+__all__ = ["CaptureError", "ConflictError", "ForbiddenError", "InvalidError", "NotFoundError"]
 
 
 def profile_of(user: Any) -> Profile | None:
@@ -63,9 +69,11 @@ def allowed(user: Any, action: str) -> bool:
 
 
 def require(user: Any, action: str) -> None:
-    """Raise :class:`Forbidden` unless the user's role may perform ``action``."""
+    """Raise :class:`ForbiddenError` unless the user's role may perform ``action``."""
     if not allowed(user, action):
-        raise Forbidden(f"the role {role_of(user) or 'none'!r} may not {action.replace('_', ' ')}")
+        raise ForbiddenError(
+            f"the role {role_of(user) or 'none'!r} may not {action.replace('_', ' ')}"
+        )
 
 
 def visible_subjects(user: Any) -> QuerySet[Subject]:
@@ -80,10 +88,10 @@ def visible_subjects(user: Any) -> QuerySet[Subject]:
 
 
 def get_subject(user: Any, subject_id: str) -> Subject:
-    """The subject ``subject_id`` if it belongs to one of the user's sites, else :class:`NotFound`."""
+    """The subject ``subject_id`` if it belongs to one of the user's sites, else :class:`NotFoundError`."""
     subject = visible_subjects(user).filter(subject_id=subject_id).first()
     if subject is None:
-        raise NotFound(f"no subject {subject_id!r} at your sites")
+        raise NotFoundError(f"no subject {subject_id!r} at your sites")
     return subject
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from rtio.capture.models import Allocation, StudyConfig, Subject
-from rtio.capture.policy import Conflict, Invalid
+from rtio.capture.policy import ConflictError, InvalidError
 from rtio.design import minimization_list, randomization_list
 
 METHODS = ("blocks", "minimization")
@@ -35,15 +35,17 @@ def plan(
 ) -> dict[str, Any]:
     """The randomization set-up to lock (arms by label, in protocol order)."""
     if method not in METHODS:
-        raise Invalid(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
+        raise InvalidError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
     arms = [a.label for a in protocol.arms]
     if len(arms) < 2:
-        raise Invalid("a single-arm study has no randomization: subjects get its arm on registration")
+        raise InvalidError(
+            "a single-arm study has no randomization: subjects get its arm on registration"
+        )
     ratio = list(ratio or protocol.design.allocation_ratio or [1] * len(arms))
     if len(ratio) != len(arms):
-        raise Invalid(f"the ratio gives {len(ratio)} numbers for {len(arms)} arms")
+        raise InvalidError(f"the ratio gives {len(ratio)} numbers for {len(arms)} arms")
     if method == "minimization" and not strata:
-        raise Invalid("minimization needs at least one --stratify factor")
+        raise InvalidError("minimization needs at least one --stratify factor")
     return {
         "method": method,
         "arms": arms,
@@ -89,7 +91,7 @@ def strata_values(setup: dict[str, Any], subject: Subject, facts: dict[str, Any]
     for factor, levels in setup["strata"].items():
         raw = subject.data.get(factor, facts.get(factor))
         if raw is None:
-            raise Conflict(
+            raise ConflictError(
                 f"stratification factor {factor!r} has no value for {subject.subject_id}; "
                 f"enter it on the baseline or screening form"
             )
@@ -97,7 +99,7 @@ def strata_values(setup: dict[str, Any], subject: Subject, facts: dict[str, Any]
         if isinstance(raw, bool):
             text = "true" if raw else "false"
         if text not in levels:
-            raise Conflict(f"{factor} = {text!r} is not one of the strata levels {levels}")
+            raise ConflictError(f"{factor} = {text!r} is not one of the strata levels {levels}")
         values[factor] = text
     return values
 
@@ -121,7 +123,7 @@ def allocate(config: StudyConfig, subject: Subject, values: dict[str, str]) -> A
             .first()
         )
         if slot is None:
-            raise Conflict(f"the randomization list of stratum {label!r} is used up")
+            raise ConflictError(f"the randomization list of stratum {label!r} is used up")
         return slot
     done = Allocation.objects.exclude(subject__isnull=True).order_by("sequence")
     rows = [dict(a.strata_values or {}) for a in done] + [values]

@@ -83,8 +83,8 @@ def signature_json(sig: Signature) -> dict[str, Any]:
 def audit_json(entry: AuditEntry, user: Any) -> dict[str, Any]:
     old, new = entry.old_value, entry.new_value
     allocation = entry.field in ALLOCATION_FIELDS or entry.table in ALLOCATION_TABLES
-    if allocation and blinded(user) or entry.table == "randomization" and not allowed(
-        user, "view_allocation_list"
+    if (allocation and blinded(user)) or (
+        entry.table == "randomization" and not allowed(user, "view_allocation_list")
     ):
         old = MASK if old is not None else None
         new = MASK if new is not None else None

@@ -18,9 +18,8 @@ from typing import Any
 import yaml
 from django.contrib.auth import authenticate, get_user_model
 
-from rtio.capture import crf
+from rtio.capture import crf, randomize
 from rtio.capture import eligibility as elig
-from rtio.capture import randomize
 from rtio.capture.audit import Actor, append, now, write_transaction
 from rtio.capture.checks import check_rows
 from rtio.capture.models import (
@@ -35,10 +34,10 @@ from rtio.capture.models import (
     Subject,
 )
 from rtio.capture.policy import (
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
     get_subject,
     require,
     role_of,
@@ -56,7 +55,9 @@ def actor_of(user: Any, via: str) -> Actor:
 def study_config() -> StudyConfig:
     config = StudyConfig.objects.order_by("pk").first()
     if config is None:
-        raise Conflict("the capture database has no study yet: start it with `rtio serve STUDYDIR`")
+        raise ConflictError(
+            "the capture database has no study yet: start it with `rtio serve STUDYDIR`"
+        )
     return config
 
 
@@ -84,13 +85,13 @@ def study_settings(config: StudyConfig) -> dict[str, Any]:
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise Invalid("a reason for the change is required", {"reason": ["required"]})
+        raise InvalidError("a reason for the change is required", {"reason": ["required"]})
     return text
 
 
 def _unlocked(subject: Subject) -> None:
     if subject.locked:
-        raise Conflict(f"{subject.subject_id} is locked; a data manager must unlock it first")
+        raise ConflictError(f"{subject.subject_id} is locked; a data manager must unlock it first")
 
 
 # ----------------------------------------------------------------- content and signatures
@@ -116,7 +117,9 @@ def subject_tables(subject: Subject) -> dict[str, list[dict[str, Any]]]:
 
 
 def _without_pk(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    return {k: [{c: v for c, v in r.items() if c != "_pk"} for r in rows] for k, rows in tables.items()}
+    return {
+        k: [{c: v for c, v in r.items() if c != "_pk"} for r in rows] for k, rows in tables.items()
+    }
 
 
 def content_hash(subject: Subject) -> str:
@@ -156,8 +159,9 @@ def _subject_write(subject: Subject) -> Iterator[Subject | None]:
         yield fresh if fresh.version == subject.version else None
 
 
-def _auto_queries(actor: Actor, subject: Subject, table: str, record: Record | None,
-                  warnings: list[str]) -> None:
+def _auto_queries(
+    actor: Actor, subject: Subject, table: str, record: Record | None, warnings: list[str]
+) -> None:
     """Open one query per soft-check warning not already open on the same record."""
     system = Actor("system", "", actor.via)
     for text in dict.fromkeys(warnings):
@@ -167,26 +171,48 @@ def _auto_queries(actor: Actor, subject: Subject, table: str, record: Record | N
         if exists:
             continue
         query = Query.objects.create(
-            subject=subject, table=table, record=record, text=text, automatic=True,
-            opened_by="system", opened_at=now(),
+            subject=subject,
+            table=table,
+            record=record,
+            text=text,
+            automatic=True,
+            opened_by="system",
+            opened_at=now(),
         )
-        QueryMessage.objects.create(query=query, action="open", text=text, author="system", at=now())
-        append(system, "query_open", table=table, subject_id=subject.subject_id,
-               record_id=str(query.pk), new=text, reason="soft check", site=subject.site.code)
+        QueryMessage.objects.create(
+            query=query, action="open", text=text, author="system", at=now()
+        )
+        append(
+            system,
+            "query_open",
+            table=table,
+            subject_id=subject.subject_id,
+            record_id=str(query.pk),
+            new=text,
+            reason="soft check",
+            site=subject.site.code,
+        )
 
 
 # ----------------------------------------------------------------- subjects
 
 
-def _check_or_raise(config: StudyConfig, tables: dict[str, list[dict[str, Any]]],
-                    focus: tuple[str, int], randomized: bool) -> list[str]:
+def _check_or_raise(
+    config: StudyConfig,
+    tables: dict[str, list[dict[str, Any]]],
+    focus: tuple[str, int],
+    randomized: bool,
+) -> list[str]:
     result = check_rows(
-        _without_pk(tables), focus, protocol_of(config), study_settings(config),
+        _without_pk(tables),
+        focus,
+        protocol_of(config),
+        study_settings(config),
         randomized=randomized,
     )
     if not result.ok:
         first = next(iter(result.errors.items()))
-        raise Invalid(f"{first[0] or focus[0]}: {first[1][0]}", result.errors)
+        raise InvalidError(f"{first[0] or focus[0]}: {first[1][0]}", result.errors)
     return result.warnings
 
 
@@ -195,7 +221,9 @@ def create_subject(user: Any, via: str, payload: dict[str, Any]) -> tuple[Subjec
     require(user, "enter")
     for key in ("arm", "stratum"):
         if payload.get(key) not in (None, ""):
-            raise Invalid(f"{key} is set by randomization only", {key: ["set by randomization only"]})
+            raise InvalidError(
+                f"{key} is set by randomization only", {key: ["set by randomization only"]}
+            )
     subject_id = str(payload.get("subject_id") or "").strip()
     site_code = str(payload.get("site") or "").strip()
     errors: dict[str, list[str]] = {}
@@ -209,12 +237,12 @@ def create_subject(user: Any, via: str, payload: dict[str, Any]) -> tuple[Subjec
     if not form.is_valid():
         errors.update(crf.form_errors(form))
     if errors:
-        raise Invalid("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+        raise InvalidError("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     if not site_allowed(user, site_code):
-        raise Forbidden(f"you do not work at site {site_code!r}")
+        raise ForbiddenError(f"you do not work at site {site_code!r}")
     site = Site.objects.filter(code=site_code).first()
     if site is None:
-        raise Invalid(f"no site {site_code!r}", {"site": ["unknown site"]})
+        raise InvalidError(f"no site {site_code!r}", {"site": ["unknown site"]})
     data = crf.stored(form.cleaned_data)
     config = study_config()
     row = {"subject_id": subject_id, "arm": "", "site": site_code, "stratum": None, **data}
@@ -222,33 +250,52 @@ def create_subject(user: Any, via: str, payload: dict[str, Any]) -> tuple[Subjec
     actor = actor_of(user, via)
     with write_transaction():
         if Subject.objects.filter(subject_id=subject_id).exists():
-            raise Conflict(f"subject {subject_id!r} already exists")
-        subject = Subject.objects.create(subject_id=subject_id, site=site, data=data, created_at=now())
-        append(actor, "create", table="subjects", subject_id=subject_id, field="site",
-               new=site_code, site=site_code)
+            raise ConflictError(f"subject {subject_id!r} already exists")
+        subject = Subject.objects.create(
+            subject_id=subject_id, site=site, data=data, created_at=now()
+        )
+        append(
+            actor,
+            "create",
+            table="subjects",
+            subject_id=subject_id,
+            field="site",
+            new=site_code,
+            site=site_code,
+        )
         for key, value in data.items():
             if value is not None:
-                append(actor, "create", table="subjects", subject_id=subject_id, field=key,
-                       new=value, site=site_code)
+                append(
+                    actor,
+                    "create",
+                    table="subjects",
+                    subject_id=subject_id,
+                    field=key,
+                    new=value,
+                    site=site_code,
+                )
         _auto_queries(actor, subject, "subjects", None, warnings)
     return subject, warnings
 
 
-def update_subject(user: Any, via: str, subject_id: str, changes: dict[str, Any],
-                   reason: str | None) -> tuple[Subject, list[str]]:
+def update_subject(
+    user: Any, via: str, subject_id: str, changes: dict[str, Any], reason: str | None
+) -> tuple[Subject, list[str]]:
     """Change subject values (any subject form); every changed field is audited with the reason."""
     require(user, "enter")
     for key in ("arm", "stratum", "site", "subject_id"):
         if key in changes:
-            raise Invalid(f"{key} cannot be changed here", {key: ["not editable"]})
+            raise InvalidError(f"{key} cannot be changed here", {key: ["not editable"]})
     columns = {c.name: c for c in crf.subject_columns()}
     unknown = sorted(set(changes) - set(columns))
     if unknown:
-        raise Invalid(f"unknown subject fields: {', '.join(unknown)}", {k: ["unknown field"] for k in unknown})
+        raise InvalidError(
+            f"unknown subject fields: {', '.join(unknown)}", {k: ["unknown field"] for k in unknown}
+        )
     form = crf.build_form("subjects", tuple(columns.values()), changes, partial=True)
     if not form.is_valid():
         errors = crf.form_errors(form)
-        raise Invalid("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+        raise InvalidError("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     new_values = crf.stored(form.cleaned_data)
     actor = actor_of(user, via)
     for _ in range(MAX_RETRIES):
@@ -269,12 +316,21 @@ def update_subject(user: Any, via: str, subject_id: str, changes: dict[str, Any]
             fresh.data = {**fresh.data, **changed}
             fresh.save(update_fields=["data"])
             for key, value in changed.items():
-                append(actor, "update", table="subjects", subject_id=subject_id, field=key,
-                       old=old.get(key), new=value, reason=text, site=fresh.site.code)
+                append(
+                    actor,
+                    "update",
+                    table="subjects",
+                    subject_id=subject_id,
+                    field=key,
+                    old=old.get(key),
+                    new=value,
+                    reason=text,
+                    site=fresh.site.code,
+                )
             _after_change(actor, fresh)
             _auto_queries(actor, fresh, "subjects", None, warnings)
             return fresh, warnings
-    raise Conflict("the subject kept changing while saving; try again")
+    raise ConflictError("the subject kept changing while saving; try again")
 
 
 # ----------------------------------------------------------------- repeating records
@@ -285,23 +341,26 @@ def _record_form_values(table: str, payload: dict[str, Any], partial: bool) -> d
     names = {c.name for c in columns}
     unknown = sorted(set(payload) - names - {"reason"})
     if unknown:
-        raise Invalid(f"unknown {table} fields: {', '.join(unknown)}", {k: ["unknown field"] for k in unknown})
+        raise InvalidError(
+            f"unknown {table} fields: {', '.join(unknown)}", {k: ["unknown field"] for k in unknown}
+        )
     values = {k: v for k, v in payload.items() if k != "reason"}
     form = crf.build_form(table, columns, values, partial=partial)
     if not form.is_valid():
         errors = crf.form_errors(form)
-        raise Invalid("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+        raise InvalidError("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     return crf.stored(form.cleaned_data)
 
 
 def _table(table: str) -> str:
     if table not in crf.RECORD_TITLES:
-        raise NotFound(f"no form {table!r}")
+        raise NotFoundError(f"no form {table!r}")
     return table
 
 
-def add_record(user: Any, via: str, subject_id: str, table: str,
-               payload: dict[str, Any]) -> tuple[Record, list[str]]:
+def add_record(
+    user: Any, via: str, subject_id: str, table: str, payload: dict[str, Any]
+) -> tuple[Record, list[str]]:
     """A new row of a repeating form for the subject."""
     require(user, "enter")
     _table(table)
@@ -310,8 +369,15 @@ def add_record(user: Any, via: str, subject_id: str, table: str,
     for _ in range(MAX_RETRIES):
         subject = get_subject(user, subject_id)
         _unlocked(subject)
-        if subject.status in ("screening", "screen_failed") and table not in ("labs", "lesions", "measurements", "biomarkers"):
-            raise Conflict(f"{subject_id} is not enrolled: on-study forms open after registration")
+        if subject.status in ("screening", "screen_failed") and table not in (
+            "labs",
+            "lesions",
+            "measurements",
+            "biomarkers",
+        ):
+            raise ConflictError(
+                f"{subject_id} is not enrolled: on-study forms open after registration"
+            )
         tables = subject_tables(subject)
         rows = tables.setdefault(table, [])
         rows.append({"subject_id": subject_id, **data})
@@ -323,24 +389,41 @@ def add_record(user: Any, via: str, subject_id: str, table: str,
             record = Record.objects.create(subject=fresh, table=table, data=data, created_at=now())
             for key, value in data.items():
                 if value is not None:
-                    append(actor, "create", table=table, subject_id=subject_id,
-                           record_id=str(record.pk), field=key, new=value, site=fresh.site.code)
+                    append(
+                        actor,
+                        "create",
+                        table=table,
+                        subject_id=subject_id,
+                        record_id=str(record.pk),
+                        field=key,
+                        new=value,
+                        site=fresh.site.code,
+                    )
             _after_change(actor, fresh)
             _auto_queries(actor, fresh, table, record, warnings)
             return record, warnings
-    raise Conflict("the subject kept changing while saving; try again")
+    raise ConflictError("the subject kept changing while saving; try again")
 
 
 def get_record(user: Any, subject_id: str, table: str, record_id: int) -> Record:
     subject = get_subject(user, subject_id)
-    record = Record.objects.filter(subject=subject, table=_table(table), pk=record_id, deleted=False).first()
+    record = Record.objects.filter(
+        subject=subject, table=_table(table), pk=record_id, deleted=False
+    ).first()
     if record is None:
-        raise NotFound(f"no {table} record {record_id} for {subject_id}")
+        raise NotFoundError(f"no {table} record {record_id} for {subject_id}")
     return record
 
 
-def update_record(user: Any, via: str, subject_id: str, table: str, record_id: int,
-                  payload: dict[str, Any], reason: str | None) -> tuple[Record, list[str]]:
+def update_record(
+    user: Any,
+    via: str,
+    subject_id: str,
+    table: str,
+    record_id: int,
+    payload: dict[str, Any],
+    reason: str | None,
+) -> tuple[Record, list[str]]:
     """Change a row of a repeating form; every changed field is audited with the reason."""
     require(user, "enter")
     values = _record_form_values(table, payload, partial=True)
@@ -365,16 +448,27 @@ def update_record(user: Any, via: str, subject_id: str, table: str, record_id: i
             record.data = {**record.data, **changed}
             record.save(update_fields=["data"])
             for key, value in changed.items():
-                append(actor, "update", table=table, subject_id=subject_id, record_id=str(record.pk),
-                       field=key, old=old.get(key), new=value, reason=text, site=fresh.site.code)
+                append(
+                    actor,
+                    "update",
+                    table=table,
+                    subject_id=subject_id,
+                    record_id=str(record.pk),
+                    field=key,
+                    old=old.get(key),
+                    new=value,
+                    reason=text,
+                    site=fresh.site.code,
+                )
             _after_change(actor, fresh)
             _auto_queries(actor, fresh, table, record, warnings)
             return record, warnings
-    raise Conflict("the subject kept changing while saving; try again")
+    raise ConflictError("the subject kept changing while saving; try again")
 
 
-def delete_record(user: Any, via: str, subject_id: str, table: str, record_id: int,
-                  reason: str | None) -> None:
+def delete_record(
+    user: Any, via: str, subject_id: str, table: str, record_id: int, reason: str | None
+) -> None:
     """Logical delete with a reason: the row leaves the data, its values stay in the audit trail."""
     require(user, "enter")
     text = _reason(reason)
@@ -385,16 +479,26 @@ def delete_record(user: Any, via: str, subject_id: str, table: str, record_id: i
         lesion = record.data.get("lesion_id")
         used = Record.objects.filter(subject=record.subject, table="measurements", deleted=False)
         if any(m.data.get("lesion_id") == lesion for m in used):
-            raise Conflict(f"lesion {lesion!r} has measurements; delete those first")
+            raise ConflictError(f"lesion {lesion!r} has measurements; delete those first")
     with write_transaction():
         fresh = Record.objects.select_for_update().get(pk=record.pk)
         if fresh.deleted:
-            raise NotFound(f"no {table} record {record_id} for {subject_id}")
+            raise NotFoundError(f"no {table} record {record_id} for {subject_id}")
         fresh.deleted = True
         fresh.save(update_fields=["deleted"])
-        append(actor, "delete", table=table, subject_id=subject_id, record_id=str(fresh.pk),
-               old=fresh.data, reason=text, site=record.subject.site.code)
-        subject = Subject.objects.select_for_update().select_related("site").get(pk=record.subject.pk)
+        append(
+            actor,
+            "delete",
+            table=table,
+            subject_id=subject_id,
+            record_id=str(fresh.pk),
+            old=fresh.data,
+            reason=text,
+            site=record.subject.site.code,
+        )
+        subject = (
+            Subject.objects.select_for_update().select_related("site").get(pk=record.subject.pk)
+        )
         _after_change(actor, subject)
 
 
@@ -405,12 +509,13 @@ def latest_screening(subject: Subject, stage: str) -> Screening | None:
     return subject.screenings.filter(stage=stage).order_by("-pk").first()
 
 
-def screen_subject(user: Any, via: str, subject_id: str, stage: str,
-                   payload: dict[str, Any]) -> Screening:
+def screen_subject(
+    user: Any, via: str, subject_id: str, stage: str, payload: dict[str, Any]
+) -> Screening:
     """Evaluate the stage's criteria with rtio's engine on the facts entered; keeps every verdict."""
     require(user, "screen")
     if stage not in elig.STAGES:
-        raise NotFound(f"no screening stage {stage!r}")
+        raise NotFoundError(f"no screening stage {stage!r}")
     subject = get_subject(user, subject_id)
     _unlocked(subject)
     config = study_config()
@@ -418,27 +523,57 @@ def screen_subject(user: Any, via: str, subject_id: str, stage: str,
     form = elig.screening_form(protocol, stage, crf.as_form_data(payload))
     if not form.is_valid():
         errors = crf.form_errors(form)
-        raise Invalid("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
+        raise InvalidError("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), errors)
     facts = elig.clean_facts(form.cleaned_data)
     outcome = elig.evaluate(protocol, stage, subject_id, facts)
     actor = actor_of(user, via)
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         screening = Screening.objects.create(
-            subject=fresh, stage=stage, screening_date=form.cleaned_data["screening_date"], facts=facts,
-            verdict=outcome["verdict"], first_failed=outcome["first_failed"],
-            details=outcome["details"], screened_at=now(), screened_by=actor.username,
+            subject=fresh,
+            stage=stage,
+            screening_date=form.cleaned_data["screening_date"],
+            facts=facts,
+            verdict=outcome["verdict"],
+            first_failed=outcome["first_failed"],
+            details=outcome["details"],
+            screened_at=now(),
+            screened_by=actor.username,
         )
-        append(actor, "screen", table="screening", subject_id=subject_id,
-               record_id=str(screening.pk), field=stage, new=facts, site=fresh.site.code)
-        append(actor, "verdict", table="screening", subject_id=subject_id,
-               record_id=str(screening.pk), field=stage, new=outcome["verdict"], site=fresh.site.code)
+        append(
+            actor,
+            "screen",
+            table="screening",
+            subject_id=subject_id,
+            record_id=str(screening.pk),
+            field=stage,
+            new=facts,
+            site=fresh.site.code,
+        )
+        append(
+            actor,
+            "verdict",
+            table="screening",
+            subject_id=subject_id,
+            record_id=str(screening.pk),
+            field=stage,
+            new=outcome["verdict"],
+            site=fresh.site.code,
+        )
         if stage == "registration" and fresh.status in ("screening", "screen_failed"):
             status = "screen_failed" if outcome["verdict"] == "ineligible" else "screening"
             if status != fresh.status:
-                append(actor, "status", table="subjects", subject_id=subject_id, field="status",
-                       old=fresh.status, new=status, reason=f"screening verdict {outcome['verdict']}",
-                       site=fresh.site.code)
+                append(
+                    actor,
+                    "status",
+                    table="subjects",
+                    subject_id=subject_id,
+                    field="status",
+                    old=fresh.status,
+                    new=status,
+                    reason=f"screening verdict {outcome['verdict']}",
+                    site=fresh.site.code,
+                )
                 fresh.status = status
                 fresh.save(update_fields=["status"])
     return screening
@@ -453,29 +588,41 @@ def record_consent(user: Any, via: str, subject_id: str, consent_date: Any) -> S
     try:
         when = field.clean(str(consent_date or ""))
     except forms.ValidationError as exc:
-        raise Invalid(f"consent_date: {exc.messages[0]}", {"consent_date": exc.messages}) from exc
+        raise InvalidError(
+            f"consent_date: {exc.messages[0]}", {"consent_date": exc.messages}
+        ) from exc
     subject = get_subject(user, subject_id)
     _unlocked(subject)
     actor = actor_of(user, via)
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         if fresh.consent_date is not None:
-            raise Conflict(f"consent of {subject_id} is already recorded ({fresh.consent_date})")
+            raise ConflictError(
+                f"consent of {subject_id} is already recorded ({fresh.consent_date})"
+            )
         fresh.consent_date = when
         fresh.save(update_fields=["consent_date"])
-        append(actor, "consent", table="subjects", subject_id=subject_id, field="consent_date",
-               new=when, site=fresh.site.code)
+        append(
+            actor,
+            "consent",
+            table="subjects",
+            subject_id=subject_id,
+            field="consent_date",
+            new=when,
+            site=fresh.site.code,
+        )
     return fresh
 
 
 def _check_password(user: Any, password: str | None) -> None:
     """Part 11 §11.200: a signature needs the signer's password again."""
     if not password or authenticate(username=user.get_username(), password=password) is None:
-        raise Forbidden("the password does not match: the signature needs your password")
+        raise ForbiddenError("the password does not match: the signature needs your password")
 
 
-def _gate(user: Any, subject: Subject, stage: str, override_reason: str | None,
-          password: str | None) -> str | None:
+def _gate(
+    user: Any, subject: Subject, stage: str, override_reason: str | None, password: str | None
+) -> str | None:
     """The stage's latest verdict must be eligible, or an investigator overrides it with a reason
     and an e-signature. Returns the override reason when one is used."""
     screening = latest_screening(subject, stage)
@@ -483,25 +630,52 @@ def _gate(user: Any, subject: Subject, stage: str, override_reason: str | None,
         return None
     verdict = "not screened" if screening is None else screening.verdict
     if not (override_reason or "").strip():
-        raise Conflict(f"{stage} is blocked: the {stage} eligibility verdict is {verdict}")
+        raise ConflictError(f"{stage} is blocked: the {stage} eligibility verdict is {verdict}")
     if screening is None:
-        raise Conflict(f"{stage} is blocked: screen the subject first (an override needs a verdict)")
+        raise ConflictError(
+            f"{stage} is blocked: screen the subject first (an override needs a verdict)"
+        )
     require(user, "override_eligibility")
     _check_password(user, password)
     return override_reason.strip() if override_reason else None
 
 
-def register(user: Any, via: str, subject_id: str, override_reason: str | None = None,
-             password: str | None = None) -> Subject:
+def _record_override(actor: Actor, subject: Subject, stage: str, reason: str) -> None:
+    """Mark the stage's latest verdict as overridden (with the e-signed reason) and audit it."""
+    screening = latest_screening(subject, stage)
+    if screening is None:
+        raise ConflictError(f"{stage} is blocked: screen the subject first")
+    Screening.objects.filter(pk=screening.pk).update(override_reason=reason)
+    append(
+        actor,
+        "eligibility_override",
+        table="screening",
+        subject_id=subject.subject_id,
+        record_id=str(screening.pk),
+        field=stage,
+        old=screening.verdict,
+        new="eligible (override)",
+        reason=reason,
+        site=subject.site.code,
+    )
+
+
+def register(
+    user: Any,
+    via: str,
+    subject_id: str,
+    override_reason: str | None = None,
+    password: str | None = None,
+) -> Subject:
     """Enrol a screened subject: eligible at registration (or overridden) and consented. A
     single-arm study's subject gets its one arm here."""
     require(user, "enrol")
     subject = get_subject(user, subject_id)
     _unlocked(subject)
     if subject.status in ("registered", "randomized"):
-        raise Conflict(f"{subject_id} is already enrolled")
+        raise ConflictError(f"{subject_id} is already enrolled")
     if subject.consent_date is None:
-        raise Conflict("registration is blocked: informed consent is not recorded")
+        raise ConflictError("registration is blocked: informed consent is not recorded")
     override = _gate(user, subject, "registration", override_reason, password)
     config = study_config()
     protocol = protocol_of(config)
@@ -509,37 +683,56 @@ def register(user: Any, via: str, subject_id: str, override_reason: str | None =
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         if fresh.status in ("registered", "randomized"):
-            raise Conflict(f"{subject_id} is already enrolled")
+            raise ConflictError(f"{subject_id} is already enrolled")
         if override:
-            screening = latest_screening(fresh, "registration")
-            Screening.objects.filter(pk=screening.pk).update(override_reason=override)
-            append(actor, "eligibility_override", table="screening", subject_id=subject_id,
-                   record_id=str(screening.pk), field="registration", old=screening.verdict,
-                   new="eligible (override)", reason=override, site=fresh.site.code)
-        append(actor, "register", table="subjects", subject_id=subject_id, field="status",
-               old=fresh.status, new="registered", site=fresh.site.code)
+            _record_override(actor, fresh, "registration", override)
+        append(
+            actor,
+            "register",
+            table="subjects",
+            subject_id=subject_id,
+            field="status",
+            old=fresh.status,
+            new="registered",
+            site=fresh.site.code,
+        )
         fresh.status = "registered"
         if len(protocol.arms) == 1:
             fresh.arm = protocol.arms[0].label
-            append(actor, "allocate", table="subjects", subject_id=subject_id, field="arm",
-                   new=fresh.arm, reason="single-arm study", site=fresh.site.code)
+            append(
+                actor,
+                "allocate",
+                table="subjects",
+                subject_id=subject_id,
+                field="arm",
+                new=fresh.arm,
+                reason="single-arm study",
+                site=fresh.site.code,
+            )
         fresh.save(update_fields=["status", "arm"])
     return fresh
 
 
-def randomize_subject(user: Any, via: str, subject_id: str, override_reason: str | None = None,
-                      password: str | None = None) -> Allocation:
+def randomize_subject(
+    user: Any,
+    via: str,
+    subject_id: str,
+    override_reason: str | None = None,
+    password: str | None = None,
+) -> Allocation:
     """Allocate an arm from the locked list (or by minimization) and record who / when / strata."""
     require(user, "enrol")
     config = study_config()
     if config.live_at is None or not config.randomization:
-        raise Conflict("randomization is not live: an administrator runs `rtio capture go-live`")
+        raise ConflictError(
+            "randomization is not live: an administrator runs `rtio capture go-live`"
+        )
     subject = get_subject(user, subject_id)
     _unlocked(subject)
     if subject.status == "randomized":
-        raise Conflict(f"{subject_id} is already randomized")
+        raise ConflictError(f"{subject_id} is already randomized")
     if subject.status != "registered":
-        raise Conflict("randomization is blocked: the subject is not registered")
+        raise ConflictError("randomization is blocked: the subject is not registered")
     protocol = protocol_of(config)
     override = None
     if elig.criteria_for(protocol, "randomization"):
@@ -552,7 +745,7 @@ def randomize_subject(user: Any, via: str, subject_id: str, override_reason: str
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         if fresh.status != "registered":
-            raise Conflict(f"{subject_id} is not awaiting randomization")
+            raise ConflictError(f"{subject_id} is not awaiting randomization")
         slot = randomize.allocate(config, fresh, values)
         slot.subject = fresh
         slot.allocated_at = now()
@@ -563,16 +756,26 @@ def randomize_subject(user: Any, via: str, subject_id: str, override_reason: str
         else:
             slot.save(update_fields=["subject", "allocated_at", "allocated_by", "strata_values"])
         if override:
-            screening = latest_screening(fresh, "randomization")
-            Screening.objects.filter(pk=screening.pk).update(override_reason=override)
-            append(actor, "eligibility_override", table="screening", subject_id=subject_id,
-                   record_id=str(screening.pk), field="randomization", old=screening.verdict,
-                   new="eligible (override)", reason=override, site=fresh.site.code)
-        append(actor, "randomize", table="allocations", subject_id=subject_id,
-               record_id=slot.randomization_id, field="stratum", new=slot.stratum,
-               site=fresh.site.code)
-        append(actor, "randomize", table="subjects", subject_id=subject_id, field="arm",
-               new=slot.arm, site=fresh.site.code)
+            _record_override(actor, fresh, "randomization", override)
+        append(
+            actor,
+            "randomize",
+            table="allocations",
+            subject_id=subject_id,
+            record_id=slot.randomization_id,
+            field="stratum",
+            new=slot.stratum,
+            site=fresh.site.code,
+        )
+        append(
+            actor,
+            "randomize",
+            table="subjects",
+            subject_id=subject_id,
+            field="arm",
+            new=slot.arm,
+            site=fresh.site.code,
+        )
         fresh.arm, fresh.stratum, fresh.status = slot.arm, slot.stratum, "randomized"
         fresh.save(update_fields=["arm", "stratum", "status"])
         _after_change(actor, fresh)
@@ -585,30 +788,54 @@ def randomize_subject(user: Any, via: str, subject_id: str, override_reason: str
 def _query(user: Any, query_id: int) -> Query:
     query = Query.objects.select_related("subject", "subject__site").filter(pk=query_id).first()
     if query is None:
-        raise NotFound(f"no query {query_id}")
+        raise NotFoundError(f"no query {query_id}")
     get_subject(user, query.subject.subject_id)  # 404 outside the caller's sites
     return query
 
 
-def open_query(user: Any, via: str, subject_id: str, table: str, text: str,
-               record_id: int | None = None, field: str = "") -> Query:
+def open_query(
+    user: Any,
+    via: str,
+    subject_id: str,
+    table: str,
+    text: str,
+    record_id: int | None = None,
+    field: str = "",
+) -> Query:
     require(user, "open_query")
     subject = get_subject(user, subject_id)
     body = (text or "").strip()
     if not body:
-        raise Invalid("the query needs a text", {"text": ["required"]})
+        raise InvalidError("the query needs a text", {"text": ["required"]})
     record = None
     if record_id:
         record = get_record(user, subject_id, table, int(record_id))
     elif table not in ("subjects", *crf.RECORD_TITLES):
-        raise Invalid(f"no form {table!r}", {"table": ["unknown form"]})
+        raise InvalidError(f"no form {table!r}", {"table": ["unknown form"]})
     actor = actor_of(user, via)
     with write_transaction():
-        query = Query.objects.create(subject=subject, table=table, record=record, field=field or "",
-                                     text=body, opened_by=actor.username, opened_at=now())
-        QueryMessage.objects.create(query=query, action="open", text=body, author=actor.username, at=now())
-        append(actor, "query_open", table=table, subject_id=subject_id, record_id=str(query.pk),
-               field=field or "", new=body, site=subject.site.code)
+        query = Query.objects.create(
+            subject=subject,
+            table=table,
+            record=record,
+            field=field or "",
+            text=body,
+            opened_by=actor.username,
+            opened_at=now(),
+        )
+        QueryMessage.objects.create(
+            query=query, action="open", text=body, author=actor.username, at=now()
+        )
+        append(
+            actor,
+            "query_open",
+            table=table,
+            subject_id=subject_id,
+            record_id=str(query.pk),
+            field=field or "",
+            new=body,
+            site=subject.site.code,
+        )
     return query
 
 
@@ -622,33 +849,49 @@ _TRANSITIONS = {
 def move_query(user: Any, via: str, query_id: int, action: str, text: str) -> Query:
     """answer (site), close or re-open (monitor / data manager), each with a text."""
     if action not in _TRANSITIONS:
-        raise NotFound(f"no query action {action!r}")
+        raise NotFoundError(f"no query action {action!r}")
     permission, sources, target = _TRANSITIONS[action]
     require(user, permission)
     query = _query(user, query_id)
     body = (text or "").strip()
     if not body:
-        raise Invalid("a text is required", {"text": ["required"]})
+        raise InvalidError("a text is required", {"text": ["required"]})
     actor = actor_of(user, via)
     with write_transaction():
         fresh = Query.objects.select_for_update().get(pk=query.pk)
         if fresh.status not in sources:
-            raise Conflict(f"a query that is {fresh.status} cannot be {action}ed")
+            raise ConflictError(f"a query that is {fresh.status} cannot be {action}ed")
         old = fresh.status
         fresh.status = target
         fresh.save(update_fields=["status"])
-        QueryMessage.objects.create(query=fresh, action=action, text=body, author=actor.username, at=now())
-        append(actor, f"query_{action}", table=query.table, subject_id=query.subject.subject_id,
-               record_id=str(query.pk), field="status", old=old, new=target, reason=body,
-               site=query.subject.site.code)
+        QueryMessage.objects.create(
+            query=fresh, action=action, text=body, author=actor.username, at=now()
+        )
+        append(
+            actor,
+            f"query_{action}",
+            table=query.table,
+            subject_id=query.subject.subject_id,
+            record_id=str(query.pk),
+            field="status",
+            old=old,
+            new=target,
+            reason=body,
+            site=query.subject.site.code,
+        )
     return fresh
 
 
 # ----------------------------------------------------------------- signatures and locks
 
 
-def sign(user: Any, via: str, subject_id: str, password: str | None,
-         meaning: str = "Investigator review and approval of the casebook") -> Signature:
+def sign(
+    user: Any,
+    via: str,
+    subject_id: str,
+    password: str | None,
+    meaning: str = "Investigator review and approval of the casebook",
+) -> Signature:
     """E-sign the casebook (password re-entry): name, time, meaning and the content's hash."""
     require(user, "sign")
     _check_password(user, password)
@@ -657,10 +900,24 @@ def sign(user: Any, via: str, subject_id: str, password: str | None,
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         name = user.get_full_name() or user.get_username()
-        sig = Signature.objects.create(subject=fresh, signer=actor.username, signer_name=name,
-                                       meaning=meaning, signed_at=now(), content_hash=content_hash(fresh))
-        append(actor, "sign", table="signatures", subject_id=subject_id, record_id=str(sig.pk),
-               field="meaning", new=meaning, site=fresh.site.code)
+        sig = Signature.objects.create(
+            subject=fresh,
+            signer=actor.username,
+            signer_name=name,
+            meaning=meaning,
+            signed_at=now(),
+            content_hash=content_hash(fresh),
+        )
+        append(
+            actor,
+            "sign",
+            table="signatures",
+            subject_id=subject_id,
+            record_id=str(sig.pk),
+            field="meaning",
+            new=meaning,
+            site=fresh.site.code,
+        )
     return sig
 
 
@@ -673,11 +930,20 @@ def set_lock(user: Any, via: str, subject_id: str, locked: bool, reason: str | N
     with write_transaction():
         fresh = Subject.objects.select_for_update().select_related("site").get(pk=subject.pk)
         if fresh.locked == locked:
-            raise Conflict(f"{subject_id} is already {'locked' if locked else 'unlocked'}")
+            raise ConflictError(f"{subject_id} is already {'locked' if locked else 'unlocked'}")
         fresh.locked = locked
         fresh.save(update_fields=["locked"])
-        append(actor, "lock" if locked else "unlock", table="subjects", subject_id=subject_id,
-               field="locked", old=not locked, new=locked, reason=text, site=fresh.site.code)
+        append(
+            actor,
+            "lock" if locked else "unlock",
+            table="subjects",
+            subject_id=subject_id,
+            field="locked",
+            old=not locked,
+            new=locked,
+            reason=text,
+            site=fresh.site.code,
+        )
     return fresh
 
 
@@ -692,16 +958,16 @@ def create_user(actor: Actor, name: str, role: str, sites: list[str], password: 
     from rtio.capture.models import ROLES, Profile
 
     if role not in ROLES:
-        raise Invalid(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise InvalidError(f"--role must be one of {', '.join(ROLES)}, not {role!r}")
     if not sites:
-        raise Invalid("give --site (a site code, or '*' for every site)")
+        raise InvalidError("give --site (a site code, or '*' for every site)")
     users = get_user_model()
     if users.objects.filter(username=name).exists():
-        raise Conflict(f"user {name!r} exists; user names are never reused")
+        raise ConflictError(f"user {name!r} exists; user names are never reused")
     try:
         validate_password(password)
     except ValidationError as exc:
-        raise Invalid("password: " + " ".join(exc.messages)) from exc
+        raise InvalidError("password: " + " ".join(exc.messages)) from exc
     with write_transaction():
         user = users.objects.create_user(username=name, password=password)
         profile = Profile.objects.create(user=user, role=role, all_sites="*" in sites)
@@ -713,8 +979,9 @@ def create_user(actor: Actor, name: str, role: str, sites: list[str], password: 
                 append(actor, "site_create", table="sites", field="code", new=code, site=code)
             profile.sites.add(site)
         append(actor, "user_create", table="users", record_id=name, field="role", new=role)
-        append(actor, "user_create", table="users", record_id=name, field="sites",
-               new=",".join(sites))
+        append(
+            actor, "user_create", table="users", record_id=name, field="sites", new=",".join(sites)
+        )
     return user
 
 
@@ -726,12 +993,18 @@ def issue_token(actor: Actor, name: str) -> str:
 
     user = get_user_model().objects.filter(username=name, is_active=True).first()
     if user is None:
-        raise NotFound(f"no active user {name!r}")
+        raise NotFoundError(f"no active user {name!r}")
     key = secrets.token_hex(24)
     with write_transaction():
-        token = ApiToken.objects.create(user=user, key_hash=hashlib.sha256(key.encode()).hexdigest(),
-                                        prefix=key[:8], created_at=now())
-        append(actor, "token_create", table="tokens", record_id=str(token.pk), field="user", new=name)
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+            prefix=key[:8],
+            created_at=now(),
+        )
+        append(
+            actor, "token_create", table="tokens", record_id=str(token.pk), field="user", new=name
+        )
     return key
 
 
@@ -740,12 +1013,21 @@ def revoke_tokens(actor: Actor, name: str) -> int:
     from rtio.capture.models import ApiToken
 
     with write_transaction():
-        live = ApiToken.objects.select_for_update().filter(user__username=name, revoked_at__isnull=True)
+        live = ApiToken.objects.select_for_update().filter(
+            user__username=name, revoked_at__isnull=True
+        )
         count = 0
         for token in live:
             token.revoked_at = now()
             token.save(update_fields=["revoked_at"])
-            append(actor, "token_revoke", table="tokens", record_id=str(token.pk), field="user", old=name)
+            append(
+                actor,
+                "token_revoke",
+                table="tokens",
+                record_id=str(token.pk),
+                field="user",
+                old=name,
+            )
             count += 1
     return count
 
@@ -762,4 +1044,3 @@ def token_user(key: str) -> Any:
     if token is None or not token.user.is_active:
         return None
     return token.user
-

@@ -11,7 +11,7 @@ import yaml
 from rtio.capture import randomize
 from rtio.capture.audit import Actor, append, now, write_transaction
 from rtio.capture.models import Allocation, StudyConfig
-from rtio.capture.policy import Conflict, Invalid
+from rtio.capture.policy import ConflictError, InvalidError
 from rtio.capture.services import protocol_of, study_config
 from rtio.io.validate import PROTOCOL_FILE, SETTINGS_FILE
 from rtio.protocol import load_protocol
@@ -20,7 +20,7 @@ from rtio.protocol import load_protocol
 def _protocol_source(folder: Path) -> tuple[str, str]:
     """(protocol YAML text, study.yaml text without its protocol line) of a study folder."""
     if not folder.is_dir():
-        raise Invalid(f"study folder {folder} does not exist")
+        raise InvalidError(f"study folder {folder} does not exist")
     settings_path = folder / SETTINGS_FILE
     settings: dict[str, Any] = {}
     if settings_path.exists():
@@ -28,7 +28,9 @@ def _protocol_source(folder: Path) -> tuple[str, str]:
     ref = settings.pop("protocol", None)
     local = folder / PROTOCOL_FILE
     if ref is None and not local.exists():
-        raise Invalid(f"{folder}: neither {SETTINGS_FILE} naming a protocol nor {PROTOCOL_FILE}")
+        raise InvalidError(
+            f"{folder}: neither {SETTINGS_FILE} naming a protocol nor {PROTOCOL_FILE}"
+        )
     if ref is not None and Path(str(ref)).suffix not in (".yaml", ".yml"):
         protocol = load_protocol(str(ref))
         from importlib import resources
@@ -65,7 +67,7 @@ def ensure_study(folder: Path, actor: Actor) -> StudyConfig:
             )
             append(actor, "study_create", table="study", field="protocol", new=protocol.id)
         elif config.protocol_yaml != text:
-            raise Conflict(
+            raise ConflictError(
                 f"this database captures protocol {config.protocol_id}; {folder} holds another "
                 "protocol (use another --database)"
             )
@@ -81,7 +83,7 @@ def go_live(actor: Actor, setup: dict[str, Any]) -> StudyConfig:
     with write_transaction():
         fresh = StudyConfig.objects.select_for_update().get(pk=config.pk)
         if fresh.live_at is not None:
-            raise Conflict(
+            raise ConflictError(
                 f"the study went live on {fresh.live_at:%Y-%m-%d %H:%M} UTC; the randomization "
                 "list and its set-up cannot be changed"
             )

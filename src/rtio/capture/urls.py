@@ -16,7 +16,11 @@ urlpatterns = [
     path(f"subjects/{SUBJECT}/", views.subject_page, name="subject"),
     path(f"subjects/{SUBJECT}/form/<str:form_name>/", views.subject_form, name="subject_form"),
     path(f"subjects/{SUBJECT}/records/<str:table>/new/", views.record_form, name="record_new"),
-    path(f"subjects/{SUBJECT}/records/<str:table>/<int:record_id>/", views.record_form, name="record_edit"),
+    path(
+        f"subjects/{SUBJECT}/records/<str:table>/<int:record_id>/",
+        views.record_form,
+        name="record_edit",
+    ),
     path(f"subjects/{SUBJECT}/screening/<str:stage>/", views.screening_page, name="screening"),
     path(f"subjects/{SUBJECT}/consent/", views.consent, name="consent"),
     path(f"subjects/{SUBJECT}/register/", views.register, name="register"),

@@ -21,9 +21,9 @@ from rtio.capture.audit import Actor, append, write_transaction
 from rtio.capture.models import Profile, Query
 from rtio.capture.policy import (
     CaptureError,
-    Forbidden,
-    Invalid,
-    NotFound,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
     allowed,
     get_subject,
     profile_of,
@@ -47,7 +47,7 @@ def page(view: View) -> View:
         if not request.user.is_authenticated:
             return HttpResponseRedirect(f"{reverse('login')}?next={request.path}")
         if profile_of(request.user) is None:
-            return _error(request, Forbidden("your account has no role in this study"))
+            return _error(request, ForbiddenError("your account has no role in this study"))
         try:
             return view(request, *args, **kwargs)
         except CaptureError as exc:
@@ -97,23 +97,36 @@ def login_view(request: HttpRequest) -> HttpResponse:
                         if profile.failed_logins >= LOCKOUT and known.is_active:
                             known.is_active = False
                             known.save(update_fields=["is_active"])
-                            append(_actor(request, "system"), "account_disabled", table="users",
-                                   record_id=username, reason=f"{LOCKOUT} failed logins")
+                            append(
+                                _actor(request, "system"),
+                                "account_disabled",
+                                table="users",
+                                record_id=username,
+                                reason=f"{LOCKOUT} failed logins",
+                            )
                 user = None
         if user is not None:
             login(request, user)
             target = request.POST.get("next") or "/"
-            return HttpResponseRedirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            return HttpResponseRedirect(
+                target if target.startswith("/") and not target.startswith("//") else "/"
+            )
         error = "Unknown user name or wrong password."
-    return render(request, "capture/login.html", {"error": error, "next": request.GET.get("next", "")})
+    return render(
+        request, "capture/login.html", {"error": error, "next": request.GET.get("next", "")}
+    )
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         with write_transaction():
-            append(_actor(request, request.user.get_username()), "logout", table="users",
-                   record_id=request.user.get_username())
+            append(
+                _actor(request, request.user.get_username()),
+                "logout",
+                table="users",
+                record_id=request.user.get_username(),
+            )
     logout(request)
     return HttpResponseRedirect(reverse("login"))
 
@@ -129,16 +142,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
         tables = study_tables(subjects, masked=True)
         if "screening" in tables:
-            profile = trial_profile(tables["screening"], tables["subjects"], tables.get("radiotherapy"),
-                                    tables.get("events"))
-    return render(request, "capture/home.html", _context(
+            profile = trial_profile(
+                tables["screening"],
+                tables["subjects"],
+                tables.get("radiotherapy"),
+                tables.get("events"),
+            )
+    return render(
         request,
-        subjects=[subject_json(s, request.user) for s in subjects],
-        protocol=services.protocol_of(config),
-        randomization=randomization_status(request.user),
-        profile=profile,
-        sites=_sites(request.user),
-    ))
+        "capture/home.html",
+        _context(
+            request,
+            subjects=[subject_json(s, request.user) for s in subjects],
+            protocol=services.protocol_of(config),
+            randomization=randomization_status(request.user),
+            profile=profile,
+            sites=_sites(request.user),
+        ),
+    )
 
 
 def _sites(user: Any) -> list[str]:
@@ -168,7 +189,7 @@ def subject_new(request: HttpRequest) -> HttpResponse:
         values = _posted(request, ["subject_id", "site", *[c.name for c in columns]])
         try:
             subject, warnings = services.create_subject(request.user, "web", values)
-        except Invalid as exc:
+        except InvalidError as exc:
             errors = exc.fields or {"": [exc.message]}
             form = crf.build_form("subjects", columns, values)
         else:
@@ -176,8 +197,11 @@ def subject_new(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, f"Saved with a warning (a query was opened): {w}")
             messages.success(request, f"Subject {subject.subject_id} created.")
             return HttpResponseRedirect(reverse("subject", args=[subject.subject_id]))
-    return render(request, "capture/subject_new.html", _context(
-        request, form=form, sites=sites, errors=errors, values=values))
+    return render(
+        request,
+        "capture/subject_new.html",
+        _context(request, form=form, sites=sites, errors=errors, values=values),
+    )
 
 
 @page
@@ -191,21 +215,37 @@ def subject_page(request: HttpRequest, subject_id: str) -> HttpResponse:
     for r in book["records"]:
         by_table[r["table"]].append(r)
     sections = [
-        {"table": t, "title": title, "columns": [c.name for c in crf.record_columns(t)],
-         "rows": by_table[t]}
+        {
+            "table": t,
+            "title": title,
+            "columns": [c.name for c in crf.record_columns(t)],
+            "rows": by_table[t],
+        }
         for t, title in crf.RECORD_TITLES.items()
     ]
     stages = [s for s in elig.STAGES if elig.criteria_for(protocol, s)]
     subject_forms = [
-        {"name": f.name, "title": f.title,
-         "values": [(c.name, book["subject"].get(c.name)) for c in f.columns]}
+        {
+            "name": f.name,
+            "title": f.title,
+            "values": [(c.name, book["subject"].get(c.name)) for c in f.columns],
+        }
         for f in crf.subject_forms().values()
     ]
-    return render(request, "capture/subject.html", _context(
-        request, book=book, s=book["subject"], sections=sections, stages=stages,
-        subject_forms=subject_forms, randomized_study=len(protocol.arms) > 1,
-        live=config.live_at is not None,
-    ))
+    return render(
+        request,
+        "capture/subject.html",
+        _context(
+            request,
+            book=book,
+            s=book["subject"],
+            sections=sections,
+            stages=stages,
+            subject_forms=subject_forms,
+            randomized_study=len(protocol.arms) > 1,
+            live=config.live_at is not None,
+        ),
+    )
 
 
 @page
@@ -214,15 +254,16 @@ def subject_form(request: HttpRequest, subject_id: str, form_name: str) -> HttpR
     subject = get_subject(request.user, subject_id)
     spec = crf.subject_forms().get(form_name)
     if spec is None:
-        raise Invalid(f"no form {form_name!r}")
+        raise InvalidError(f"no form {form_name!r}")
     errors: dict[str, list[str]] = {}
     form = crf.build_form("subjects", spec.columns, initial=crf.as_form_data(subject.data))
     if request.method == "POST":
         values = _posted(request, [c.name for c in spec.columns])
         try:
-            _, warnings = services.update_subject(request.user, "web", subject_id, values,
-                                                  request.POST.get("reason"))
-        except Invalid as exc:
+            _, warnings = services.update_subject(
+                request.user, "web", subject_id, values, request.POST.get("reason")
+            )
+        except InvalidError as exc:
             errors = exc.fields or {"": [exc.message]}
             form = crf.build_form("subjects", spec.columns, values)
         else:
@@ -230,17 +271,28 @@ def subject_form(request: HttpRequest, subject_id: str, form_name: str) -> HttpR
                 messages.warning(request, f"Saved with a warning (a query was opened): {w}")
             messages.success(request, f"{spec.title} saved.")
             return HttpResponseRedirect(reverse("subject", args=[subject_id]))
-    return render(request, "capture/form.html", _context(
-        request, title=f"{spec.title} — {subject_id}", form=form, errors=errors,
-        subject_id=subject_id, needs_reason=True))
+    return render(
+        request,
+        "capture/form.html",
+        _context(
+            request,
+            title=f"{spec.title} — {subject_id}",
+            form=form,
+            errors=errors,
+            subject_id=subject_id,
+            needs_reason=True,
+        ),
+    )
 
 
 @page
-def record_form(request: HttpRequest, subject_id: str, table: str, record_id: int | None = None) -> HttpResponse:
+def record_form(
+    request: HttpRequest, subject_id: str, table: str, record_id: int | None = None
+) -> HttpResponse:
     require(request.user, "enter")
     get_subject(request.user, subject_id)
     if table not in crf.RECORD_TITLES:
-        raise Invalid(f"no form {table!r}")
+        raise InvalidError(f"no form {table!r}")
     columns = crf.record_columns(table)
     record = services.get_record(request.user, subject_id, table, record_id) if record_id else None
     form = crf.build_form(table, columns, initial=crf.as_form_data(record.data) if record else None)
@@ -249,16 +301,24 @@ def record_form(request: HttpRequest, subject_id: str, table: str, record_id: in
         values = _posted(request, [c.name for c in columns])
         try:
             if request.POST.get("delete") and record is not None:
-                services.delete_record(request.user, "web", subject_id, table, record.pk,
-                                       request.POST.get("reason"))
+                services.delete_record(
+                    request.user, "web", subject_id, table, record.pk, request.POST.get("reason")
+                )
                 messages.success(request, f"{crf.RECORD_TITLES[table]}: row deleted.")
                 return HttpResponseRedirect(reverse("subject", args=[subject_id]))
             if record is None:
                 _, warnings = services.add_record(request.user, "web", subject_id, table, values)
             else:
-                _, warnings = services.update_record(request.user, "web", subject_id, table,
-                                                     record.pk, values, request.POST.get("reason"))
-        except Invalid as exc:
+                _, warnings = services.update_record(
+                    request.user,
+                    "web",
+                    subject_id,
+                    table,
+                    record.pk,
+                    values,
+                    request.POST.get("reason"),
+                )
+        except InvalidError as exc:
             errors = exc.fields or {"": [exc.message]}
             form = crf.build_form(table, columns, values)
         else:
@@ -267,9 +327,19 @@ def record_form(request: HttpRequest, subject_id: str, table: str, record_id: in
             messages.success(request, f"{crf.RECORD_TITLES[table]} saved.")
             return HttpResponseRedirect(reverse("subject", args=[subject_id]) + f"#{table}")
     title = crf.RECORD_TITLES[table] + (" — edit" if record else " — new") + f" — {subject_id}"
-    return render(request, "capture/form.html", _context(
-        request, title=title, form=form, errors=errors, subject_id=subject_id,
-        needs_reason=record is not None, can_delete=record is not None))
+    return render(
+        request,
+        "capture/form.html",
+        _context(
+            request,
+            title=title,
+            form=form,
+            errors=errors,
+            subject_id=subject_id,
+            needs_reason=record is not None,
+            can_delete=record is not None,
+        ),
+    )
 
 
 @page
@@ -278,7 +348,7 @@ def screening_page(request: HttpRequest, subject_id: str, stage: str) -> HttpRes
     subject = get_subject(request.user, subject_id)
     protocol = services.protocol_of(services.study_config())
     if stage not in elig.STAGES:
-        raise Invalid(f"no stage {stage!r}")
+        raise InvalidError(f"no stage {stage!r}")
     latest = services.latest_screening(subject, stage)
     initial = dict(latest.facts) if latest else {}
     form = elig.screening_form(protocol, stage)
@@ -289,17 +359,24 @@ def screening_page(request: HttpRequest, subject_id: str, stage: str) -> HttpRes
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         try:
             latest = services.screen_subject(request.user, "web", subject_id, stage, values)
-        except Invalid as exc:
+        except InvalidError as exc:
             errors = exc.fields or {"": [exc.message]}
             form = elig.screening_form(protocol, stage, values)
         else:
             messages.info(request, f"{stage.title()} verdict: {latest.verdict}")
             return HttpResponseRedirect(reverse("screening", args=[subject_id, stage]))
-    return render(request, "capture/screening.html", _context(
-        request, subject_id=subject_id, stage=stage, form=form, errors=errors, latest=latest))
+    return render(
+        request,
+        "capture/screening.html",
+        _context(
+            request, subject_id=subject_id, stage=stage, form=form, errors=errors, latest=latest
+        ),
+    )
 
 
-def _action(request: HttpRequest, subject_id: str, do: Callable[[], Any], done: str) -> HttpResponse:
+def _action(
+    request: HttpRequest, subject_id: str, do: Callable[[], Any], done: str
+) -> HttpResponse:
     try:
         do()
     except CaptureError as exc:
@@ -315,43 +392,76 @@ def _action(request: HttpRequest, subject_id: str, do: Callable[[], Any], done: 
 @page
 def consent(request: HttpRequest, subject_id: str) -> HttpResponse:
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.record_consent(
-        request.user, "web", subject_id, request.POST.get("consent_date")), "Consent recorded.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.record_consent(
+            request.user, "web", subject_id, request.POST.get("consent_date")
+        ),
+        "Consent recorded.",
+    )
 
 
 @require_POST
 @page
 def register(request: HttpRequest, subject_id: str) -> HttpResponse:
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.register(
-        request.user, "web", subject_id, request.POST.get("override_reason"),
-        request.POST.get("password")), "Subject registered.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.register(
+            request.user,
+            "web",
+            subject_id,
+            request.POST.get("override_reason"),
+            request.POST.get("password"),
+        ),
+        "Subject registered.",
+    )
 
 
 @require_POST
 @page
 def randomize(request: HttpRequest, subject_id: str) -> HttpResponse:
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.randomize_subject(
-        request.user, "web", subject_id, request.POST.get("override_reason"),
-        request.POST.get("password")), "Subject randomized.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.randomize_subject(
+            request.user,
+            "web",
+            subject_id,
+            request.POST.get("override_reason"),
+            request.POST.get("password"),
+        ),
+        "Subject randomized.",
+    )
 
 
 @require_POST
 @page
 def sign(request: HttpRequest, subject_id: str) -> HttpResponse:
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.sign(
-        request.user, "web", subject_id, request.POST.get("password")), "Casebook signed.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.sign(request.user, "web", subject_id, request.POST.get("password")),
+        "Casebook signed.",
+    )
 
 
 @require_POST
 @page
 def lock(request: HttpRequest, subject_id: str, state: str) -> HttpResponse:
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.set_lock(
-        request.user, "web", subject_id, state == "lock", request.POST.get("reason")),
-        "Casebook locked." if state == "lock" else "Casebook unlocked.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.set_lock(
+            request.user, "web", subject_id, state == "lock", request.POST.get("reason")
+        ),
+        "Casebook locked." if state == "lock" else "Casebook unlocked.",
+    )
 
 
 @require_POST
@@ -359,10 +469,20 @@ def lock(request: HttpRequest, subject_id: str, state: str) -> HttpResponse:
 def query_new(request: HttpRequest, subject_id: str) -> HttpResponse:
     get_subject(request.user, subject_id)
     record = request.POST.get("record_id") or None
-    return _action(request, subject_id, lambda: services.open_query(
-        request.user, "web", subject_id, request.POST.get("table", "subjects"),
-        request.POST.get("text", ""), int(record) if record and record.isdigit() else None,
-        request.POST.get("field", "")), "Query opened.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.open_query(
+            request.user,
+            "web",
+            subject_id,
+            request.POST.get("table", "subjects"),
+            request.POST.get("text", ""),
+            int(record) if record and record.isdigit() else None,
+            request.POST.get("field", ""),
+        ),
+        "Query opened.",
+    )
 
 
 @require_POST
@@ -370,28 +490,41 @@ def query_new(request: HttpRequest, subject_id: str) -> HttpResponse:
 def query_action(request: HttpRequest, query_id: int, action: str) -> HttpResponse:
     query = Query.objects.select_related("subject").filter(pk=query_id).first()
     if query is None:
-        raise NotFound(f"no query {query_id}")
+        raise NotFoundError(f"no query {query_id}")
     subject_id = query.subject.subject_id
     get_subject(request.user, subject_id)
-    return _action(request, subject_id, lambda: services.move_query(
-        request.user, "web", query_id, action, request.POST.get("text", "")), f"Query {action}ed.")
+    return _action(
+        request,
+        subject_id,
+        lambda: services.move_query(
+            request.user, "web", query_id, action, request.POST.get("text", "")
+        ),
+        f"Query {action}ed.",
+    )
 
 
 @page
 def audit_page(request: HttpRequest, subject_id: str) -> HttpResponse:
     rows = audit_rows(request.user, subject_id)
-    return render(request, "capture/audit.html", _context(request, subject_id=subject_id, rows=rows))
+    return render(
+        request, "capture/audit.html", _context(request, subject_id=subject_id, rows=rows)
+    )
 
 
 @page
 def randomization_page(request: HttpRequest) -> HttpResponse:
     require(request.user, "view")
-    return render(request, "capture/randomization.html", _context(
-        request, r=randomization_status(request.user)))
+    return render(
+        request,
+        "capture/randomization.html",
+        _context(request, r=randomization_status(request.user)),
+    )
 
 
 class CutForm(forms.Form):
-    cutoff = forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}))
+    cutoff = forms.DateField(
+        input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @page

@@ -18,9 +18,15 @@ DATABASE = typer.Option(
     DEFAULT_DATABASE, "--database", help="Capture database URL (sqlite:///FILE or postgresql://…)."
 )
 
-capture_app = typer.Typer(help="Users, tokens, go-live and data cuts of the capture service.",
-                          no_args_is_help=True)
+capture_app = typer.Typer(
+    help="Users, tokens, go-live and data cuts of the capture service.", no_args_is_help=True
+)
 audit_app = typer.Typer(help="The capture service's audit trail.", no_args_is_help=True)
+
+
+@audit_app.callback()
+def _audit() -> None:
+    """The capture service's audit trail."""
 
 
 def _cli_actor():
@@ -41,7 +47,9 @@ def _fail(exc: Exception) -> None:
 
 
 def serve(
-    study: Path = typer.Argument(..., help="Study folder (study.yaml naming the protocol, or protocol.yaml)."),
+    study: Path = typer.Argument(
+        ..., help="Study folder (study.yaml naming the protocol, or protocol.yaml)."
+    ),
     database: str = DATABASE,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
@@ -59,10 +67,18 @@ def serve(
 @capture_app.command("user")
 def user(
     name: str = typer.Argument(..., help="User name (never reused)."),
-    role: str = typer.Option(..., "--role", help="investigator, coordinator, data_manager, monitor, "
-                             "statistician_blinded, statistician_unblinded or admin."),
-    site: list[str] = typer.Option(..., "--site", help="Site code; repeat for several, '*' for all."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+    role: str = typer.Option(
+        ...,
+        "--role",
+        help="investigator, coordinator, data_manager, monitor, "
+        "statistician_blinded, statistician_unblinded or admin.",
+    ),
+    site: list[str] = typer.Option(
+        ..., "--site", help="Site code; repeat for several, '*' for all."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
     database: str = DATABASE,
 ) -> None:
     """Create a user with a role at one or more sites."""
@@ -112,14 +128,27 @@ def _strata(values: list[str]) -> dict[str, list[str]]:
 
 @capture_app.command("go-live")
 def go_live(
-    method: str = typer.Option("blocks", "--method", help="blocks (permuted blocks) or minimization."),
-    stratify: list[str] = typer.Option([], "--stratify", help="FACTOR=LEVEL,LEVEL (repeatable); "
-                                       "a subject or screening field. Default: none."),
+    method: str = typer.Option(
+        "blocks", "--method", help="blocks (permuted blocks) or minimization."
+    ),
+    stratify: list[str] = typer.Option(
+        [],
+        "--stratify",
+        help="FACTOR=LEVEL,LEVEL (repeatable); a subject or screening field. Default: none.",
+    ),
     seed: int = typer.Option(..., "--seed", help="Seed of the list (kept concealed)."),
-    n_per_stratum: int = typer.Option(200, "--n-per-stratum", help="List length per stratum (blocks)."),
-    ratio: str = typer.Option("", "--ratio", help="Allocation ratio, e.g. 1:1 (default: protocol's)."),
-    blocks: str = typer.Option("1,2,3", "--block-multiples", help="Block sizes as multiples of the ratio."),
-    p_best: float = typer.Option(0.8, "--p-best", help="Minimization: probability of the best arm."),
+    n_per_stratum: int = typer.Option(
+        200, "--n-per-stratum", help="List length per stratum (blocks)."
+    ),
+    ratio: str = typer.Option(
+        "", "--ratio", help="Allocation ratio, e.g. 1:1 (default: protocol's)."
+    ),
+    blocks: str = typer.Option(
+        "1,2,3", "--block-multiples", help="Block sizes as multiples of the ratio."
+    ),
+    p_best: float = typer.Option(
+        0.8, "--p-best", help="Minimization: probability of the best arm."
+    ),
     database: str = DATABASE,
 ) -> None:
     """Generate the randomization list and lock it (refused once the study is live)."""
@@ -129,15 +158,18 @@ def go_live(
     from rtio.capture.study import go_live as run
 
     try:
-        config = run(_cli_actor(), {
-            "method": method,
-            "strata": _strata(stratify),
-            "seed": seed,
-            "n_per_stratum": n_per_stratum,
-            "ratio": [int(x) for x in ratio.split(":")] if ratio else None,
-            "block_multiples": [int(x) for x in blocks.split(",")],
-            "p_best": p_best,
-        })
+        config = run(
+            _cli_actor(),
+            {
+                "method": method,
+                "strata": _strata(stratify),
+                "seed": seed,
+                "n_per_stratum": n_per_stratum,
+                "ratio": [int(x) for x in ratio.split(":")] if ratio else None,
+                "block_multiples": [int(x) for x in blocks.split(",")],
+                "p_best": p_best,
+            },
+        )
     except CaptureError as exc:
         _fail(exc)
     typer.echo(f"randomization is live ({method}, strata {list(config.randomization['strata'])})")
@@ -155,7 +187,9 @@ def export(
     try:
         day = dt.date.fromisoformat(cutoff)
     except ValueError:
-        raise typer.BadParameter(f"{cutoff!r} is not a date YYYY-MM-DD", param_hint="--cutoff") from None
+        raise typer.BadParameter(
+            f"{cutoff!r} is not a date YYYY-MM-DD", param_hint="--cutoff"
+        ) from None
     _setup(database)
     from rtio.capture.export import export_cut
     from rtio.capture.models import Subject
@@ -164,18 +198,30 @@ def export(
         manifest = export_cut(_cli_actor(), Subject.objects.all(), day, out)
     except CaptureError as exc:
         _fail(exc)
-    typer.echo(f"{out}: {manifest['subjects']} subjects, cut-off {cutoff}, sha256 {manifest['sha256']}")
+    typer.echo(
+        f"{out}: {manifest['subjects']} subjects, cut-off {cutoff}, sha256 {manifest['sha256']}"
+    )
 
 
 @audit_app.command("verify")
 def verify(database: str = DATABASE) -> None:
     """Recompute the audit hash chain: exit 0 when it holds, 1 naming the first broken record."""
-    from rtio.capture.config import configure
+    from rtio.capture.config import configure, sqlite_path
 
+    path = sqlite_path(database)
+    if path is not None and not path.exists():
+        typer.echo(f"error: no capture database at {path}", err=True)
+        raise typer.Exit(1)
     configure(database)
+    from django.db import DatabaseError
+
     from rtio.capture.audit import verify_chain
 
-    check = verify_chain()
+    try:
+        check = verify_chain()
+    except DatabaseError as exc:
+        typer.echo(f"error: {database} is not a capture database ({exc})", err=True)
+        raise typer.Exit(1) from None
     if check.ok:
         typer.echo(f"audit chain holds: {check.rows} records")
         return

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,195 +14,336 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('ts', models.DateTimeField()),
-                ('user', models.CharField(max_length=150)),
-                ('role', models.CharField(blank=True, default='', max_length=32)),
-                ('action', models.CharField(max_length=32)),
-                ('table', models.CharField(blank=True, default='', max_length=32)),
-                ('subject_id', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('record_id', models.CharField(blank=True, default='', max_length=64)),
-                ('field', models.CharField(blank=True, default='', max_length=64)),
-                ('old_value', models.TextField(blank=True, null=True)),
-                ('new_value', models.TextField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('via', models.CharField(max_length=16)),
-                ('site', models.CharField(blank=True, default='', max_length=64)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("ts", models.DateTimeField()),
+                ("user", models.CharField(max_length=150)),
+                ("role", models.CharField(blank=True, default="", max_length=32)),
+                ("action", models.CharField(max_length=32)),
+                ("table", models.CharField(blank=True, default="", max_length=32)),
+                (
+                    "subject_id",
+                    models.CharField(blank=True, db_index=True, default="", max_length=64),
+                ),
+                ("record_id", models.CharField(blank=True, default="", max_length=64)),
+                ("field", models.CharField(blank=True, default="", max_length=64)),
+                ("old_value", models.TextField(blank=True, null=True)),
+                ("new_value", models.TextField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True, default="")),
+                ("via", models.CharField(max_length=16)),
+                ("site", models.CharField(blank=True, default="", max_length=64)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='Query',
+            name="Query",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=32)),
-                ('field', models.CharField(blank=True, default='', max_length=64)),
-                ('text', models.TextField()),
-                ('status', models.CharField(default='open', max_length=16)),
-                ('automatic', models.BooleanField(default=False)),
-                ('opened_by', models.CharField(max_length=150)),
-                ('opened_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=32)),
+                ("field", models.CharField(blank=True, default="", max_length=64)),
+                ("text", models.TextField()),
+                ("status", models.CharField(default="open", max_length=16)),
+                ("automatic", models.BooleanField(default=False)),
+                ("opened_by", models.CharField(max_length=150)),
+                ("opened_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=32)),
-                ('data', models.JSONField(default=dict)),
-                ('deleted', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=32)),
+                ("data", models.JSONField(default=dict)),
+                ("deleted", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='StudyConfig',
+            name="StudyConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('protocol_id', models.CharField(max_length=128)),
-                ('protocol_yaml', models.TextField()),
-                ('settings_yaml', models.TextField(blank=True, default='')),
-                ('secret_key', models.CharField(max_length=128)),
-                ('created_at', models.DateTimeField()),
-                ('live_at', models.DateTimeField(blank=True, null=True)),
-                ('randomization', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("protocol_id", models.CharField(max_length=128)),
+                ("protocol_yaml", models.TextField()),
+                ("settings_yaml", models.TextField(blank=True, default="")),
+                ("secret_key", models.CharField(max_length=128)),
+                ("created_at", models.DateTimeField()),
+                ("live_at", models.DateTimeField(blank=True, null=True)),
+                ("randomization", models.JSONField(blank=True, default=dict)),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('prefix', models.CharField(max_length=8)),
-                ('created_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("prefix", models.CharField(max_length=8)),
+                ("created_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QueryMessage',
+            name="QueryMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=16)),
-                ('text', models.TextField()),
-                ('author', models.CharField(max_length=150)),
-                ('at', models.DateTimeField()),
-                ('query', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='capture.query')),
-            ],
-        ),
-        migrations.AddField(
-            model_name='query',
-            name='record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='capture.record'),
-        ),
-        migrations.CreateModel(
-            name='Profile',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('investigator', 'investigator'), ('coordinator', 'coordinator'), ('data_manager', 'data_manager'), ('monitor', 'monitor'), ('statistician_blinded', 'statistician_blinded'), ('statistician_unblinded', 'statistician_unblinded'), ('admin', 'admin')], max_length=32)),
-                ('all_sites', models.BooleanField(default=False)),
-                ('failed_logins', models.IntegerField(default=0)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('sites', models.ManyToManyField(blank=True, to='capture.site')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Subject',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_id', models.CharField(max_length=64, unique=True)),
-                ('data', models.JSONField(default=dict)),
-                ('status', models.CharField(default='screening', max_length=16)),
-                ('arm', models.CharField(blank=True, max_length=128, null=True)),
-                ('stratum', models.CharField(blank=True, max_length=256, null=True)),
-                ('consent_date', models.DateField(blank=True, null=True)),
-                ('locked', models.BooleanField(default=False)),
-                ('version', models.BigIntegerField(default=1)),
-                ('created_at', models.DateTimeField()),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='capture.site')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Signature',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signer', models.CharField(max_length=150)),
-                ('signer_name', models.CharField(max_length=300)),
-                ('meaning', models.CharField(max_length=200)),
-                ('signed_at', models.DateTimeField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('invalidated_at', models.DateTimeField(blank=True, null=True)),
-                ('invalidated_reason', models.TextField(blank=True, null=True)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='capture.subject')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Screening',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(max_length=16)),
-                ('screening_date', models.DateField()),
-                ('facts', models.JSONField(default=dict)),
-                ('verdict', models.CharField(max_length=16)),
-                ('first_failed', models.CharField(blank=True, max_length=32, null=True)),
-                ('details', models.JSONField(default=list)),
-                ('override_reason', models.TextField(blank=True, null=True)),
-                ('screened_at', models.DateTimeField()),
-                ('screened_by', models.CharField(max_length=150)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='screenings', to='capture.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=16)),
+                ("text", models.TextField()),
+                ("author", models.CharField(max_length=150)),
+                ("at", models.DateTimeField()),
+                (
+                    "query",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="messages",
+                        to="capture.query",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='record',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='capture.subject'),
-        ),
-        migrations.AddField(
-            model_name='query',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='queries', to='capture.subject'),
+            model_name="query",
+            name="record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="capture.record",
+            ),
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('randomization_id', models.CharField(max_length=32, unique=True)),
-                ('stratum', models.CharField(max_length=256)),
-                ('sequence', models.IntegerField()),
-                ('block_id', models.CharField(blank=True, default='', max_length=300)),
-                ('block_size', models.IntegerField(default=0)),
-                ('position_in_block', models.IntegerField(default=0)),
-                ('arm', models.CharField(max_length=128)),
-                ('allocated_at', models.DateTimeField(blank=True, null=True)),
-                ('allocated_by', models.CharField(blank=True, max_length=150, null=True)),
-                ('strata_values', models.JSONField(blank=True, null=True)),
-                ('subject', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='capture.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("investigator", "investigator"),
+                            ("coordinator", "coordinator"),
+                            ("data_manager", "data_manager"),
+                            ("monitor", "monitor"),
+                            ("statistician_blinded", "statistician_blinded"),
+                            ("statistician_unblinded", "statistician_unblinded"),
+                            ("admin", "admin"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("all_sites", models.BooleanField(default=False)),
+                ("failed_logins", models.IntegerField(default=0)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                ("sites", models.ManyToManyField(blank=True, to="capture.site")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Subject",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_id", models.CharField(max_length=64, unique=True)),
+                ("data", models.JSONField(default=dict)),
+                ("status", models.CharField(default="screening", max_length=16)),
+                ("arm", models.CharField(blank=True, max_length=128, null=True)),
+                ("stratum", models.CharField(blank=True, max_length=256, null=True)),
+                ("consent_date", models.DateField(blank=True, null=True)),
+                ("locked", models.BooleanField(default=False)),
+                ("version", models.BigIntegerField(default=1)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="capture.site"
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Signature",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signer", models.CharField(max_length=150)),
+                ("signer_name", models.CharField(max_length=300)),
+                ("meaning", models.CharField(max_length=200)),
+                ("signed_at", models.DateTimeField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("invalidated_at", models.DateTimeField(blank=True, null=True)),
+                ("invalidated_reason", models.TextField(blank=True, null=True)),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="capture.subject",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Screening",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stage", models.CharField(max_length=16)),
+                ("screening_date", models.DateField()),
+                ("facts", models.JSONField(default=dict)),
+                ("verdict", models.CharField(max_length=16)),
+                ("first_failed", models.CharField(blank=True, max_length=32, null=True)),
+                ("details", models.JSONField(default=list)),
+                ("override_reason", models.TextField(blank=True, null=True)),
+                ("screened_at", models.DateTimeField()),
+                ("screened_by", models.CharField(max_length=150)),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="screenings",
+                        to="capture.subject",
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddField(
+            model_name="record",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="records",
+                to="capture.subject",
+            ),
+        ),
+        migrations.AddField(
+            model_name="query",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="queries",
+                to="capture.subject",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Allocation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("randomization_id", models.CharField(max_length=32, unique=True)),
+                ("stratum", models.CharField(max_length=256)),
+                ("sequence", models.IntegerField()),
+                ("block_id", models.CharField(blank=True, default="", max_length=300)),
+                ("block_size", models.IntegerField(default=0)),
+                ("position_in_block", models.IntegerField(default=0)),
+                ("arm", models.CharField(max_length=128)),
+                ("allocated_at", models.DateTimeField(blank=True, null=True)),
+                ("allocated_by", models.CharField(blank=True, max_length=150, null=True)),
+                ("strata_values", models.JSONField(blank=True, null=True)),
+                (
+                    "subject",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="capture.subject",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='record',
-            index=models.Index(fields=['subject', 'table'], name='capture_rec_subject_0b9b25_idx'),
+            model_name="record",
+            index=models.Index(fields=["subject", "table"], name="capture_rec_subject_0b9b25_idx"),
         ),
         migrations.AddIndex(
-            model_name='allocation',
-            index=models.Index(fields=['stratum', 'sequence'], name='capture_all_stratum_77c6e6_idx'),
+            model_name="allocation",
+            index=models.Index(
+                fields=["stratum", "sequence"], name="capture_all_stratum_77c6e6_idx"
+            ),
         ),
     ]

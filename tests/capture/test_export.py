@@ -114,3 +114,51 @@ def test_cut_is_a_valid_study_folder_with_a_manifest_and_analyse_runs(capture, t
         tmp_path / "cut2",
     )
     assert again["files"] == manifest["files"]
+
+
+def test_cli_export_writes_a_cut_of_every_site(capture, tmp_path, helpers):
+    from rtio.io import load_study
+
+    capture.enrol("A")
+    capture.enrol("B")
+    out = tmp_path / "cli-cut"
+    done = subprocess.run(
+        [
+            *helpers.rtio_command(),
+            "capture",
+            "export",
+            "--cutoff",
+            "2026-06-30",
+            "--out",
+            str(out),
+            "--database",
+            capture.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["data_cutoff"] == "2026-06-30" and manifest["sha256"] in done.stdout
+    sites = set(load_study(out).tables["subjects"]["site"])
+    assert {"A", "B"} <= sites
+    again = subprocess.run(
+        [
+            *helpers.rtio_command(),
+            "capture",
+            "export",
+            "--cutoff",
+            "2026-06-30",
+            "--out",
+            str(out),
+            "--database",
+            capture.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert again.returncode == 1 and "exists" in again.stderr

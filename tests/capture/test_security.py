@@ -409,3 +409,28 @@ def test_login_lockout_after_five_failures(capture):
     assert response.status_code == 200 and "wrong password" in response.content.decode()
     assert AuditEntry.objects.filter(action="account_disabled", record_id="lockme").count() == 1
     assert AuditEntry.objects.filter(action="login_failed", record_id="lockme").count() >= 5
+
+
+def test_login_never_redirects_off_site(capture):
+    from rtio.capture.audit import Actor
+    from rtio.capture.services import create_user
+
+    create_user(
+        Actor("cli:test", "admin", "cli"), "redirected", "monitor", ["A"], "pw-redir-secret"
+    )
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = capture.client().post(
+            "/login/", {"username": "redirected", "password": "pw-redir-secret", "next": target}
+        )
+        assert response.status_code == 302 and response["Location"] == "/", target
+
+
+def test_capture_database_never_lives_in_the_study_folder(tmp_path):
+    from rtio.capture.server import check_outside
+
+    study = tmp_path / "study"
+    study.mkdir()
+    with pytest.raises(ValueError, match="inside the study folder"):
+        check_outside(study, f"sqlite:///{study / 'capture.sqlite3'}")
+    check_outside(study, f"sqlite:///{tmp_path / 'capture.sqlite3'}")
+    check_outside(study, "postgresql://u:p@127.0.0.1:5432/db")

@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from rtio.capture import crf, services
@@ -108,9 +109,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is not None:
             login(request, user)
             target = request.POST.get("next") or "/"
-            return HttpResponseRedirect(
-                target if target.startswith("/") and not target.startswith("//") else "/"
-            )
+            safe = url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+            return HttpResponseRedirect(target if safe else "/")
         error = "Unknown user name or wrong password."
     return render(
         request, "capture/login.html", {"error": error, "next": request.GET.get("next", "")}

@@ -203,3 +203,41 @@ def test_screening_log_feeds_the_trial_profile(capture, helpers):
     profile = trial_profile(tables["screening"], tables["subjects"])
     assert (profile["screened"], profile["excluded"], profile["enrolled"]) == (2, 1, 1)
     assert profile["excluded_by_reason"] == {"E9: HIV infection": 1}
+
+
+def test_minimization_replays_rtio_design_with_the_locked_seed(capture, helpers):
+    """With a minimization set-up, each allocation is the last row of
+    rtio.design.minimization_list over every allocation so far plus the new subject."""
+    import pandas as pd
+    from django.db import transaction
+
+    from rtio.capture import services
+    from rtio.capture.models import Allocation, StudyConfig
+    from rtio.design import minimization_list
+
+    setup = {**capture_setup(), "method": "minimization", "seed": 11, "p_best": 0.8}
+    made = []
+    with transaction.atomic():
+        StudyConfig.objects.update(randomization=setup)
+        for stage in ("IVA", "IVB", "IVB", "IVA", "IVB"):
+            sid = capture.enrol("A", randomize=False, stage=stage)
+            services.screen_subject(
+                capture.users["coord_a"],
+                "api",
+                sid,
+                "randomization",
+                helpers.randomization_facts_003(),
+            )
+            made.append(services.randomize_subject(capture.users["coord_a"], "api", sid))
+        done = Allocation.objects.exclude(subject__isnull=True).order_by("allocated_at", "pk")
+        patients = pd.DataFrame([a.strata_values for a in done], columns=["stage"])
+        expected = minimization_list(patients, ["stage"], arms=setup["arms"], p_best=0.8, seed=11)
+        transaction.set_rollback(True)
+    assert [m.arm for m in made] == expected["arm"].tolist()[-len(made) :]
+    assert all(m.randomization_id.startswith("M") for m in made)
+
+
+def capture_setup():
+    from rtio.capture.models import StudyConfig
+
+    return dict(StudyConfig.objects.get().randomization)

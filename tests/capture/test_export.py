@@ -162,3 +162,14 @@ def test_cli_export_writes_a_cut_of_every_site(capture, tmp_path, helpers):
         check=False,
     )
     assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_registered_but_not_randomized_is_pending_in_the_screening_log(capture):
+    from rtio.capture.export import study_tables
+    from rtio.capture.models import Subject
+
+    waiting = capture.enrol("A", randomize=False)
+    tables = study_tables(list(Subject.objects.filter(subject_id=waiting)))
+    assert tables["subjects"].empty
+    row = tables["screening"].iloc[0]
+    assert (row["outcome"], row["reason"]) == ("pending", "registered; awaiting randomization")

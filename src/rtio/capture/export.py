@@ -31,6 +31,12 @@ from rtio.io.schema import SCHEMAS
 ENROLLED = ("registered", "randomized")
 
 
+def analysed(subject: Subject) -> bool:
+    """In the study's subjects table: enrolled with an arm (randomized, or registered in a
+    single-arm study). A subject registered and awaiting randomization is not yet in it."""
+    return subject.status in ENROLLED and bool(subject.arm)
+
+
 def _reason(screening: Any) -> str | None:
     if screening is None or screening.verdict != "ineligible":
         return None
@@ -46,7 +52,7 @@ def screening_log(subjects: list[Subject]) -> pd.DataFrame:
         if not screenings:
             continue
         first, last = screenings[0], screenings[-1]
-        enrolled = subject.status in ENROLLED
+        enrolled = analysed(subject)
         outcome = (
             "enrolled"
             if enrolled
@@ -54,12 +60,15 @@ def screening_log(subjects: list[Subject]) -> pd.DataFrame:
             if subject.status == "screen_failed"
             else "pending"
         )
+        reason = _reason(last) if outcome == "excluded" else None
+        if outcome == "pending" and subject.status in ENROLLED:
+            reason = "registered; awaiting randomization"
         rows.append(
             {
                 "candidate_id": subject.subject_id,
                 "screening_date": first.screening_date.isoformat(),
                 "outcome": outcome,
-                "reason": None if outcome != "excluded" else _reason(last),
+                "reason": reason,
                 "subject_id": subject.subject_id if enrolled else None,
             }
         )
@@ -68,7 +77,7 @@ def screening_log(subjects: list[Subject]) -> pd.DataFrame:
 
 def study_tables(subjects: list[Subject], *, masked: bool = False) -> dict[str, pd.DataFrame]:
     """The study tables of the given subjects (enrolled ones; the screening log of all)."""
-    enrolled = [s for s in subjects if s.status in ENROLLED]
+    enrolled = [s for s in subjects if analysed(s)]
     subject_rows = [
         {
             "subject_id": s.subject_id,
@@ -119,7 +128,7 @@ def export_cut(actor: Actor, subjects_query: Any, cutoff: dt.date, out: Path) ->
         subjects = list(
             subjects_query.select_related("site").prefetch_related("records", "screenings")
         )
-        if not any(s.status in ENROLLED for s in subjects):
+        if not any(analysed(s) for s in subjects):
             raise InvalidError("no enrolled subject to export")
         tables = study_tables(subjects)
         head = ChainHead.objects.get(pk=1)

@@ -125,7 +125,7 @@ def allocate(config: StudyConfig, subject: Subject, values: dict[str, str]) -> A
         if slot is None:
             raise ConflictError(f"the randomization list of stratum {label!r} is used up")
         return slot
-    done = Allocation.objects.exclude(subject__isnull=True).order_by("sequence")
+    done = Allocation.objects.exclude(subject__isnull=True).order_by("allocated_at", "pk")
     rows = [dict(a.strata_values or {}) for a in done] + [values]
     factors = list(setup["strata"])
     patients = pd.DataFrame(rows, columns=factors)

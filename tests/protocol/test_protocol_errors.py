@@ -141,3 +141,24 @@ def test_cli_protocol_show():
     result = runner.invoke(app, ["protocol", "show", "missing.yaml"])
     assert result.exit_code == 2
     assert "missing.yaml" in result.output
+
+
+def test_unknown_primary_population_is_named(tmp_path):
+    def mutate(d):
+        d["statistical_plan"]["primary_populations"] = ["ITT", "per_protocl"]
+
+    assert "unknown population id 'per_protocl'" in broken(tmp_path, mutate)
+
+
+def test_interim_fractions_must_increase_to_one(tmp_path):
+    def mutate(d):
+        d["statistical_plan"]["interim"] = {"looks": 2, "information_fractions": [0.5, 0.9]}
+
+    assert "information_fractions must be 2 increasing values" in broken(tmp_path, mutate)
+
+
+def test_unknown_success_rule_is_an_error(tmp_path):
+    def mutate(d):
+        d["statistical_plan"]["success_rule"] = {"rule": "looks_good"}
+
+    assert "statistical_plan.success_rule.rule" in broken(tmp_path, mutate)

@@ -229,6 +229,10 @@ def test_seed004_endpoints_populations_and_plan():
     assert "increase in median PFS from 6.3 to 12 months" in text
     assert "To observe 16 PFS events, we calculated that 32 patients were needed" in text
     assert "data_cutoff" not in Protocol.model_fields
+    # the paper's verdict: observed median PFS (ITT) against the 12-month target
+    assert sp.primary_populations == ["ITT"]
+    assert sp.success_rule.rule == "median_reaches_target"
+    assert "primary endpoint was not met" in seed("seed004_results.txt")
 
 
 def test_seed003_silent_fields_left_empty():
@@ -239,7 +243,12 @@ def test_seed003_silent_fields_left_empty():
     assert sp.power is None and sp.alpha is None and sp.historical_control is None
     assert p.design.allocation_ratio is None
     assert p.design.stratification_factors == []
+    assert sp.primary_populations == [] and sp.success_rule is None and sp.interim is None
     assert p.endpoints == []
+    # "salvage ... non-inferior to immediate radiotherapy": immediate RT is the reference arm
+    types = {a.id: a.type for a in p.arms}
+    assert types == {"immediate_rt": "active_comparator", "salvage_rt": "experimental"}
+    assert "non-inferior to immediate radiotherapy" in seed("seed003_summary.txt")
     for r in p.regimens:
         assert r.dose is None
         assert (r.cycles.min, r.cycles.max) == (4, 6)

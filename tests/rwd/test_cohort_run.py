@@ -40,8 +40,8 @@ def test_run_equals_analyse_on_the_extracted_study(omop_cdm, extracted, tmp_path
     assert written.keys() == expected.keys()
     for section in COMPARED:
         assert_same(expected[section], written[section], what=section)
-    assert results.cohort["local_rt"]["starts_after_index"]
-    assert set(results.cohort["io_cycles"]["time_varying_hr"]) == {"7–12 cycles", ">12 cycles"}
+    assert results.cohort.local_rt.starts_after_index
+    assert set(results.cohort.io_cycles.time_varying_hr) == {"7–12 cycles", ">12 cycles"}
     attrition = json.loads((tmp_path / "out" / "attrition.json").read_text())
     assert attrition[0]["rule"] == "persons with an index event"
     assert attrition[-1]["remaining"] == expected["populations"]["ITT"]

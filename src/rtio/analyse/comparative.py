@@ -1,68 +1,55 @@
-"""Randomized comparisons: arm effect, subgroup hazard ratios (forest data) and the
-non-inferiority conclusion (upper CI limit of the HR against the margin)."""
+"""Subgroup hazard ratios of a randomized trial (forest plot data): the experimental arm vs the
+declared reference arm, overall and within each level of the usual subgroups."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from rtio.analyse.results import ForestRow
-from rtio.stats import cox_ph
+from rtio.analyse.arms import StudyArms
+from rtio.analyse.effects import hazard_ratio
+from rtio.analyse.results import Forest, ForestRow
 
 SUBGROUPS = [("sex", "Sex"), ("ecog", "ECOG"), ("age_group", "Age"), ("stratum", "Stratum")]
 
 
-def _arm_frame(adtte: pd.DataFrame, subjects: pd.DataFrame, endpoint: str) -> pd.DataFrame:
-    rows = adtte[adtte["paramcd"] == endpoint][["subject_id", "aval_months", "cnsr"]]
-    frame = rows.merge(subjects, on="subject_id")
-    arms = sorted(frame["arm"].unique())
-    frame["treated"] = (frame["arm"] == arms[-1]).astype(float)
+def forest(
+    adtte: pd.DataFrame, subjects: pd.DataFrame, arms: StudyArms, endpoint: str, population: str
+) -> Forest | None:
+    """Cox HR (Efron ties, Wald 95 % CI) of ``arms.group`` vs ``arms.reference``, overall and
+    within each subgroup level; a subgroup without the data for a fit is not estimable."""
+    if not arms.comparable or arms.group is None or arms.reference is None:
+        return None
+    rows = adtte.loc[adtte["paramcd"] == endpoint, ["subject_id", "aval_months", "cnsr"]]
+    if rows.empty:
+        return None
+    frame = rows.merge(subjects.drop(columns="arm"), on="subject_id")
+    frame["arm"] = frame["subject_id"].map(arms.of_subject)
     frame["event"] = 1 - frame["cnsr"]
     frame["age_group"] = np.where(frame["age"] < 60, "<60", "≥60")
-    return frame
+    group, reference = arms.group, arms.reference
 
-
-def forest_rows(adtte: pd.DataFrame, subjects: pd.DataFrame, endpoint: str) -> list[ForestRow]:
-    """Cox HR of the second arm (sorted) vs the first, overall and within each subgroup level."""
-    frame = _arm_frame(adtte, subjects, endpoint)
-    rows = []
-
-    def fit(part: pd.DataFrame, subgroup: str, level: str) -> None:
-        events = int(part["event"].sum())
-        hr = lower = upper = None
-        if part["treated"].nunique() == 2 and events >= 2:
-            s = cox_ph(part, "aval_months", "event", ["treated"]).summary.iloc[0]
-            hr, lower, upper = float(s["hr"]), float(s["hr_lower"]), float(s["hr_upper"])
-        rows.append(
-            ForestRow(
-                subgroup=subgroup,
-                level=level,
-                n=len(part),
-                events=events,
-                hr=hr,
-                lower=lower,
-                upper=upper,
-            )
+    def fit(part: pd.DataFrame, subgroup: str, level: str) -> ForestRow:
+        effect, _ = hazard_ratio(
+            part["aval_months"].to_numpy(float),
+            part["event"].to_numpy(int),
+            (part["arm"] == group).to_numpy(),
+            group,
+            reference,
+        )
+        return ForestRow(
+            subgroup=subgroup,
+            level=level,
+            n=len(part),
+            events=int(part["event"].sum()),
+            hazard_ratio=effect,
         )
 
-    fit(frame, "All patients", "")
+    out = [fit(frame, "All patients", "")]
     for column, label in SUBGROUPS:
         if column in frame and frame[column].notna().any():
             for level, part in frame.groupby(column, sort=True):
-                fit(part, label, str(level))
-    return rows
-
-
-def non_inferiority(forest: list[ForestRow], margin: float | None, arms: list[str]) -> str:
-    """The NI conclusion from the overall HR's upper 95 % limit (hazard ratio scale)."""
-    overall = forest[0]
-    if margin is None:
-        return (
-            "No non-inferiority margin is stated in the protocol; conclusion not drawn "
-            f"(overall HR {arms[-1]} vs {arms[0]}: {overall.hr:.2f}, 95 % CI {overall.lower:.2f}–{overall.upper:.2f})."
-        )
-    verdict = "non-inferior" if overall.upper < margin else "non-inferiority not shown"
-    return (
-        f"HR {arms[-1]} vs {arms[0]} {overall.hr:.2f} (95 % CI {overall.lower:.2f}–{overall.upper:.2f}); "
-        f"upper limit vs margin {margin:g}: {verdict}."
+                out.append(fit(part, label, str(level)))
+    return Forest(
+        endpoint=endpoint, population=population, group=group, reference=reference, rows=out
     )

@@ -1,5 +1,6 @@
-"""The derived tables an analysis starts from: timepoint responses, best overall responses,
-time-to-event rows (ADTTE) and population flags (ADSL), from a loaded study."""
+"""The derived tables an analysis starts from: timepoint responses, best overall responses
+(confirmed and unconfirmed), time-to-event rows (ADTTE) and population flags (ADSL), from a loaded
+study, with the derivation parameters that were used (for the Methods text)."""
 
 from __future__ import annotations
 
@@ -11,25 +12,31 @@ from rtio.derive.populations import derive_adsl
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs
 from rtio.io import Study
-from rtio.vocabulary import BASELINE_WINDOW_DAYS, SD_MIN_DAYS
+from rtio.protocol.models import Protocol
+from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, SD_MIN_DAYS
 
 
 @dataclass
 class Derived:
-    """Derived tables of one study; response tables are None without lesion data."""
+    """Derived tables of one study; response tables are None without lesion data. ``bor`` is the
+    protocol's reading (confirmed when the protocol requires confirmation)."""
 
     adsl: pd.DataFrame
     timepoints: pd.DataFrame | None
     bor: pd.DataFrame | None
+    bor_confirmed: pd.DataFrame | None
+    bor_unconfirmed: pd.DataFrame | None
     adtte: pd.DataFrame
     confirmed: bool
     baseline_window_days: int
+    sd_min_days: int
+    confirm_min_days: int
 
 
-def baseline_window(protocol: object) -> int:
+def baseline_window(protocol: Protocol) -> int:
     """The imaging baseline window (days before day 1) the protocol states, else
     :data:`rtio.vocabulary.BASELINE_WINDOW_DAYS`."""
-    for assessment in getattr(protocol, "assessments", None) or []:
+    for assessment in protocol.assessments:
         if assessment.kind != "imaging":
             continue
         for phase in assessment.phases:
@@ -38,14 +45,19 @@ def baseline_window(protocol: object) -> int:
     return BASELINE_WINDOW_DAYS
 
 
-def confirmation_required(protocol: object) -> bool:
+def confirmation_required(protocol: Protocol) -> bool:
     """Whether the protocol's response criteria require confirmation (default: not required)."""
-    criteria = getattr(protocol, "response_criteria", None)
+    criteria = protocol.response_criteria
     return bool(criteria and criteria.confirmation_required)
 
 
-def derive_study(study: Study) -> Derived:
-    """Derive populations, RECIST 1.1 responses and PFS / OS / DoR for a loaded study."""
+def derive_study(
+    study: Study,
+    sd_min_days: int = SD_MIN_DAYS,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
+) -> Derived:
+    """Derive populations, RECIST 1.1 responses and PFS / OS / DoR for a loaded study (data after
+    ``study.settings.data_cutoff`` ignored)."""
     tables = study.tables
     subjects = tables["subjects"]
     cutoff = study.settings.data_cutoff
@@ -53,7 +65,7 @@ def derive_study(study: Study) -> Derived:
     window = baseline_window(study.protocol)
     confirm = confirmation_required(study.protocol)
     parts = [derive_os(subjects, data_cutoff=cutoff)]
-    timepoints = bor = None
+    timepoints = bor = confirmed = unconfirmed = None
     lesions, measurements = tables.get("lesions"), tables.get("measurements")
     if lesions is not None and measurements is not None:
         if cutoff is not None:
@@ -61,11 +73,25 @@ def derive_study(study: Study) -> Derived:
         timepoints = timepoint_responses(
             lesions, measurements, subjects, tables.get("radiotherapy"), baseline_window_days=window
         )
-        bor = best_overall_response(timepoints, subjects, confirm=confirm, sd_min_days=SD_MIN_DAYS)
+        options = {"sd_min_days": sd_min_days, "confirm_min_days": confirm_min_days}
+        confirmed = best_overall_response(timepoints, subjects, confirm=True, **options)
+        unconfirmed = best_overall_response(timepoints, subjects, confirm=False, **options)
+        bor = confirmed if confirm else unconfirmed
         events = tables.get("events")
         parts += [
             derive_pfs(timepoints, subjects, data_cutoff=cutoff, events=events),
             derive_dor(timepoints, subjects, bor, data_cutoff=cutoff, events=events),
         ]
     adtte = pd.concat(parts, ignore_index=True)
-    return Derived(adsl, timepoints, bor, adtte, confirm, window)
+    return Derived(
+        adsl,
+        timepoints,
+        bor,
+        confirmed,
+        unconfirmed,
+        adtte,
+        confirm,
+        window,
+        sd_min_days,
+        confirm_min_days,
+    )

@@ -1,4 +1,5 @@
-"""Kaplan–Meier summaries of ADTTE parameters: medians, landmark rates, curves, comparisons."""
+"""Kaplan–Meier summaries of ADTTE parameters and comparisons of groups with a declared
+reference: medians, landmark rates, curves, log-rank tests and Cox hazard ratios."""
 
 from __future__ import annotations
 
@@ -7,16 +8,26 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from rtio.analyse.results import CurvePoint, GroupComparison, Interval, RateAt, SurvivalResult
-from rtio.stats import CoxPH, NotEstimableError, cox_ph, cox_zph, kaplan_meier, logrank_test
+from rtio.analyse.effects import hazard_ratio, logrank
+from rtio.analyse.results import (
+    CurvePoint,
+    Effect,
+    GroupComparison,
+    Interval,
+    RateAt,
+    SurvivalResult,
+    Test,
+)
+from rtio.stats import CoxPH, NotEstimableError, cox_zph, kaplan_meier
 
 KM_METHOD = (
     "Kaplan–Meier; 95 % CI on the log scale (R survfit default); median CI by "
     "Brookmeyer–Crowley inversion of the pointwise band (R quantile.survfit)"
 )
+PH_METHOD = "score test of a time-varying hazard ratio on the Kaplan–Meier time scale (R cox.zph)"
 
 
-def _none(value: float) -> float | None:
+def _none(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
@@ -27,38 +38,17 @@ def summarise_km(
     rate_months: Sequence[float] = (12, 24),
     group: str | None = None,
 ) -> SurvivalResult | None:
-    """KM summary of one ADTTE parameter (rows already restricted to the population)."""
+    """KM summary of one ADTTE parameter (rows already restricted to the population); None when
+    the population has no row of that parameter."""
     rows = adtte[adtte["paramcd"] == endpoint]
     if rows.empty:
         return None
     time = rows["aval_months"].to_numpy(float)
     event = 1 - rows["cnsr"].to_numpy(int)
     fit = kaplan_meier(time, event)
-    median = fit.median()
-    at = fit.survival_at(list(rate_months), extend=True)
-    table = fit.table
-    curve = [
-        CurvePoint(
-            months=float(r.time),
-            survival=float(r.survival),
-            lower=_none(r.lower),
-            upper=_none(r.upper),
-            n_risk=float(r.n_risk),
-            n_event=float(r.n_event),
-            n_censor=float(r.n_censor),
-        )
-        for r in table.itertuples()
-    ]
-    rates = [
-        RateAt(
-            months=float(r.time),
-            survival=_none(r.survival),
-            lower=_none(r.lower),
-            upper=_none(r.upper),
-            n_risk=int(r.n_risk),
-        )
-        for r in at.itertuples()
-    ]
+    median = fit.median()  # type: ignore[union-attr]
+    at = fit.survival_at(list(rate_months), extend=True)  # type: ignore[union-attr]
+    table = fit.table  # type: ignore[union-attr]
     return SurvivalResult(
         endpoint=endpoint,
         population=population,
@@ -66,15 +56,67 @@ def summarise_km(
         n=len(rows),
         events=int(event.sum()),
         median=Interval(
-            value=_none(median.value),
-            lower=_none(median.lower),
-            upper=_none(median.upper),
-            method=KM_METHOD,
+            value=median.value, lower=median.lower, upper=median.upper, method=KM_METHOD
         ),
-        rates=rates,
-        curve=curve,
+        rates=[
+            RateAt(
+                months=float(r.time),
+                survival=r.survival,
+                lower=r.lower,
+                upper=r.upper,
+                n_risk=int(r.n_risk),
+            )
+            for r in at.itertuples()
+        ],
+        curve=[
+            CurvePoint(
+                months=float(r.time),
+                survival=float(r.survival),
+                lower=r.lower,
+                upper=r.upper,
+                n_risk=float(r.n_risk),
+                n_event=float(r.n_event),
+                n_censor=float(r.n_censor),
+            )
+            for r in table.itertuples()
+        ],
         method=KM_METHOD,
     )
+
+
+def summarise_by_group(
+    adtte: pd.DataFrame, endpoint: str, population: str, groups: pd.Series, order: Sequence[str]
+) -> dict[str, SurvivalResult]:
+    """KM summary per group label (``groups``: subject_id → label), in ``order``."""
+    label = adtte["subject_id"].map(groups)
+    out = {}
+    for level in order:
+        summary = summarise_km(adtte[label == level], endpoint, population, group=level)
+        if summary is not None:
+            out[level] = summary
+    return out
+
+
+def strata_of(
+    subjects: pd.DataFrame, factors: Sequence[str]
+) -> tuple[pd.Series | None, str | None]:
+    """One stratum label per subject from the stratification factors (subjects columns), or None
+    with the reason (a factor that is not a column, or patients with a missing value)."""
+    if not factors:
+        return None, None
+    absent = [f for f in factors if f not in subjects.columns]
+    if absent:
+        return None, f"stratification factor(s) {absent} are not columns of subjects"
+    values = subjects[list(factors)]
+    missing = values.isna().any(axis=1)
+    if missing.any():
+        ids = subjects.loc[missing, "subject_id"].astype(str).tolist()
+        listed = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        return None, (
+            f"stratification factor(s) {list(factors)} missing for {len(ids)} patient(s): {listed}"
+        )
+    key = values.astype(str).agg(" | ".join, axis=1)
+    return pd.Series(key.to_numpy(), index=subjects["subject_id"].astype(str).to_numpy()), None
 
 
 def compare_groups(
@@ -82,100 +124,121 @@ def compare_groups(
     endpoint: str,
     population: str,
     groups: pd.Series,
+    reference: str,
+    order: Sequence[str],
     title: str,
     strata: pd.Series | None = None,
+    strata_label: str = "",
+    strata_problem: str | None = None,
+    conf_level: float = 0.95,
 ) -> GroupComparison | None:
-    """KM per group, log-rank test, and the Cox HR (second vs first group) when there are two;
-    with ``strata`` (per subject, e.g. the randomization stratum) also the stratified log-rank
-    test and the stratified Cox HR (ICH E9: analysis stratified as randomized)."""
+    """KM per group (in ``order``), the log-rank test and, with two groups, the Cox HR of the other
+    group vs ``reference``; with ``strata`` (per subject) also the stratified log-rank test and
+    Cox HR (ICH E9: analysed as randomized). ``strata_problem`` (missing strata values) makes the
+    stratified results not estimable with that reason. None when the endpoint has no rows."""
     rows = adtte[adtte["paramcd"] == endpoint]
-    labels = rows["subject_id"].map(groups)
-    rows, labels = rows[labels.notna()], labels[labels.notna()]
-    if labels.nunique() < 2:
+    label = rows["subject_id"].map(groups)
+    rows, label = rows[label.notna()], label[label.notna()].to_numpy(dtype=object)
+    if rows.empty:
         return None
     time = rows["aval_months"].to_numpy(float)
     event = 1 - rows["cnsr"].to_numpy(int)
-    test = logrank_test(time, event, labels.to_numpy())
-    curves = [
-        summarise_km(rows[labels.to_numpy() == level], endpoint, population, group=str(level))
-        for level in test.observed.index
-    ]
-    hazard, ph = None, None
-    if len(curves) == 2:
-        model, hazard = _hazard_ratio(time, event, labels.to_numpy(), test.observed.index)
-        ph = _proportional_hazards(model)
-    return GroupComparison(
+    levels = [g for g in order if (label == g).any()]
+    curves = summarise_by_group(rows, endpoint, population, groups, levels)
+    others = [g for g in order if g != reference]
+    comparison = GroupComparison(
         title=title,
         endpoint=endpoint,
         population=population,
-        curves=[c for c in curves if c is not None],
-        logrank_chisq=test.chisq,
-        logrank_df=test.df,
-        logrank_p=test.p_value,
-        hazard_ratio=hazard,
-        ph_test_chisq=None if ph is None else ph[0],
-        ph_test_p=None if ph is None else ph[1],
-        **_stratified(rows, time, event, labels, test.observed.index, strata),
+        reference=reference,
+        groups=list(order),
+        curves=list(curves.values()),
+        logrank=logrank(time, event, label),
     )
+    if len(order) != 2:
+        return comparison
+    group = others[0]
+    hr, fit = hazard_ratio(time, event, label == group, group, reference, conf_level=conf_level)
+    update: dict[str, object] = {"hazard_ratio": hr, "ph_test": _proportional_hazards(fit)}
+    if strata is not None or strata_problem is not None:
+        update |= _stratified(
+            rows,
+            time,
+            event,
+            label,
+            group,
+            reference,
+            strata,
+            strata_label,
+            strata_problem,
+            conf_level,
+        )
+    return comparison.model_copy(update=update)
 
 
 def _stratified(
     rows: pd.DataFrame,
     time: np.ndarray,
     event: np.ndarray,
-    labels: pd.Series,
-    order: pd.Index,
+    label: np.ndarray,
+    group: str,
+    reference: str,
     strata: pd.Series | None,
-) -> dict:
-    """Stratified log-rank test and Cox HR (second vs first group); {} without strata."""
-    if strata is None:
-        return {}
-    layer = rows["subject_id"].map(strata)
-    if layer.isna().any() or layer.nunique() < 2:
-        return {}
-    test = logrank_test(time, event, labels.to_numpy(), strata=layer.to_numpy())
-    out = {"stratified_logrank_chisq": test.chisq, "stratified_logrank_p": test.p_value}
-    if len(order) == 2:
-        _, out["stratified_hazard_ratio"] = _hazard_ratio(
-            time, event, labels.to_numpy(), order, layer.to_numpy()
-        )
-    return out
-
-
-def _hazard_ratio(
-    time: np.ndarray,
-    event: np.ndarray,
-    labels: np.ndarray,
-    order: pd.Index,
-    strata: np.ndarray | None = None,
-) -> tuple[CoxPH, Interval]:
-    """Cox HR of the second group vs the first (Efron ties), optionally stratified."""
-    frame = pd.DataFrame({"t": time, "e": event, "g": (labels == order[1]).astype(float)})
-    if strata is not None:
-        frame["s"] = strata
-    model = cox_ph(frame, "t", "e", ["g"], strata=None if strata is None else "s")
-    fit = model.summary.iloc[0]
-    how = (
-        "Cox PH (Efron ties)"
-        if strata is None
-        else f"Cox PH (Efron ties) stratified by {len(np.unique(strata))} randomization strata"
+    strata_label: str,
+    problem: str | None,
+    conf_level: float,
+) -> dict[str, object]:
+    """Stratified log-rank test and Cox HR, or both not estimable with the reason."""
+    method = "Cox PH (Efron ties), Wald CI, stratified by " + strata_label
+    if strata is None or problem is not None:
+        reason = problem or "no strata"
+        return {
+            "strata": [strata_label] if strata_label else [],
+            "stratified_hazard_ratio": Effect(
+                value=None,
+                lower=None,
+                upper=None,
+                conf_level=conf_level,
+                group=group,
+                reference=reference,
+                method=method,
+                not_estimable=reason,
+            ),
+            "stratified_logrank": Test(
+                statistic=None,
+                p_value=None,
+                method="log-rank (R survdiff, rho = 0), stratified",
+                not_estimable=reason,
+            ),
+        }
+    layer = rows["subject_id"].map(strata).to_numpy()
+    hr, _ = hazard_ratio(
+        time, event, label == group, group, reference, layer, strata_label, conf_level
     )
-    return model, Interval(
-        value=float(fit["hr"]),
-        lower=float(fit["hr_lower"]),
-        upper=float(fit["hr_upper"]),
-        unit="hazard ratio",
-        method=f"{how}, {order[1]} vs {order[0]}",
-    )
+    return {
+        "strata": [strata_label],
+        "stratified_hazard_ratio": hr,
+        "stratified_logrank": logrank(time, event, label, layer),
+    }
 
 
-def _proportional_hazards(model: CoxPH) -> tuple[float, float] | None:
-    """cox.zph test of the hazard ratio's proportionality (KM time scale); None when the
-    information for it is singular (e.g. too few events)."""
+def _proportional_hazards(model: CoxPH | None) -> Test | None:
+    """cox.zph test of the hazard ratio's proportionality (KM time scale); None without a fit,
+    not estimable when its information is singular (e.g. too few events)."""
+    if model is None:
+        return None
     try:
         row = cox_zph(model).table.loc["GLOBAL"]
-    except (np.linalg.LinAlgError, NotEstimableError):
-        return None
+    except (np.linalg.LinAlgError, NotEstimableError) as error:
+        reason = getattr(error, "reason", "singular information")
+        return Test(statistic=None, p_value=None, method=PH_METHOD, not_estimable=reason)
     if not np.isfinite(row["chisq"]):
-        return None
-    return float(row["chisq"]), float(row["p"])
+        return Test(
+            statistic=None, p_value=None, method=PH_METHOD, not_estimable="singular information"
+        )
+    return Test(
+        statistic=float(row["chisq"]),
+        df=float(row["df"]),
+        p_value=float(row["p"]),
+        method=PH_METHOD,
+    )

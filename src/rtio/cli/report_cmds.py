@@ -14,6 +14,68 @@ from rtio.cli.common import check_out, default_out, folder_out, study_argument
 from rtio.cli.group import UsageError
 
 REPORT_FORMATS = ("html", "docx", "pdf")
+PLAN = "Used only where the protocol is silent; recorded as assumed in every output."
+CUTOFF = typer.Option(None, "--cutoff", help="Data cut-off YYYY-MM-DD (overrides study.yaml).")
+LOOK = typer.Option(None, "--look", help="Interim look K at this cut-off (group-sequential).")
+ENDPOINT = typer.Option(None, "--endpoint", help=f"Primary endpoint, PFS or OS. {PLAN}")
+ALPHA = typer.Option(None, "--alpha", help=f"Significance level. {PLAN}")
+SIDED = typer.Option(None, "--sided", help=f"1 or 2: sidedness of alpha. {PLAN}")
+NI_MARGIN = typer.Option(
+    None, "--ni-margin", help=f"Non-inferiority margin (a hazard ratio > 1). {PLAN}"
+)
+STRATIFY = typer.Option(
+    None, "--stratify", help=f"Stratification factors (subjects columns, comma-separated). {PLAN}"
+)
+LOOKS = typer.Option(None, "--looks", help=f"Planned analyses, interim and final. {PLAN}")
+SPENDING = typer.Option(
+    None, "--spending", help=f"obf or pocock (Lan–DeMets alpha spending). {PLAN}"
+)
+TARGET_EVENTS = typer.Option(
+    None, "--target-events", help=f"Planned events at the final analysis. {PLAN}"
+)
+
+
+def analysis_options(
+    cutoff: str | None,
+    look: int | None,
+    endpoint: str | None,
+    alpha: float | None,
+    sided: int | None,
+    ni_margin: float | None,
+    stratify: str | None,
+    looks: int | None,
+    spending: str | None,
+    target_events: int | None,
+) -> object:
+    """The analysis options typed on the command line (a bad value is a usage error)."""
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from rtio.analyse.options import AnalysisOptions
+
+    try:
+        date = None if cutoff is None else dt.date.fromisoformat(cutoff)
+    except ValueError:
+        raise UsageError(f"{cutoff!r} is not a YYYY-MM-DD date", option="--cutoff") from None
+    try:
+        return AnalysisOptions(
+            cutoff=date,
+            look=look,
+            endpoint=endpoint,
+            alpha=alpha,
+            sided=sided,  # type: ignore[arg-type]
+            ni_margin=ni_margin,
+            stratify=tuple(f.strip() for f in (stratify or "").split(",") if f.strip()),
+            looks=looks,
+            spending=spending,  # type: ignore[arg-type]
+            target_events=target_events,
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in error.errors()
+        )
+        raise UsageError(problems) from None
 
 
 def analyse(
@@ -25,6 +87,16 @@ def analyse(
         "an existing folder gets results.json inside it).",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    cutoff: str | None = CUTOFF,
+    look: int | None = LOOK,
+    endpoint: str | None = ENDPOINT,
+    alpha: float | None = ALPHA,
+    sided: int | None = SIDED,
+    ni_margin: float | None = NI_MARGIN,
+    stratify: str | None = STRATIFY,
+    looks: int | None = LOOKS,
+    spending: str | None = SPENDING,
+    target_events: int | None = TARGET_EVENTS,
 ) -> None:
     """Run the protocol's analysis plan and write the results (JSON)."""
     from rich.console import Console
@@ -36,7 +108,10 @@ def analyse(
     if target.is_dir():
         target = target / "results.json"
     check_out(target, {"study folder": study})
-    results = analyse_study(study)
+    options = analysis_options(
+        cutoff, look, endpoint, alpha, sided, ni_margin, stratify, looks, spending, target_events
+    )
+    results = analyse_study(study, options)  # type: ignore[arg-type]
     text = results.model_dump_json(indent=1)
     atomic_write_text(target, text)
     if json_output:
@@ -55,6 +130,10 @@ def analyse(
     for s in results.survival:
         median = "not reached" if s.median.value is None else f"{s.median.value:.1f} months"
         console.print(f"{s.endpoint} {s.population}: {s.events}/{s.n} events, median {median}")
+    if results.primary_endpoint is not None:
+        console.print(f"primary endpoint: {results.primary_endpoint.statement}")
+    for warning in results.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"results: {target}")
 
 
@@ -66,6 +145,16 @@ def report(
     out: Path | None = typer.Option(
         None, "--out", help="Output folder (default: STUDY-report beside the study)."
     ),
+    cutoff: str | None = CUTOFF,
+    look: int | None = LOOK,
+    endpoint: str | None = ENDPOINT,
+    alpha: float | None = ALPHA,
+    sided: int | None = SIDED,
+    ni_margin: float | None = NI_MARGIN,
+    stratify: str | None = STRATIFY,
+    looks: int | None = LOOKS,
+    spending: str | None = SPENDING,
+    target_events: int | None = TARGET_EVENTS,
 ) -> None:
     """Analyse a study and write its report (figures, HTML, DOCX, PDF)."""
     from rtio.analyse import analyse_study
@@ -81,8 +170,11 @@ def report(
             option="--format",
         )
     target = check_out(folder_out(out or default_out(study, "report")), {"study folder": study})
-    results = analyse_study(study)
-    record = manifest("report", {"format": chosen}, study)
+    options = analysis_options(
+        cutoff, look, endpoint, alpha, sided, ni_margin, stratify, looks, spending, target_events
+    )
+    results = analyse_study(study, options)  # type: ignore[arg-type]
+    record = manifest("report", {"format": chosen, **options.given()}, study)  # type: ignore[attr-defined]
     with output_folder(target, record) as tmp:
         paths = render_report(results, tmp, chosen)
     for path in paths:

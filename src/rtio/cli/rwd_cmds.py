@@ -86,11 +86,13 @@ def run_cmd(
         work,
         Console(stderr=True),
     )
-    for name, comparison in results.cohort.items():
-        hr = comparison.get("time_varying_hr")
-        if isinstance(hr, dict) and "hr" in hr:
+    local_rt = results.cohort.local_rt if results.cohort else None
+    if local_rt is not None and local_rt.time_varying_hr is not None:
+        hr = local_rt.time_varying_hr.hazard_ratio
+        if hr.value is not None and hr.lower is not None and hr.upper is not None:
             typer.echo(
-                f"{name}: time-varying HR {hr['hr']:.3f} ({hr['lower']:.3f}–{hr['upper']:.3f})"
+                f"local_rt: time-varying HR {hr.group} vs {hr.reference} {hr.value:.3f} "
+                f"({hr.lower:.3f}–{hr.upper:.3f})"
             )
     typer.echo(f"results: {out / 'results.json'}")
 

@@ -16,13 +16,14 @@ import pandas as pd
 
 from rtio.cohort.landmark import landmark_data
 from rtio.cohort.timing import counting_process
-from rtio.stats import KaplanMeierGroups, cox_ph, kaplan_meier, logrank_test
+from rtio.stats import KaplanMeierGroups, NotEstimableError, cox_ph, kaplan_meier, logrank_test
 from rtio.vocabulary import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
 class HazardRatio:
-    """A Cox hazard ratio with its Wald CI and p-value, and who it was estimated from."""
+    """A Cox hazard ratio with its Wald CI and p-value, and who it was estimated from; NaN with
+    ``not_estimable`` (the reason) when the data cannot support a fit."""
 
     hr: float
     lower: float
@@ -31,6 +32,7 @@ class HazardRatio:
     n_subjects: int
     n_events: int
     method: str
+    not_estimable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,19 @@ class ExposureComparison:
 def _hazard_ratio(
     frame: pd.DataFrame, covariate: str, method: str, entry: str | None = None, **options: object
 ) -> HazardRatio:
-    fit = cox_ph(frame, "stop" if entry else "time", "event", [covariate], entry=entry, **options)
-    row = fit.summary.iloc[0]
     subjects = frame["subject_id"].nunique() if "subject_id" in frame else len(frame)
+    events = int(frame["event"].sum())
+    try:
+        fit = cox_ph(
+            frame, "stop" if entry else "time", "event", [covariate], entry=entry, **options
+        )  # type: ignore[arg-type]
+    except (NotEstimableError, np.linalg.LinAlgError) as error:
+        reason = getattr(error, "reason", None) or (
+            "no events" if events == 0 else "the data cannot support a Cox fit"
+        )
+        nan = float("nan")
+        return HazardRatio(nan, nan, nan, nan, int(subjects), events, method, reason)
+    row = fit.summary.iloc[0]
     return HazardRatio(
         hr=float(row["hr"]),
         lower=float(row["hr_lower"]),
@@ -74,7 +86,18 @@ def _hazard_ratio(
         n_subjects=int(subjects),
         n_events=int(frame["event"].sum()),
         method=method,
+        not_estimable=fit.not_estimable(fit.names[0]),
     )
+
+
+def logrank_p(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> float:
+    """Log-rank p across the groups present; NaN with fewer than two groups or no events."""
+    if np.unique(group).size < 2 or event.sum() == 0:
+        return float("nan")
+    try:
+        return float(logrank_test(time, event, group).p_value)
+    except (NotEstimableError, np.linalg.LinAlgError):
+        return float("nan")
 
 
 def group_medians(
@@ -135,7 +158,7 @@ def compare_exposure(
         exposure=name,
         starts_after_index=starts_after,
         naive_medians=group_medians(time, event, ever, labels),
-        naive_logrank_p=float(logrank_test(time, event, ever).p_value),
+        naive_logrank_p=logrank_p(time, event, ever),
         naive_hr=_hazard_ratio(
             naive, "exposed", "Cox PH, exposure as ever/never from the index date (naive)"
         ),
@@ -217,7 +240,7 @@ def compare_categorical_exposure(
         exposure=name,
         labels=labels,
         naive_medians=group_medians(time, event, final, names),
-        naive_logrank_p=float(logrank_test(time, event, final).p_value),
+        naive_logrank_p=logrank_p(time, event, final),
         warning=(
             f"{name} accrues after the index date: patients must survive to receive more cycles, so the "
             "naive comparison by the final category is biased towards the higher categories "
@@ -230,12 +253,15 @@ def compare_categorical_exposure(
         t, e = time[keep] - landmark, event[keep]
         result.landmark_medians[landmark] = group_medians(t, e, level, names)
         if np.unique(level).size > 1:
-            result.landmark_logrank_p[landmark] = float(logrank_test(t, e, level).p_value)
+            result.landmark_logrank_p[landmark] = logrank_p(t, e, level)
     process = counting_process(followup, changes)
     present = sorted(set(process["level"]))
-    if len(present) > 1:
+    if len(present) > 1 and process["event"].sum() > 0:
         frame = process.assign(category=pd.Categorical(process["level"], categories=present))
-        fit = cox_ph(frame, "stop", "event", ["category"], entry="start")
+        try:
+            fit = cox_ph(frame, "stop", "event", ["category"], entry="start")
+        except (NotEstimableError, np.linalg.LinAlgError):
+            return result
         for row_name, row in fit.summary.iterrows():
             level = int(str(row_name).removeprefix("category"))
             result.time_varying_hr[labels[level]] = HazardRatio(
@@ -246,5 +272,6 @@ def compare_categorical_exposure(
                 n_subjects=int(ids.size),
                 n_events=int(event.sum()),
                 method=f"Cox PH, current {name} category as a time-varying factor vs {labels[present[0]]}",
+                not_estimable=fit.not_estimable(str(row_name)),
             )
     return result

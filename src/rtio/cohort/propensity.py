@@ -105,10 +105,17 @@ def balance_table(
     return pd.DataFrame(rows)
 
 
+TIE = 1e-10
+"""Logit distances closer than this are ties in :func:`match_nearest`."""
+
+
 def match_nearest(ps: np.ndarray, treated: np.ndarray, caliper_sd: float = 0.2) -> np.ndarray:
     """1:1 nearest-neighbour matching on the logit of the propensity score, without replacement,
     within a caliper of ``caliper_sd`` standard deviations of the logit (Austin 2011). Treated
-    patients are matched in descending order of their score (hardest first). Returns the index of the
+    patients are matched in descending order of their score (hardest first; equal scores in data
+    order), each to the nearest available control; distances within :data:`TIE` of the nearest
+    are equal and the first in data order wins, so that floating-point noise between equidistant
+    controls (ages 50 and 52 for a treated patient aged 51) cannot decide. Returns the index of the
     matched control for each patient (-1 when unmatched, and for controls)."""
     ps = np.asarray(ps, dtype=float)
     treated = np.asarray(treated).astype(bool)
@@ -117,11 +124,10 @@ def match_nearest(ps: np.ndarray, treated: np.ndarray, caliper_sd: float = 0.2) 
     controls = np.flatnonzero(~treated)
     available = np.ones(controls.size, dtype=bool)
     match = np.full(ps.size, -1)
-    for i in np.flatnonzero(treated)[
-        np.argsort(-logit[treated])
-    ]:  # greedy matching is sequential by nature
+    order = np.argsort(-logit[treated], kind="stable")  # ties: data order (as R's order())
+    for i in np.flatnonzero(treated)[order]:  # greedy matching is sequential by nature
         distance = np.where(available, np.abs(logit[controls] - logit[i]), np.inf)
-        best = int(np.argmin(distance))
+        best = int(np.argmax(distance <= distance.min() + TIE))
         if distance[best] <= caliper:
             match[i] = controls[best]
             available[best] = False

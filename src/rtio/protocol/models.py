@@ -7,6 +7,7 @@ a misspelt field is an error, not a silently ignored value. Field reference: doc
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -255,6 +256,42 @@ class NonInferiorityMargin(_Model):
     text: str | None = None
 
 
+class SuccessRule(_Model):
+    """How the protocol decides that the primary endpoint was met.
+
+    ``median_reaches_target``: the observed median of the primary endpoint reaches the median the
+    sample size assumed (``expected``); ``test_significant``: the primary test is significant at
+    ``alpha``; ``upper_limit_below_margin``: the upper limit of the hazard ratio's CI (level
+    1 − 2α one-sided) lies below the non-inferiority margin.
+    """
+
+    rule: Literal["median_reaches_target", "test_significant", "upper_limit_below_margin"]
+    text: str | None = None
+
+
+class InterimPlan(_Model):
+    """Planned group-sequential looks: efficacy boundaries by Lan–DeMets spending."""
+
+    looks: int = Field(ge=1)
+    information_fractions: list[float] = Field(default_factory=list)
+    spending: Literal["obf", "pocock"] | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _fractions(self) -> InterimPlan:
+        fractions = self.information_fractions
+        if fractions and (
+            len(fractions) != self.looks
+            or any(not 0 < f <= 1 for f in fractions)
+            or any(b <= a for a, b in itertools.pairwise(fractions))
+            or fractions[-1] != 1
+        ):
+            raise ValueError(
+                f"information_fractions must be {self.looks} increasing values in (0, 1] ending at 1"
+            )
+        return self
+
+
 class StatisticalPlan(_Model):
     hypothesis: str | None = None
     comparison: (
@@ -273,6 +310,9 @@ class StatisticalPlan(_Model):
     target_events: int | None = Field(None, ge=1)
     target_patients: int | None = Field(None, ge=1)
     non_inferiority_margin: NonInferiorityMargin | None = None
+    primary_populations: list[str] = Field(default_factory=list)
+    success_rule: SuccessRule | None = None
+    interim: InterimPlan | None = None
     methods: list[str] = Field(default_factory=list)
     text: str | None = None
 
@@ -347,6 +387,13 @@ class Protocol(_Model):
             for name in arm.radiotherapy:
                 if name not in courses:
                     raise ValueError(f"arms[{i}].radiotherapy: unknown prescription id {name!r}")
+        populations = {p.id for p in self.populations} | {"ITT"}
+        plan = self.statistical_plan
+        for name in plan.primary_populations if plan else []:
+            if name not in populations:
+                raise ValueError(
+                    f"statistical_plan.primary_populations: unknown population id {name!r}"
+                )
         criteria = {c.id for c in self.eligibility}
         for i, c in enumerate(self.eligibility):
             if c.parent is not None and c.parent not in criteria:

@@ -1,21 +1,38 @@
-"""Publication figures from Results (matplotlib, Agg): KM with numbers at risk, waterfall, swimmer,
-spider, biomarker box plots, KM by biomarker, forest plot and the CONSORT trial profile."""
+"""Publication figures from Results: KM with numbers at risk (overall and by arm), waterfall,
+swimmer, spider, biomarker box plots, KM by biomarker, forest plot and the CONSORT trial profile.
+
+Figures are matplotlib ``Figure`` objects made without pyplot, so importing this module neither
+selects a backend nor changes global state; the house style is applied with ``rc_context`` inside
+each figure function (and when saving). Every text from the data reaches matplotlib through
+:func:`safe_label` (``$`` escaped so that no label is read as TeX, length capped), and file names
+come only from :func:`file_stem` (letters, digits, ``_`` and ``-``).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
+import functools
 import itertools
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from pydantic import BaseModel
 
-from rtio.analyse.results import ForestRow, GroupComparison, Results, SurvivalResult
+from rtio.analyse.results import (
+    BiomarkerTest,
+    Disposition,
+    Forest,
+    GroupComparison,
+    Results,
+    SurvivalResult,
+)
 
 BOR_COLOURS = {
     "CR": "#1b7837",
@@ -26,23 +43,72 @@ BOR_COLOURS = {
     "NE": "#999999",
 }
 CURVE_COLOURS = ["#2166ac", "#b2182b", "#1b7837", "#762a83"]
-plt.rcParams.update(
-    {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "rtio"}
-)
+STYLE = {
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "rtio",
+}
+"""The house style, applied with ``matplotlib.rc_context`` (global rcParams are never changed)."""
+LABEL_LIMIT = 60
+"""Longest label drawn (characters); longer ones end in "…"."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
+def safe_label(text: object, limit: int = LABEL_LIMIT) -> str:
+    """Text for matplotlib: ``$`` escaped (no mathtext), control characters removed, at most
+    ``limit`` characters."""
+    plain = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    if len(plain) > limit:
+        plain = plain[: limit - 1].rstrip() + "…"
+    return plain.replace("$", r"\$")
+
+
+def file_stem(*parts: str) -> str:
+    """A file name made only of letters, digits, ``_`` and ``-`` (at most 80 characters)."""
+    stem = "_".join(re.sub(r"[^A-Za-z0-9-]+", "_", p).strip("_").lower() for p in parts)
+    return stem[:80] or "figure"
+
+
+def styled(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a figure function with the house style."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with mpl.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@styled
 def save(figure: Figure, folder: Path, name: str) -> dict[str, Path]:
-    """Write PNG (200 dpi) and SVG; returns their paths."""
+    """Write PNG (200 dpi) and SVG under the sanitised ``name``; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"png": folder / f"{name}.png", "svg": folder / f"{name}.svg"}
+    stem = file_stem(name)
+    paths = {"png": folder / f"{stem}.png", "svg": folder / f"{stem}.svg"}
     figure.savefig(paths["png"], dpi=200, bbox_inches="tight")
     figure.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
     return paths
 
 
-def _step(ax, curve: SurvivalResult, colour: str, label: str) -> None:
-    points = pd.DataFrame([p.model_dump() for p in curve.curve])
+def _new(
+    figsize: tuple[float, float], rows: int = 1, columns: int = 1, **options: Any
+) -> tuple[Figure, Any]:
+    """A figure (no pyplot, no backend) and its axes."""
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(rows, columns, **options)
+
+
+def _frame(rows: Sequence[BaseModel]) -> pd.DataFrame:
+    """Result rows as a data frame (one column per field)."""
+    return pd.DataFrame([row.model_dump() for row in rows])
+
+
+def _step(ax: Any, curve: SurvivalResult, colour: str, label: str) -> None:
+    """One KM curve with its CI band and censoring ticks (``label`` already made safe)."""
+    points = _frame(curve.curve)
     times = np.concatenate([[0.0], points["months"]])
     surv = np.concatenate([[1.0], points["survival"]])
     lower = np.concatenate([[1.0], points["lower"].astype(float).fillna(np.nan)])
@@ -53,15 +119,15 @@ def _step(ax, curve: SurvivalResult, colour: str, label: str) -> None:
     ax.plot(censored["months"], censored["survival"], "|", color=colour, ms=7, mew=1.2)
 
 
-def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> list[int]:
-    points = pd.DataFrame([p.model_dump() for p in curve.curve])
-    counts = []
-    for t in ticks:
-        later = points[points["months"] >= t]
-        counts.append(int(later["n_risk"].iloc[0]) if len(later) else 0)
-    return counts
+def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> np.ndarray:
+    """Numbers at risk at each tick (R ``summary(fit, times = ticks)$n.risk``)."""
+    months = np.array([p.months for p in curve.curve])
+    n_risk = np.array([p.n_risk for p in curve.curve])
+    row = np.searchsorted(months, ticks, side="left")
+    return np.where(row < months.size, n_risk[np.minimum(row, months.size - 1)], 0).astype(int)
 
 
+@styled
 def km_figure(
     curves: list[SurvivalResult],
     title: str,
@@ -69,10 +135,14 @@ def km_figure(
     labels: list[str] | None = None,
     note: str | None = None,
 ) -> Figure:
-    """Kaplan–Meier curves with 95 % CI bands, censoring ticks, medians and a numbers-at-risk table."""
+    """Kaplan–Meier curves with 95 % CI bands, censoring ticks, medians and a numbers-at-risk table
+    (one labelled row per curve)."""
     labels = labels or [c.group or c.population for c in curves]
-    figure, (ax, table) = plt.subplots(
-        2, 1, figsize=(6.4, 4.8), gridspec_kw={"height_ratios": [5, 0.5 + 0.35 * len(curves)]}
+    figure, (ax, table) = _new(
+        (6.4, 4.8 + 0.2 * len(curves)),
+        2,
+        1,
+        gridspec_kw={"height_ratios": [5, 0.6 + 0.4 * len(curves)]},
     )
     horizon = max(max((p.months for p in c.curve), default=1) for c in curves)
     step = 6 if horizon > 18 else 3
@@ -84,41 +154,49 @@ def km_figure(
             ax,
             curve,
             CURVE_COLOURS[i % len(CURVE_COLOURS)],
-            f"{labels[i]} (n = {curve.n}; median {text} mo)",
+            f"{safe_label(labels[i], 40)} (n = {curve.n}; median {text} mo)",
         )
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, ticks[-1] if len(ticks) > 1 else horizon)
     ax.set_xticks(ticks)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_ylabel(safe_label(ylabel))
+    ax.set_title(safe_label(title, 80), loc="left", fontweight="bold")
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, ls=":")
-    ax.legend(frameon=False, loc="upper right", fontsize=8)
+    ax.legend(frameon=False, loc="upper right", fontsize=7 if len(curves) > 1 else 8)
     if note:
-        ax.text(0.02, 0.04, note, transform=ax.transAxes, fontsize=8)
+        ax.text(0.02, 0.04, safe_label(note, 120), transform=ax.transAxes, fontsize=8)
     table.axis("off")
     table.set_xlim(ax.get_xlim())
+    table.set_ylim(-0.4 * len(curves), 1.2)
     table.text(ax.get_xlim()[0], 1.0, "Number at risk", fontsize=8, fontweight="bold", va="bottom")
     for row, curve in enumerate(curves):
-        y = 0.55 - row * 0.4
-        for t, n in zip(ticks, _at_risk(curve, ticks), strict=True):
+        y = 0.55 - row * 0.45
+        colour = CURVE_COLOURS[row % len(CURVE_COLOURS)]
+        if len(curves) > 1:
             table.text(
-                t,
-                y,
-                str(n),
-                ha="center",
+                ax.get_xlim()[0],
+                y + 0.22,
+                safe_label(labels[row], 50),
+                ha="left",
                 va="center",
-                fontsize=8,
-                color=CURVE_COLOURS[row % len(CURVE_COLOURS)],
+                fontsize=7,
+                color=colour,
             )
+        for t, n in zip(ticks, _at_risk(curve, ticks), strict=True):
+            table.text(t, y, str(n), ha="center", va="center", fontsize=8, color=colour)
     ax.set_xlabel("Months")
     figure.tight_layout()
     return figure
 
 
-def waterfall_figure(rows: list[dict]) -> Figure:
-    """Best % change of the target sum per patient, coloured by BOR, with −30 % and +20 % lines."""
-    data = pd.DataFrame(rows).sort_values("best_pct_from_baseline", ascending=False)
-    figure, ax = plt.subplots(figsize=(7, 3.6))
+@styled
+def waterfall_figure(data: pd.DataFrame) -> Figure:
+    """Best % change of the target sum per patient, coloured by BOR, with −30 % and +20 % lines;
+    patients whose change cannot be computed (baseline sum 0) are counted, not drawn."""
+    finite = data[np.isfinite(data["best_pct_from_baseline"].astype(float))]
+    left_out = len(data) - len(finite)
+    data = finite.sort_values("best_pct_from_baseline", ascending=False)
+    figure, ax = _new((7, 3.6))
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"].fillna("NE")]
     ax.bar(np.arange(len(data)), data["best_pct_from_baseline"], color=colours, width=0.8)
     ax.axhline(20, color="#d6604d", ls="--", lw=0.9)
@@ -127,31 +205,36 @@ def waterfall_figure(rows: list[dict]) -> Figure:
     ax.set_xticks([])
     ax.set_ylabel("Best change from baseline (%)")
     ax.set_title(
-        f"Best percentage change in target lesions (n = {len(data)})", loc="left", fontweight="bold"
+        f"Best percentage change in target lesions (n = {len(data)})"
+        + (f"; {left_out} not computable (baseline sum 0)" if left_out else ""),
+        loc="left",
+        fontweight="bold",
     )
     present = [b for b in BOR_COLOURS if b in set(data["bor"].fillna("NE"))]
-    handles = [plt.Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
-    ax.legend(handles, present, frameon=False, ncol=len(present), loc="lower left", fontsize=8)
-    ax.set_ylim(
-        min(-100, data["best_pct_from_baseline"].min() - 5),
-        max(60, data["best_pct_from_baseline"].max() + 10),
+    handles = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
+    ax.legend(
+        handles, present, frameon=False, ncol=max(1, len(present)), loc="lower left", fontsize=8
     )
+    low = float(data["best_pct_from_baseline"].min()) if len(data) else 0.0
+    high = float(data["best_pct_from_baseline"].max()) if len(data) else 0.0
+    ax.set_ylim(min(-100, low - 5), max(60, high + 10))
     figure.tight_layout()
     return figure
 
 
-def swimmer_figure(rows: list[dict]) -> Figure:
+@styled
+def swimmer_figure(data: pd.DataFrame) -> Figure:
     """Per patient: time on study, response onset, progression, death or ongoing follow-up."""
-    data = pd.DataFrame(rows).sort_values("os_months").reset_index(drop=True)
-    figure, ax = plt.subplots(figsize=(6.4, max(3.0, 0.16 * len(data) + 1)))
+    data = data.sort_values("os_months").reset_index(drop=True)
+    figure, ax = _new((6.4, min(60.0, max(3.0, 0.16 * len(data) + 1))))
     y = np.arange(len(data))
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"]]
     ax.barh(y, data["os_months"], color=colours, height=0.7)
-    response = data["response_months"].astype(float)
-    ax.plot(response, y, "^", color="black", ms=4, label="response onset")
-    pd_months = data["pd_months"].astype(float)
-    ax.plot(pd_months, y, "x", color="#b2182b", ms=4, label="progression")
-    dead = data["dead"].astype(bool)
+    ax.plot(
+        data["response_months"].astype(float), y, "^", color="black", ms=4, label="response onset"
+    )
+    ax.plot(data["pd_months"].astype(float), y, "x", color="#b2182b", ms=4, label="progression")
+    dead = data["dead"].astype(bool).to_numpy()
     ax.plot(data.loc[dead, "os_months"], y[dead], "s", color="black", ms=3, label="death")
     alive = ~dead
     ax.plot(
@@ -168,24 +251,19 @@ def swimmer_figure(rows: list[dict]) -> Figure:
     markers = ax.legend(frameon=False, fontsize=7, loc="lower right")
     ax.add_artist(markers)
     present = [b for b in BOR_COLOURS if b in set(data["bor"])]
-    patches = [plt.Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
+    patches = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
     ax.legend(patches, [f"BOR {b}" for b in present], frameon=False, fontsize=7, loc="center right")
     figure.tight_layout()
     return figure
 
 
-def spider_figure(rows: list[dict], bor: dict[str, str]) -> Figure:
+@styled
+def spider_figure(data: pd.DataFrame, bor: dict[str, str]) -> Figure:
     """% change of the target sum over time per patient, coloured by BOR."""
-    data = pd.DataFrame(rows)
-    figure, ax = plt.subplots(figsize=(6.4, 3.8))
-    for subject, part in data.groupby("subject_id"):
-        ax.plot(
-            part["month"],
-            part["pct_from_baseline"],
-            color=BOR_COLOURS.get(bor.get(subject, "NE"), "#999999"),
-            lw=0.9,
-            alpha=0.85,
-        )
+    figure, ax = _new((6.4, 3.8))
+    data = data.assign(colour=data["subject_id"].map(bor).map(BOR_COLOURS).fillna("#999999"))
+    for (_, colour), part in data.groupby(["subject_id", "colour"], sort=False):
+        ax.plot(part["month"], part["pct_from_baseline"], color=colour, lw=0.9, alpha=0.85)
     ax.axhline(20, color="#d6604d", ls="--", lw=0.8)
     ax.axhline(-30, color="#1b7837", ls="--", lw=0.8)
     ax.set_xlabel("Months from start of treatment")
@@ -195,18 +273,17 @@ def spider_figure(rows: list[dict], bor: dict[str, str]) -> Figure:
     return figure
 
 
-def biomarker_box_figure(rows: list[dict], tests: list) -> Figure | None:
-    """Box plots of each biomarker (baseline and on-treatment) by response (PR/CR vs SD)."""
-    data = pd.DataFrame(rows)
+@styled
+def biomarker_box_figure(data: pd.DataFrame, tests: list[BiomarkerTest]) -> Figure | None:
+    """Box plots of every tested biomarker x timepoint by response (PR/CR vs SD)."""
     data = data[data["response"].isin(["PR/CR", "SD"])]
-    keys = [(t.biomarker, t.timepoint, t.p_value) for t in tests]
-    if not keys:
+    if not tests:
         return None
     columns = 4
-    lines = int(np.ceil(len(keys) / columns))
-    figure, axes = plt.subplots(lines, columns, figsize=(7.2, 1.9 * lines + 0.4), squeeze=False)
-    for ax, (name, timepoint, p) in zip(axes.flat, keys, strict=False):
-        part = data[(data["name"] == name) & (data["timepoint"] == timepoint)]
+    lines = int(np.ceil(len(tests) / columns))
+    figure, axes = _new((7.2, 1.9 * lines + 0.6), lines, columns, squeeze=False)
+    for ax, test in zip(axes.flat, tests, strict=False):
+        part = data[(data["name"] == test.biomarker) & (data["timepoint"] == test.timepoint)]
         groups = [part.loc[part["response"] == g, "value"].to_numpy() for g in ("PR/CR", "SD")]
         ax.boxplot(groups, whis=(0, 100), widths=0.55, medianprops={"color": "black"})
         for i, values in enumerate(groups, start=1):
@@ -218,73 +295,238 @@ def biomarker_box_figure(rows: list[dict], tests: list) -> Figure | None:
                 color=CURVE_COLOURS[i - 1],
             )
         ax.set_xticks([1, 2], ["PR/CR", "SD"])
-        ax.set_title(f"{name} ({timepoint.replace('_', '-')})\np = {p:.3g}", fontsize=8)
+        unit = f" [{safe_label(test.unit, 15)}]" if test.unit else ""
+        ax.set_title(
+            f"{safe_label(test.biomarker, 20)} ({safe_label(test.timepoint.replace('_', '-'), 15)}){unit}"
+            f"\np = {test.p_value:.3g}",
+            fontsize=7,
+        )
         ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(keys) :]:
+    for ax in axes.flat[len(tests) :]:
         ax.axis("off")
     figure.suptitle(
-        "Biomarkers by response (two-sided Mann–Whitney)", x=0.01, ha="left", fontweight="bold"
+        f"Biomarkers by response: all {len(tests)} comparisons (two-sided Mann–Whitney, "
+        "no multiplicity adjustment)",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
     )
     figure.tight_layout()
     return figure
 
 
+@styled
 def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure | None:
-    """Small multiples: KM by biomarker high / low, the comparisons with the smallest p first."""
-    chosen = sorted(comparisons, key=lambda c: c.logrank_p)[:limit]
+    """Small multiples: KM by biomarker high / low; the panels are the ``limit`` comparisons with
+    the smallest log-rank p of all, and the title says so."""
+    tested = [c for c in comparisons if c.logrank.p_value is not None]
+    chosen = sorted(tested, key=lambda c: c.logrank.p_value or 1.0)[:limit]
     if not chosen:
         return None
     columns = 4
     lines = int(np.ceil(len(chosen) / columns))
-    figure, axes = plt.subplots(lines, columns, figsize=(7.6, 2.1 * lines + 0.4), squeeze=False)
+    figure, axes = _new((7.6, 2.1 * lines + 0.6), lines, columns, squeeze=False)
     for ax, comparison in zip(axes.flat, chosen, strict=False):
-        for i, curve in enumerate(sorted(comparison.curves, key=lambda c: c.group or "")):
-            _step(ax, curve, CURVE_COLOURS[i], f"{curve.group} ({curve.n})")
+        for i, curve in enumerate(comparison.curves):
+            _step(ax, curve, CURVE_COLOURS[i], f"{safe_label(curve.group, 20)} ({curve.n})")
         ax.set_ylim(0, 1.02)
-        ax.set_title(f"{comparison.title}\nlog-rank p = {comparison.logrank_p:.3g}", fontsize=7)
+        ax.set_title(
+            f"{safe_label(comparison.title, 40)}\nlog-rank p = {comparison.logrank.p_value:.3g}",
+            fontsize=7,
+        )
         ax.legend(frameon=False, fontsize=6, loc="lower left")
         ax.tick_params(labelsize=7)
     for ax in axes.flat[len(chosen) :]:
         ax.axis("off")
+    shown = (
+        f"all {len(chosen)} comparisons"
+        if len(chosen) == len(comparisons)
+        else f"the {len(chosen)} with the smallest log-rank p of {len(comparisons)} comparisons "
+        "(all are in the table)"
+    )
     figure.suptitle(
-        "Survival by biomarker level (30th-percentile split)", x=0.01, ha="left", fontweight="bold"
+        f"Survival by biomarker level (30th-percentile split): {shown}",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=8,
     )
     figure.tight_layout()
     return figure
 
 
-def forest_figure(rows: list[ForestRow], title: str) -> Figure:
-    """Hazard ratios with 95 % CIs per subgroup, on a log scale."""
-    shown = [r for r in rows if r.hr is not None]
-    figure, ax = plt.subplots(figsize=(6.4, 0.32 * len(shown) + 1.2))
-    y = np.arange(len(shown))[::-1]
-    for yi, row in zip(y, shown, strict=True):
-        ax.plot([row.lower, row.upper], [yi, yi], color="black", lw=1)
-        ax.plot(row.hr, yi, "s", color=CURVE_COLOURS[0], ms=5)
-    ax.axvline(1, color="#888888", ls="--", lw=0.8)
+FOREST_TICKS = (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 10, 30, 100)
+
+
+@styled
+def forest_figure(forest: Forest) -> Figure:
+    """Hazard ratios of ``group`` vs ``reference`` with 95 % CIs per subgroup, on a log scale, with
+    "favours" labels under the axis; subgroups without an estimate are listed as not estimable."""
+    rows = forest.rows
+    figure, ax = _new((6.8, 0.32 * len(rows) + 1.6))
+    y = np.arange(len(rows))[::-1]
+    shown = [(yi, r) for yi, r in zip(y, rows, strict=True) if r.hazard_ratio.value is not None]
+    for yi, row in shown:
+        hr = row.hazard_ratio
+        ax.plot([hr.lower, hr.upper], [yi, yi], color="black", lw=1)
+        ax.plot(hr.value, yi, "s", color=CURVE_COLOURS[0], ms=5)
+    values = [
+        v
+        for _, r in shown
+        for v in (r.hazard_ratio.lower, r.hazard_ratio.upper)
+        if v is not None and np.isfinite(v) and v > 0
+    ] or [0.5, 2.0]
+    low, high = max(min(values), 1e-3), min(max(values), 1e3)
+    span = max(high, 1 / low, 1.5)
     ax.set_xscale("log")
-    ax.set_yticks(y, [f"{r.subgroup} {r.level}".strip() + f" (n = {r.n})" for r in shown])
-    ax.set_xlabel("Hazard ratio (95 % CI)")
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_xlim(1 / span / 1.1, span * 1.1)
+    ticks = [t for t in FOREST_TICKS if 1 / span / 1.1 <= t <= span * 1.1]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.axvline(1, color="#888888", ls="--", lw=0.8)
+    ax.set_yticks(
+        y,
+        [
+            safe_label(f"{r.subgroup} {r.level}".strip(), 30)
+            + f" (n = {r.n})"
+            + ("" if r.hazard_ratio.value is not None else " — not estimable")
+            for r in rows
+        ],
+    )
+    ax.set_ylim(-0.8, len(rows) - 0.4)
+    ax.set_xlabel(f"Hazard ratio, {safe_label(forest.endpoint)} (95 % CI; log scale)")
+    ax.annotate(
+        f"← favours {safe_label(forest.group, 45)}",
+        xy=(1, 0),
+        xycoords=("data", "axes fraction"),
+        xytext=(-4, -30),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=7,
+    )
+    ax.annotate(
+        f"favours {safe_label(forest.reference, 45)} →",
+        xy=(1, 0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -42),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=7,
+    )
+    ax.set_title(
+        f"HR {safe_label(forest.group, 45)}\nvs {safe_label(forest.reference, 45)}",
+        loc="left",
+        fontweight="bold",
+        fontsize=8,
+    )
     figure.tight_layout()
     return figure
 
 
-def consort_figure(disposition: dict) -> Figure:
-    """Trial profile (CONSORT flow) from the disposition numbers."""
-    figure, ax = plt.subplots(figsize=(6.4, 5.2))
-    ax.axis("off")
+def _reasons(counts: dict[str, int], limit: int = 6) -> str:
+    items = sorted(counts.items(), key=lambda kv: -kv[1])
+    lines = [f"  {safe_label(k, 40)}: {v}" for k, v in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  other reasons: {sum(v for _, v in items[limit:])}")
+    return "\n".join(lines)
+
+
+@styled
+def consort_figure(disposition: Disposition, populations: Sequence[str] = ()) -> Figure:
+    """Trial profile (CONSORT flow). With arms: enrolment, allocation per arm (received / not
+    received the allocated intervention), discontinued with reasons, analysed per population;
+    single arm: enrolment, RT started and completed, discontinued before RT with reasons."""
     box = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black", "lw": 0.8}
     side = {"boxstyle": "round,pad=0.4", "facecolor": "#f4f4f4", "edgecolor": "#666666", "lw": 0.6}
-
-    def reasons(counts: dict) -> str:
-        return "\n".join(f"  {k}: {v}" for k, v in counts.items())
-
+    screened = (
+        f"Assessed for eligibility (n = {disposition.screened})"
+        if disposition.screened is not None
+        else "Screening log not recorded"
+    )
+    if disposition.arms:
+        figure, ax = _new((7.6, 7.2))
+        ax.axis("off")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.text(0.5, 0.96, screened, ha="center", va="center", bbox=box, fontsize=8)
+        if disposition.excluded is not None:
+            ax.text(
+                0.78,
+                0.88,
+                f"Excluded (n = {disposition.excluded})\n"
+                + _reasons(disposition.excluded_by_reason),
+                ha="left",
+                va="center",
+                bbox=side,
+                fontsize=6.5,
+            )
+        ax.text(
+            0.5,
+            0.80,
+            f"Randomized (n = {disposition.enrolled})",
+            ha="center",
+            va="center",
+            bbox=box,
+            fontsize=8,
+        )
+        ax.annotate(
+            "", xy=(0.5, 0.83), xytext=(0.5, 0.93), arrowprops={"arrowstyle": "->", "lw": 0.8}
+        )
+        width = 1 / len(disposition.arms)
+        for i, arm in enumerate(disposition.arms):
+            x = width * (i + 0.5)
+            ax.annotate(
+                "", xy=(x, 0.70), xytext=(0.5, 0.77), arrowprops={"arrowstyle": "->", "lw": 0.8}
+            )
+            not_received = arm.allocated - arm.received_allocated
+            ax.text(
+                x,
+                0.62,
+                f"Allocated to {safe_label(arm.arm, 38)}\n(n = {arm.allocated})\n"
+                f"Received allocated intervention (n = {arm.received_allocated})\n"
+                f"Did not receive it (n = {not_received})"
+                + (("\n" + _reasons(arm.not_received, 4)) if not_received else ""),
+                ha="center",
+                va="center",
+                bbox=box,
+                fontsize=6.5,
+            )
+            stopped = sum(arm.discontinued.values())
+            ax.text(
+                x,
+                0.36,
+                f"Discontinued (n = {stopped})\n" + _reasons(arm.discontinued),
+                ha="center",
+                va="center",
+                bbox=side,
+                fontsize=6.5,
+            )
+            analysed = "\n".join(
+                f"{safe_label(name.replace('_', '-'), 25)}: {n}"
+                for name, n in arm.analysed.items()
+                if not populations or name in populations
+            )
+            ax.text(
+                x, 0.10, f"Analysed\n{analysed}", ha="center", va="center", bbox=box, fontsize=6.5
+            )
+            ax.annotate(
+                "", xy=(x, 0.44), xytext=(x, 0.53), arrowprops={"arrowstyle": "->", "lw": 0.6}
+            )
+            ax.annotate(
+                "", xy=(x, 0.17), xytext=(x, 0.28), arrowprops={"arrowstyle": "->", "lw": 0.6}
+            )
+        ax.set_title("Trial profile", loc="left", fontweight="bold")
+        return figure
+    figure, ax = _new((6.4, 5.2))
+    ax.axis("off")
     steps = [
-        (0.93, f"Assessed for eligibility (n = {disposition.get('screened', 0)})"),
-        (0.68, f"Enrolled (n = {disposition.get('enrolled', 0)})"),
-        (0.43, f"Started radiotherapy (n = {disposition.get('started_rt', 0)})"),
-        (0.18, f"Completed radiotherapy of all lesions (n = {disposition.get('completed_rt', 0)})"),
+        (0.93, screened),
+        (0.68, f"Enrolled (n = {disposition.enrolled})"),
+        (0.43, f"Started radiotherapy (n = {disposition.started_rt})"),
+        (0.18, f"Completed radiotherapy of all lesions (n = {disposition.completed_rt})"),
     ]
     for y, text in steps:
         ax.text(0.32, y, text, ha="center", va="center", bbox=box, fontsize=8.5)
@@ -295,21 +537,21 @@ def consort_figure(disposition: dict) -> Figure:
             xytext=(0.32, y0 - 0.04),
             arrowprops={"arrowstyle": "->", "lw": 0.8},
         )
-    ax.text(
-        0.66,
-        0.805,
-        f"Excluded (n = {disposition.get('excluded', 0)})\n"
-        + reasons(disposition.get("excluded_by_reason", {})),
-        ha="left",
-        va="center",
-        bbox=side,
-        fontsize=7,
-    )
+    if disposition.excluded is not None:
+        ax.text(
+            0.66,
+            0.805,
+            f"Excluded (n = {disposition.excluded})\n" + _reasons(disposition.excluded_by_reason),
+            ha="left",
+            va="center",
+            bbox=side,
+            fontsize=7,
+        )
     ax.text(
         0.66,
         0.555,
-        f"Discontinued before RT (n = {disposition.get('discontinued_before_rt', 0)})\n"
-        + reasons(disposition.get("discontinued_before_rt_by_reason", {})),
+        f"Discontinued before RT (n = {disposition.discontinued_before_rt})\n"
+        + _reasons(disposition.discontinued_before_rt_by_reason),
         ha="left",
         va="center",
         bbox=side,
@@ -319,55 +561,71 @@ def consort_figure(disposition: dict) -> Figure:
     return figure
 
 
+ENDPOINT_NAMES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
+PER_PATIENT_LIMIT = 100
+"""Swimmer and spider plots (one line per patient) are drawn for studies up to this size."""
+
+
 def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
     """Every figure the results support, written to ``folder``; {name: {png, svg}}."""
     made: dict[str, dict[str, Path]] = {}
-    for endpoint, label in (("PFS", "Progression-free survival"), ("OS", "Overall survival")):
-        for population in results.populations:
-            curves = [
-                s
-                for s in results.survival
-                if s.endpoint == endpoint and s.population == population and s.group is None
-            ]
-            if curves:
-                figure = km_figure(
-                    curves,
-                    f"{label} — {population.replace('_', '-')} population",
-                    label,
-                    labels=[population.replace("_", "-")],
-                )
-                made[f"km_{endpoint.lower()}_{population.lower()}"] = save(
-                    figure, folder, f"km_{endpoint.lower()}_{population.lower()}"
-                )
-    for comparison in results.comparisons:
-        figure = km_figure(
-            comparison.curves,
-            comparison.title,
-            comparison.endpoint,
-            note=f"log-rank p = {comparison.logrank_p:.3g}",
-        )
-        made[f"km_{comparison.endpoint.lower()}_by_arm"] = save(
-            figure, folder, f"km_{comparison.endpoint.lower()}_by_arm"
-        )
-    data = results.figures_data
-    if data.get("waterfall"):
-        made["waterfall"] = save(waterfall_figure(data["waterfall"]), folder, "waterfall")
-    if data.get("swimmer"):
-        made["swimmer"] = save(swimmer_figure(data["swimmer"]), folder, "swimmer")
-    if data.get("spider"):
-        bor = {r["subject_id"]: r["bor"] for r in data.get("swimmer", [])}
-        made["spider"] = save(spider_figure(data["spider"], bor), folder, "spider")
-    if data.get("biomarkers"):
-        figure = biomarker_box_figure(data["biomarkers"], results.biomarker_tests)
+
+    def keep(name: str, figure: Figure | None) -> None:
         if figure is not None:
-            made["biomarker_boxplots"] = save(figure, folder, "biomarker_boxplots")
-    grid = km_grid_figure(results.biomarker_survival)
-    if grid is not None:
-        made["km_by_biomarker"] = save(grid, folder, "km_by_biomarker")
-    if results.forest:
-        made["forest"] = save(
-            forest_figure(results.forest, "Hazard ratios by subgroup"), folder, "forest"
+            made[file_stem(name)] = save(figure, folder, name)
+
+    if results.disposition is not None:
+        keep("trial_profile", consort_figure(results.disposition, list(results.populations)))
+    hazard = {c.endpoint: c for c in results.comparisons}
+    for endpoint, label in ENDPOINT_NAMES.items():
+        for summary in results.survival:
+            if summary.endpoint != endpoint:
+                continue
+            population = summary.population.replace("_", "-")
+            if summary.by_arm:
+                note = None
+                comparison = hazard.get(endpoint) if summary.population == "ITT" else None
+                if comparison is not None and comparison.hazard_ratio is not None:
+                    hr = comparison.hazard_ratio
+                    note = (
+                        f"HR {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
+                        if hr.value is not None and hr.lower is not None and hr.upper is not None
+                        else f"HR not estimable ({hr.not_estimable})"
+                    ) + (
+                        f"; log-rank p = {comparison.logrank.p_value:.3g}"
+                        if comparison.logrank.p_value is not None
+                        else ""
+                    )
+                keep(
+                    f"km_{endpoint}_{summary.population}_by_arm",
+                    km_figure(
+                        list(summary.by_arm.values()),
+                        f"{label} by arm — {population} population",
+                        label,
+                        note=note,
+                    ),
+                )
+            else:
+                keep(
+                    f"km_{endpoint}_{summary.population}",
+                    km_figure(
+                        [summary], f"{label} — {population} population", label, labels=[population]
+                    ),
+                )
+    data = results.figures_data
+    if data.waterfall:
+        keep("waterfall", waterfall_figure(_frame(data.waterfall)))
+    if data.swimmer and len(data.swimmer) <= PER_PATIENT_LIMIT:
+        keep("swimmer", swimmer_figure(_frame(data.swimmer)))
+    if data.spider and len(data.swimmer) <= PER_PATIENT_LIMIT:
+        bor = {lane.subject_id: lane.bor for lane in data.swimmer}
+        keep("spider", spider_figure(_frame(data.spider), bor))
+    if data.biomarkers:
+        keep(
+            "biomarker_boxplots",
+            biomarker_box_figure(_frame(data.biomarkers), results.biomarker_tests),
         )
-    if results.disposition:
-        made["trial_profile"] = save(consort_figure(results.disposition), folder, "trial_profile")
+    keep("km_by_biomarker", km_grid_figure(results.biomarker_survival))
+    if results.forest is not None:
+        keep("forest", forest_figure(results.forest))
     return made

@@ -1,11 +1,28 @@
 """Results rendered as plain tables (title, header, rows of text) shared by the HTML, DOCX and PDF
-writers, so the three formats print the same numbers."""
+writers, so the three formats print the same numbers.
+
+Every comparison's label is built from the effect's ``group`` and ``reference`` ("HR salvage vs
+immediate"); a statistic that could not be estimated prints "not estimable (reason)", never a
+number."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rtio.analyse.results import Interval, Proportion, Results
+from rtio.analyse.results import (
+    AETable,
+    CohortHazardRatio,
+    CompetingRisks,
+    Effect,
+    GroupMedian,
+    Interval,
+    Proportion,
+    ResponseBlock,
+    Results,
+    SurvivalResult,
+    Test,
+)
 from rtio.derive.adverse_events import percent_text
 from rtio.vocabulary import DAYS_PER_MONTH
 
@@ -30,72 +47,228 @@ def _interval(interval: Interval | None, digits: int = 1) -> str:
 
 
 def _pct_ci(p: Proportion) -> str:
-    if p.rate is None:
-        return "—"
+    if p.rate is None or p.lower is None or p.upper is None:
+        return f"{p.k}/{p.n}" if p.n else "—"
     return f"{p.k}/{p.n}, {100 * p.rate:.1f}% ({100 * p.lower:.1f}–{100 * p.upper:.1f})"
 
 
-def _p(value: float) -> str:
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
     return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def effect_label(effect: Effect, measure: str = "HR") -> str:
+    """ "HR group vs reference" — the label of an effect, from its own fields."""
+    return f"{measure} {effect.group} vs {effect.reference}"
+
+
+def effect_text(effect: Effect | None, digits: int = 2, scale: float = 1.0) -> str:
+    """ "value (lower–upper)", or "not estimable (reason)"."""
+    if effect is None:
+        return "—"
+    if effect.not_estimable:
+        return f"not estimable ({effect.not_estimable})"
+    value, lower, upper = (
+        None if v is None else scale * v for v in (effect.value, effect.lower, effect.upper)
+    )
+    dash = " to " if lower is not None and lower < 0 else "–"
+    return f"{_num(value, digits)} ({_num(lower, digits)}{dash}{_num(upper, digits)})"
+
+
+def test_text(test: Test | None) -> str:
+    """The p-value of a test, or "not estimable (reason)"."""
+    if test is None:
+        return "—"
+    if test.not_estimable:
+        return f"not estimable ({test.not_estimable})"
+    return _p(test.p_value)
+
+
+def _population(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def arm_columns(results: Results) -> list[str]:
+    """Arm labels of a randomized trial in protocol order (those with patients)."""
+    return [a.label for a in results.arms if a.n]
+
+
+def primary(results: Results) -> Table | None:
+    p = results.primary_endpoint
+    if p is None:
+        return None
+    rows = []
+    for a in p.analyses:
+        estimate = (
+            f"{effect_label(a.hazard_ratio)} {effect_text(a.hazard_ratio)}"
+            if a.hazard_ratio is not None
+            else (
+                f"median {_interval(a.median)} months"
+                + (
+                    f" (target {a.target_median_months:g})"
+                    if a.target_median_months is not None
+                    else ""
+                )
+            )
+        )
+        rows.append(
+            [
+                _population(a.population),
+                str(a.n),
+                str(a.events),
+                estimate,
+                "—" if a.test is None else f"{test_text(a.test)} ({a.test.method})",
+                a.verdict,
+            ]
+        )
+    if p.superiority is not None:
+        s = p.superiority
+        rows.append(
+            [
+                f"{_population(s.population)} (superiority)",
+                str(s.n),
+                str(s.events),
+                f"{effect_label(s.hazard_ratio)} {effect_text(s.hazard_ratio)}"
+                if s.hazard_ratio
+                else "—",
+                "—" if s.test is None else f"{test_text(s.test)} ({s.test.method})",
+                "superiority " + ("shown" if s.verdict == "met" else "not shown"),
+            ]
+        )
+    facts = [
+        f"Hypothesis: {(p.hypothesis or 'not stated').replace('_', ' ')}",
+        f"endpoint: {p.endpoint or 'not stated'}",
+        f"alpha: {'not stated' if p.alpha is None else f'{p.alpha:g}'}"
+        + ("" if p.sided is None else f" ({p.sided}-sided)"),
+    ]
+    if p.margin is not None:
+        facts.append(f"margin: HR {p.margin:g}")
+    if p.conf_level is not None:
+        facts.append(f"CI level {100 * p.conf_level:g}%")
+    if p.stratified_by:
+        facts.append(f"stratified by {' × '.join(p.stratified_by)}")
+    note = "; ".join(facts) + "."
+    if p.reason:
+        note += f" Not assessed: {p.reason}."
+    if p.assumed:
+        note += " ASSUMED (not stated by the protocol): " + "; ".join(p.assumed) + "."
+    return Table(
+        f"Primary endpoint — verdict: {p.verdict.replace('_', ' ')}",
+        ["Population", "n", "Events", "Estimate", "Test, p", "Verdict"],
+        rows,
+        note,
+        "primary",
+    )
 
 
 def baseline(results: Results) -> Table:
     n = results.populations.get("ITT", 0)
+    groups = list(results.baseline[0].by_arm) if results.baseline else []
+    sizes = {a.label: a.n for a in results.arms}
+    with_smd = any(row.smd is not None for row in results.baseline)
     rows, last = [], None
     for row in results.baseline:
         rows.append(
-            [row.characteristic if row.characteristic != last else "", row.category, row.text]
+            [row.characteristic if row.characteristic != last else "", row.category]
+            + [row.by_arm[g].text if g in row.by_arm else "" for g in groups]
+            + [row.text]
+            + ([_num(row.smd, 2)] if with_smd else [])
         )
         last = row.characteristic
-    return Table(
-        "Table 1. Baseline characteristics",
-        ["Characteristic", "", f"Total (n = {n})"],
-        rows,
-        "Data are n (%) unless stated.",
-        "baseline",
+    header = (
+        ["Characteristic", ""]
+        + [f"{g} (n = {sizes[g]})" if g in sizes else g for g in groups]
+        + [f"Total (n = {n})"]
+        + (["SMD"] if with_smd else [])
+    )
+    note = "Data are n (%) unless stated."
+    if with_smd:
+        note += (
+            " SMD: standardized mean difference of the exposed vs the unexposed group (|SMD| < 0.1"
+            " is the usual mark of balance)."
+        )
+    return Table("Table 1. Baseline characteristics", header, rows, note, "baseline")
+
+
+def _response_row(block: ResponseBlock, group: str) -> list[str]:
+    counts = {c.category: c.n for c in block.distribution}
+    return (
+        [_population(block.population), block.reading, group]
+        + [str(counts.get(c, 0)) for c in ("CR", "PR", "SD", "PD", "NE")]
+        + [_pct_ci(block.orr), _pct_ci(block.dcr)]
     )
 
 
 def response(results: Results) -> Table:
-    rows = []
+    rows, notes = [], []
     for block in results.response:
-        counts = {c.category: c.n for c in block.distribution}
-        rows.append(
-            [block.population.replace("_", "-"), block.reading]
-            + [str(counts.get(c, 0)) for c in ("CR", "PR", "SD", "PD", "NE")]
-            + [_pct_ci(block.orr), _pct_ci(block.dcr)]
-        )
+        for label, part in block.by_arm.items():
+            rows.append(_response_row(part, label))
+        rows.append(_response_row(block, "Total" if block.by_arm else "All"))
+        if block.orr_odds_ratio is not None and block.orr_difference is not None:
+            notes.append(
+                f"{_population(block.population)}, {block.reading}: ORR "
+                f"{effect_label(block.orr_odds_ratio, 'odds ratio')} "
+                f"{effect_text(block.orr_odds_ratio)}, Fisher p {_p(block.orr_odds_ratio.p_value)}; "
+                f"difference {effect_text(block.orr_difference, 1, 100)} percentage points."
+            )
     return Table(
         "Tumour response (RECIST 1.1)",
-        ["Population", "Reading", "CR", "PR", "SD", "PD", "NE", "ORR (95% CI)", "DCR (95% CI)"],
+        [
+            "Population",
+            "Reading",
+            "Group",
+            "CR",
+            "PR",
+            "SD",
+            "PD",
+            "NE",
+            "ORR (95% CI)",
+            "DCR (95% CI)",
+        ],
         rows,
-        "Exact Clopper–Pearson 95% CIs; subjects without an evaluable assessment count as NE in the denominator.",
+        " ".join(
+            [
+                "Exact Clopper–Pearson 95% CIs; subjects without an evaluable assessment count as NE "
+                "in the denominator.",
+                *notes,
+            ]
+        ),
         "response",
     )
+
+
+def _rate_cell(s: SurvivalResult, months: int) -> str:
+    rates = {round(r.months): r for r in s.rates}
+    r = rates.get(months)
+    if r is None or r.survival is None:
+        return "—"
+    return (
+        f"{100 * r.survival:.1f}% ({_num(None if r.lower is None else 100 * r.lower)}–"
+        f"{_num(None if r.upper is None else 100 * r.upper)})"
+    )
+
+
+def _survival_row(s: SurvivalResult, group: str) -> list[str]:
+    return [
+        s.endpoint,
+        _population(s.population),
+        group,
+        str(s.n),
+        str(s.events),
+        _interval(s.median),
+        _rate_cell(s, 12),
+        _rate_cell(s, 24),
+    ]
 
 
 def survival(results: Results) -> Table:
     rows = []
     for s in results.survival:
-        rates = {round(r.months): r for r in s.rates}
-        cells = []
-        for months in (12, 24):
-            r = rates.get(months)
-            cells.append(
-                "—"
-                if r is None or r.survival is None
-                else f"{100 * r.survival:.1f}% ({_num(None if r.lower is None else 100 * r.lower)}–{_num(None if r.upper is None else 100 * r.upper)})"
-            )
-        rows.append(
-            [
-                s.endpoint,
-                s.population.replace("_", "-"),
-                str(s.n),
-                str(s.events),
-                _interval(s.median),
-                *cells,
-            ]
-        )
+        for label, part in s.by_arm.items():
+            rows.append(_survival_row(part, label))
+        rows.append(_survival_row(s, "Total" if s.by_arm else "All"))
     note_parts = []
     if results.follow_up is not None:
         low, high = results.follow_up_range or (None, None)
@@ -114,6 +287,7 @@ def survival(results: Results) -> Table:
         [
             "Endpoint",
             "Population",
+            "Group",
             "n",
             "Events",
             "Median, months (95% CI)",
@@ -159,38 +333,88 @@ def historical(results: Results) -> Table | None:
     )
 
 
-def adverse_events(results: Results) -> list[Table]:
-    tables = []
-    for i, table in enumerate(results.safety, start=2):
+def safety_overview(results: Results) -> Table | None:
+    if not results.safety_summary:
+        return None
+    groups = list(results.safety_summary[0].by_arm)
+    rows = [
+        [row.label]
+        + [percent_text(row.by_arm[g].n, row.by_arm[g].denominator) for g in groups]
+        + [percent_text(row.n, row.denominator)]
+        for row in results.safety_summary
+    ]
+    first = results.safety_summary[0]
+    header = (
+        ["Patients with"]
+        + [f"{g} (n = {first.by_arm[g].denominator})" for g in groups]
+        + [f"Total (n = {first.denominator})"]
+    )
+    return Table(
+        "Adverse events: overview",
+        header,
+        rows,
+        "Patients counted once per row; % of the safety population (of each arm).",
+        "ae_overview",
+    )
+
+
+def _ae_table(table: AETable, number: int) -> Table:
+    n = table.denominator
+    groups = list(table.by_arm_denominator)
+    if groups:
         rows = [
-            [row["term"]]
-            + [percent_text(int(row[f"grade_{g}"]), table.denominator) for g in range(1, 6)]
+            [row.term]
             + [
-                percent_text(int(row["any_grade"]), table.denominator),
-                percent_text(int(row["grade_3_plus"]), table.denominator),
+                cell
+                for g in groups
+                for cell in (
+                    percent_text(row.by_arm[g].any_grade, table.by_arm_denominator[g]),
+                    percent_text(row.by_arm[g].grade_3_plus, table.by_arm_denominator[g]),
+                )
             ]
+            + [percent_text(row.any_grade, n), percent_text(row.grade_3_plus, n)]
             for row in table.rows
         ]
-        title = f"Table {i}. {table.title} (n = {table.denominator})"
-        tables.append(
-            Table(
-                title,
-                [
-                    "Term (CTCAE v5)",
-                    "Grade 1",
-                    "Grade 2",
-                    "Grade 3",
-                    "Grade 4",
-                    "Grade 5",
-                    "Any grade",
-                    "Grade ≥3",
-                ],
-                rows,
-                "Patients counted once per term at their worst grade; % of the denominator.",
-                f"ae_{i}",
-            )
+        header = (
+            ["Term (CTCAE v5)"]
+            + [
+                f"{g} (n = {table.by_arm_denominator[g]}): {grade}"
+                for g in groups
+                for grade in ("any grade", "grade ≥3")
+            ]
+            + [f"Total (n = {n}): any grade", "Total: grade ≥3"]
         )
-    return tables
+    else:
+        rows = [
+            [row.term]
+            + [
+                percent_text(count, n)
+                for count in (row.grade_1, row.grade_2, row.grade_3, row.grade_4, row.grade_5)
+            ]
+            + [percent_text(row.any_grade, n), percent_text(row.grade_3_plus, n)]
+            for row in table.rows
+        ]
+        header = [
+            "Term (CTCAE v5)",
+            "Grade 1",
+            "Grade 2",
+            "Grade 3",
+            "Grade 4",
+            "Grade 5",
+            "Any grade",
+            "Grade ≥3",
+        ]
+    return Table(
+        f"Table {number}. {table.title} (n = {n})",
+        header,
+        rows,
+        "Patients counted once per term at their worst grade; % of the denominator.",
+        f"ae_{number}",
+    )
+
+
+def adverse_events(results: Results) -> list[Table]:
+    return [_ae_table(table, i) for i, table in enumerate(results.safety, start=2)]
 
 
 def biomarkers(results: Results) -> list[Table]:
@@ -200,10 +424,11 @@ def biomarkers(results: Results) -> list[Table]:
             [
                 t.biomarker,
                 t.timepoint.replace("_", "-"),
+                t.unit or "—",
                 str(t.n_responders),
                 str(t.n_stable),
-                f"{t.median_responders:.4g}",
-                f"{t.median_stable:.4g}",
+                _num(t.median_responders, 4 if abs(t.median_responders or 0) < 1 else 1),
+                _num(t.median_stable, 4 if abs(t.median_stable or 0) < 1 else 1),
                 f"{t.statistic:g}",
                 _p(t.p_value),
             ]
@@ -211,10 +436,11 @@ def biomarkers(results: Results) -> list[Table]:
         ]
         out.append(
             Table(
-                "Biomarkers: responders (CR/PR) vs stable disease",
+                f"Biomarkers: responders (CR/PR) vs stable disease — all {len(rows)} comparisons",
                 [
                     "Biomarker",
                     "Timepoint",
+                    "Unit",
                     "n CR/PR",
                     "n SD",
                     "Median CR/PR",
@@ -227,23 +453,73 @@ def biomarkers(results: Results) -> list[Table]:
                 "biomarker_tests",
             )
         )
-    if results.biomarker_survival:
+    if results.biomarker_paired:
         rows = [
-            [c.title, c.note or "", _interval(c.hazard_ratio, 2), _p(c.logrank_p)]
-            for c in results.biomarker_survival
+            [
+                t.biomarker,
+                t.unit or "—",
+                str(t.n_pairs),
+                _num(t.median_baseline, 2),
+                _num(t.median_on_treatment, 2),
+                _num(t.median_change, 2),
+                "—" if t.statistic is None else f"{t.statistic:g}",
+                f"not estimable ({t.not_estimable})" if t.not_estimable else _p(t.p_value),
+            ]
+            for t in results.biomarker_paired
         ]
         out.append(
             Table(
-                "Survival by biomarker level (high vs low)",
+                "Biomarkers: on treatment vs baseline in the same patients",
+                [
+                    "Biomarker",
+                    "Unit",
+                    "Pairs",
+                    "Median baseline",
+                    "Median on treatment",
+                    "Median change",
+                    "V",
+                    "p",
+                ],
+                rows,
+                "Wilcoxon signed-rank test (V: sum of the ranks of the positive changes); "
+                "exploratory.",
+                "biomarker_paired",
+            )
+        )
+    if results.biomarker_survival:
+        rows = [
+            [
+                c.title,
+                f"{c.cutoff:.4g}" + (f" {c.unit}" if c.unit else "")
+                if c.cutoff is not None
+                else "—",
+                "; ".join(f"{curve.group} {curve.n}" for curve in c.curves),
+                effect_label(c.hazard_ratio) if c.hazard_ratio else "—",
+                effect_text(c.hazard_ratio),
+                test_text(c.logrank),
+            ]
+            for c in results.biomarker_survival
+        ]
+        landmarks = "; ".join(
+            f"{m.timepoint}: landmark day {m.day:g}, {m.n_excluded} excluded ({m.reason})"
+            for m in results.biomarker_landmarks
+        )
+        out.append(
+            Table(
+                f"Survival by biomarker level — all {len(rows)} comparisons",
                 [
                     "Comparison",
                     "Cut-off (30th percentile)",
-                    "HR high vs low (95% CI)",
+                    "n per group",
+                    "Effect",
+                    "HR (95% CI)",
                     "Log-rank p",
                 ],
                 rows,
-                "Cut-off: 30th percentile (R quantile type 7); values ≥ the cut-off are high. "
-                "Exploratory, no adjustment for multiple comparisons.",
+                "Cut-off: 30th percentile (R quantile type 7); values ≥ the cut-off are high; "
+                "HR of high vs low (low is the reference). Exploratory, no adjustment for multiple "
+                "comparisons."
+                + (f" On-treatment markers from a landmark: {landmarks}." if landmarks else ""),
                 "biomarker_survival",
             )
         )
@@ -253,26 +529,26 @@ def biomarkers(results: Results) -> list[Table]:
 def comparative(results: Results) -> list[Table]:
     out = []
     if results.comparisons:
+        first = results.comparisons[0].hazard_ratio
         rows = [
             [
                 c.title,
-                _interval(c.hazard_ratio, 2),
-                f"{c.logrank_chisq:.2f}",
-                _p(c.logrank_p),
-                "—" if c.ph_test_p is None else _p(c.ph_test_p),
-                "—"
-                if c.stratified_hazard_ratio is None
-                else _interval(c.stratified_hazard_ratio, 2),
-                "—" if c.stratified_logrank_p is None else _p(c.stratified_logrank_p),
+                effect_text(c.hazard_ratio),
+                "—" if c.logrank.statistic is None else f"{c.logrank.statistic:.2f}",
+                test_text(c.logrank),
+                test_text(c.ph_test),
+                effect_text(c.stratified_hazard_ratio),
+                test_text(c.stratified_logrank),
             ]
             for c in results.comparisons
         ]
+        strata = results.comparisons[0].strata
         out.append(
             Table(
                 "Comparison of arms",
                 [
                     "Comparison",
-                    "HR (95% CI)",
+                    (effect_label(first) if first else "HR") + " (95% CI)",
                     "Log-rank χ²",
                     "p",
                     "PH test p",
@@ -280,35 +556,26 @@ def comparative(results: Results) -> list[Table]:
                     "Stratified p",
                 ],
                 rows,
-                " ".join(
-                    filter(
-                        None,
-                        [
-                            results.non_inferiority,
-                            "PH test: score test of a time-varying hazard ratio on the "
-                            "Kaplan–Meier time scale (R cox.zph); a small p questions the "
-                            "proportional-hazards assumption behind the HR. Stratified: Cox "
-                            "model and log-rank test stratified by the randomization stratum.",
-                        ],
-                    )
+                "Reference arm: the protocol's active comparator. PH test: score test of a "
+                "time-varying hazard ratio on the Kaplan–Meier time scale (R cox.zph); a small p "
+                "questions the proportional-hazards assumption behind the HR. "
+                + (
+                    f"Stratified: Cox model and log-rank test stratified by {', '.join(strata)}."
+                    if strata
+                    else "No stratification factors were declared: no stratified analysis."
                 ),
                 "arms",
             )
         )
-    if results.forest:
+    if results.forest is not None:
         rows = [
-            [
-                r.subgroup,
-                r.level,
-                str(r.n),
-                str(r.events),
-                "—" if r.hr is None else f"{r.hr:.2f} ({r.lower:.2f}–{r.upper:.2f})",
-            ]
-            for r in results.forest
+            [r.subgroup, r.level, str(r.n), str(r.events), effect_text(r.hazard_ratio)]
+            for r in results.forest.rows
         ]
         out.append(
             Table(
-                "Subgroup hazard ratios",
+                f"Subgroup hazard ratios ({results.forest.endpoint}, HR {results.forest.group} vs "
+                f"{results.forest.reference})",
                 ["Subgroup", "Level", "n", "Events", "HR (95% CI)"],
                 rows,
                 key="forest",
@@ -317,60 +584,72 @@ def comparative(results: Results) -> list[Table]:
     return out
 
 
+def _months_label(days: str) -> str:
+    return f"{float(days) / DAYS_PER_MONTH:.0f} months"
+
+
+def _median_cell(m: GroupMedian) -> str:
+    return f"{_num(m.median_months)} ({_num(m.lower_months)}–{_num(m.upper_months)})"
+
+
+def _hr_cells(hr: CohortHazardRatio) -> list[str]:
+    return [
+        str(hr.n_subjects),
+        str(hr.n_events),
+        effect_text(hr.hazard_ratio),
+        _p(hr.hazard_ratio.p_value),
+    ]
+
+
 def cohort(results: Results) -> list[Table]:
+    cohort = results.cohort
+    if cohort is None:
+        return []
     out = []
-    for name, comparison in results.cohort.items():
-        if not isinstance(comparison, dict) or "naive_hr" not in comparison:
-            continue
-        rows = [["Naive (ever vs never, from the index date)", *_hr_cells(comparison["naive_hr"])]]
-        for landmark, hr in comparison["landmarks"].items():
+    comparison = cohort.local_rt
+    if comparison is not None:
+        rows = [["Naive (ever vs never, from the index date)", *_hr_cells(comparison.naive_hr)]]
+        for landmark, hr in comparison.landmarks.items():
+            rows.append([f"Landmark at {_months_label(landmark)}", *_hr_cells(hr)])
+        if comparison.time_varying_hr is not None:
             rows.append(
-                [f"Landmark at {float(landmark) / DAYS_PER_MONTH:.0f} months", *_hr_cells(hr)]
+                ["Time-varying exposure (start, stop]", *_hr_cells(comparison.time_varying_hr)]
             )
-        if comparison.get("time_varying_hr"):
-            rows.append(
-                ["Time-varying exposure (start, stop]", *_hr_cells(comparison["time_varying_hr"])]
-            )
+        effect = comparison.naive_hr.hazard_ratio
         out.append(
             Table(
-                f"Exposure: {comparison['exposure']}",
-                ["Analysis", "Patients", "Events", "HR (95% CI)", "p"],
+                f"Exposure: {comparison.exposure}",
+                ["Analysis", "Patients", "Events", f"{effect_label(effect)} (95% CI)", "p"],
                 rows,
-                comparison.get("warning"),
-                f"cohort_{name}",
+                comparison.warning,
+                "cohort_local_rt",
             )
         )
-    cycles = results.cohort.get("io_cycles")
-    if cycles:
+    cycles = cohort.io_cycles
+    if cycles is not None:
         rows = [
-            [
-                f"Naive: {m['group']} (final category)",
-                str(m["n"]),
-                str(m["events"]),
-                _median_cell(m),
-                "",
-            ]
-            for m in cycles["naive_medians"]
+            [f"Naive: {m.group} (final category)", str(m.n), str(m.events), _median_cell(m), ""]
+            for m in cycles.naive_medians
         ]
-        for landmark, medians in cycles["landmark_medians"].items():
+        for landmark, medians in cycles.landmark_medians.items():
             for m in medians:
                 rows.append(
                     [
-                        f"Landmark {float(landmark) / DAYS_PER_MONTH:.0f} months: {m['group']}",
-                        str(m["n"]),
-                        str(m["events"]),
+                        f"Landmark {_months_label(landmark)}: {m.group}",
+                        str(m.n),
+                        str(m.events),
                         _median_cell(m),
                         "",
                     ]
                 )
-        for label, hr in cycles["time_varying_hr"].items():
+        for hr in cycles.time_varying_hr.values():
             rows.append(
                 [
-                    f"Time-varying: {label} vs {cycles['labels'][0]}",
-                    str(hr["n_subjects"]),
-                    str(hr["n_events"]),
+                    f"Time-varying: {effect_label(hr.hazard_ratio)}",
+                    str(hr.n_subjects),
+                    str(hr.n_events),
                     "",
-                    f"{hr['hr']:.2f} ({hr['lower']:.2f}–{hr['upper']:.2f})",
+                    effect_text(hr.hazard_ratio),
                 ]
             )
         out.append(
@@ -378,18 +657,20 @@ def cohort(results: Results) -> list[Table]:
                 "Exposure: IO cycles",
                 ["Analysis", "Patients", "Events", "Median OS, months (95% CI)", "HR (95% CI)"],
                 rows,
-                cycles.get("warning"),
+                cycles.warning,
                 "cohort_io_cycles",
             )
         )
-    if "neoadjuvant_endpoints" in results.cohort:
+    if cohort.neoadjuvant_endpoints:
         rows = [
             [
-                e["endpoint"],
-                f"{e['k']}/{e['n']}",
-                f"{100 * e['rate']:.1f}% ({100 * e['lower']:.1f}–{100 * e['upper']:.1f})",
+                e.endpoint,
+                f"{e.k}/{e.n}",
+                "—"
+                if e.rate is None or e.lower is None or e.upper is None
+                else f"{100 * e.rate:.1f}% ({100 * e.lower:.1f}–{100 * e.upper:.1f})",
             ]
-            for e in results.cohort["neoadjuvant_endpoints"]
+            for e in cohort.neoadjuvant_endpoints
         ]
         out.append(
             Table(
@@ -403,35 +684,26 @@ def cohort(results: Results) -> list[Table]:
     return out
 
 
-def _median_cell(m: dict) -> str:
-    value, lower, upper = (m[k] for k in ("median_months", "lower_months", "upper_months"))
-    fmt = lambda v: "NE" if v is None or v != v else f"{v:.1f}"  # noqa: E731
-    return f"{fmt(value)} ({fmt(lower)}–{fmt(upper)})"
-
-
-def _hr_cells(hr: dict) -> list[str]:
-    return [
-        str(hr["n_subjects"]),
-        str(hr["n_events"]),
-        f"{hr['hr']:.2f} ({hr['lower']:.2f}–{hr['upper']:.2f})",
-        _p(hr["p_value"]),
-    ]
-
-
 def rt_lesions(results: Results) -> list[Table]:
-    if not results.rt_lesions:
+    lesions = results.rt_lesions
+    if lesions is None:
         return []
-    abscopal = results.rt_lesions["abscopal"]
+    a = lesions.abscopal
     rows = []
-    if abscopal["n"]:
+    if a.n:
         rows.append(
             [
                 "Abscopal response",
-                f"{abscopal['k']}/{abscopal['n']}",
-                f"{100 * abscopal['k'] / abscopal['n']:.1f}% ({100 * abscopal['lower']:.1f}–{100 * abscopal['upper']:.1f})",
+                f"{a.k}/{a.n}",
+                "—"
+                if a.lower is None or a.upper is None
+                else f"{100 * a.k / a.n:.1f}% ({100 * a.lower:.1f}–{100 * a.upper:.1f})",
             ]
         )
-    for where, count in results.rt_lesions["progression_field"].items():
+        rows.append(
+            ["Out-of-field response (systemic therapy given)", f"{a.out_of_field_k}/{a.n}", ""]
+        )
+    for where, count in lesions.progression_field.items():
         rows.append([f"First progression: {where}", str(count), ""])
     return [
         Table(
@@ -439,31 +711,32 @@ def rt_lesions(results: Results) -> list[Table]:
             ["Measure", "n", "Rate (95% CI)"],
             rows,
             (
-                f"Abscopal response: {abscopal['definition']}; exact CI. "
-                if abscopal["n"]
-                else f"Abscopal response not evaluable: {abscopal['definition']}. "
+                f"Abscopal response: {a.definition}; exact CI. {a.out_of_field_definition[:1].upper()}"
+                f"{a.out_of_field_definition[1:]}. "
+                if a.n
+                else f"Abscopal response not evaluable: {a.definition}. "
             )
             + "In-field: an irradiated lesion progressed; out-of-field: a non-irradiated or new lesion.",
             "rt_lesions",
         ),
-        *_competing_first_events(results.rt_lesions.get("competing_risks") or {}),
+        *_competing_first_events(lesions.competing_risks),
     ]
 
 
-def _competing_first_events(risks: dict) -> list[Table]:
+def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:
     """Cumulative incidence of each competing first event, with Gray's test by arm if two arms."""
-    if not risks.get("incidence"):
+    if risks is None or not risks.incidence:
         return []
-    gray = risks.get("gray_test_by_arm", {})
-    months = [f"{t:g} months" for t in risks["times_months"]]
+    gray = risks.gray_test_by_arm or {}
+    months = [f"{t:g} months" for t in risks.times_months]
     rows = [
         [
             cause,
-            str(risks["events"].get(cause, 0)),
+            str(risks.events.get(cause, 0)),
             *[f"{100 * v:.1f}%" for v in values],
-            *([_p(gray[cause]["p_value"]) if cause in gray else "—"] if gray else []),
+            *([test_text(gray.get(cause))] if gray else []),
         ]
-        for cause, values in risks["incidence"].items()
+        for cause, values in risks.incidence.items()
     ]
     return [
         Table(
@@ -480,9 +753,220 @@ def _competing_first_events(risks: dict) -> list[Table]:
     ]
 
 
+def interim(results: Results) -> Table | None:
+    look = results.interim
+    if look is None:
+        return None
+    if look.reason is not None:
+        return Table(
+            f"Interim analysis, look {look.look}: not assessed",
+            ["Look", "Reason"],
+            [[str(look.look), look.reason]],
+            ("ASSUMED: " + "; ".join(look.assumed) + ".") if look.assumed else None,
+            "interim",
+        )
+    ci = look.repeated_ci
+    rows = [
+        [
+            f"{look.look} of {look.looks}",
+            f"{look.observed_events} / {look.planned_events}",
+            _num(look.information_fraction, 3),
+            f"{look.alpha_spent:.4g}" if look.alpha_spent is not None else "—",
+            f"Z ≤ {_num(look.boundary_z, 3)} (HR ≤ {_num(look.boundary_hazard_ratio, 3)})",
+            _num(look.observed_z, 3),
+            "crossed" if look.crossed else "not crossed",
+            effect_text(ci, 3),
+        ]
+    ]
+    return Table(
+        f"Interim analysis ({(look.hypothesis or '').replace('_', '-')}, {look.endpoint}, "
+        f"{effect_label(ci) if ci else 'HR'})",
+        [
+            "Look",
+            "Events / planned",
+            "Information fraction",
+            "Cumulative alpha spent",
+            "Efficacy boundary",
+            "Observed Z",
+            "Boundary",
+            f"Repeated {100 * ci.conf_level:g}% CI" if ci else "Repeated CI",
+        ],
+        rows,
+        f"{look.statement} Earlier looks at their planned information fractions "
+        f"({', '.join(f'{f:.3f}' for f in look.information_fractions[:-1]) or 'none'}); Lan–DeMets "
+        "spending as rpact."
+        + ((" ASSUMED: " + "; ".join(look.assumed) + ".") if look.assumed else ""),
+        "interim",
+    )
+
+
+def deviations(results: Results) -> Table | None:
+    d = results.deviations
+    if d is None:
+        return None
+    rows = [
+        [row.subject_id, *([row.arm or ""] if results.arms else []), row.description, row.detail]
+        for row in d.rows
+    ]
+    if not rows:
+        rows = [["—", *([""] if results.arms else []), "none", ""]]
+    by_rule = "; ".join(f"{k}: {v}" for k, v in d.by_rule.items())
+    pp = results.populations.get("per_protocol")
+    return Table(
+        "Radiotherapy protocol deviations",
+        ["Patient", *(["Arm"] if results.arms else []), "Rule", "Detail"],
+        rows,
+        d.consequence
+        + (f" Deviations by rule: {by_rule}." if by_rule else "")
+        + (
+            f" Per-protocol population: {pp} patients (deviating patients left out)."
+            if pp is not None
+            else " The protocol defines no per-protocol population: the deviating patients stay in "
+            "the ITT analyses."
+        ),
+        "deviations",
+    )
+
+
+def exposure(results: Results) -> Table | None:
+    e = results.exposure
+    if e is None:
+        return None
+    rows = [
+        [
+            r.drug,
+            r.group,
+            str(r.patients),
+            f"{_num(r.cycles_median, 0)} ({_num(r.cycles_q1, 1)}–{_num(r.cycles_q3, 1)}); "
+            f"{_num(r.cycles_min, 0)}–{_num(r.cycles_max, 0)}",
+            f"{_num(r.months_median)} ({_num(r.months_q1)}–{_num(r.months_q3)})",
+            "—" if r.dose_intensity_median is None else f"{100 * r.dose_intensity_median:.0f}%",
+        ]
+        for r in e.rows
+    ]
+    reasons = "; ".join(f"{k}: {v}" for k, v in e.discontinuation.items())
+    return Table(
+        "Treatment exposure",
+        [
+            "Drug",
+            "Group",
+            "Patients",
+            "Cycles, median (IQR); range",
+            "Time on treatment, months, median (IQR)",
+            "Relative dose intensity, median",
+        ],
+        rows,
+        f"Time on treatment: first dose to last dose + one {e.cycle_days}-day cycle. Relative dose "
+        "intensity where the protocol gives a fixed dose ("
+        + (", ".join(f"{k} {v:g} mg" for k, v in e.planned_doses.items()) or "none")
+        + "). Treatment stopped (patients): "
+        + (reasons or "none")
+        + ".",
+        "exposure",
+    )
+
+
+def irecist(results: Results) -> Table | None:
+    i = results.irecist
+    if i is None:
+        return None
+    n = sum(c.n for c in i.distribution)
+    rows = [
+        [c.category, str(c.n), "—" if c.pct is None else f"{c.pct:.1f}%"] for c in i.distribution
+    ]
+    note = "iRECIST (Seymour 2017): iBOR is the best of iCR > iPR > iSD > iUPD > iCPD."
+    if i.ipfs is not None:
+        note += f" iPFS (confirmed progression or death): {i.ipfs.events}/{i.ipfs.n} events, median {_interval(i.ipfs.median)} months."
+    return Table(
+        f"iRECIST best overall response (n = {n})", ["iBOR", "n", "%"], rows, note, "irecist"
+    )
+
+
+def adjusted(results: Results) -> list[Table]:
+    cohort = results.cohort
+    if cohort is None:
+        return []
+    out = []
+    model = cohort.multivariable
+    if model is not None:
+        rows = [
+            [
+                t.term,
+                effect_label(t.hazard_ratio),
+                effect_text(t.hazard_ratio),
+                _p(t.hazard_ratio.p_value),
+            ]
+            for t in model.terms
+        ]
+        out.append(
+            Table(
+                f"{model.title} (n = {model.n_subjects}, events = {model.n_events})",
+                ["Term", "Comparison", "HR (95% CI)", "p"],
+                rows or [["—", "—", f"not estimable ({model.not_estimable})", "—"]],
+                f"Model: {model.model}. {model.method}.",
+                "cohort_multivariable",
+            )
+        )
+    ps = cohort.propensity
+    if ps is not None:
+        rows = [
+            [
+                "Inverse-probability weighting",
+                str(ps.n),
+                effect_text(ps.weighted_hazard_ratio),
+                _p(ps.weighted_hazard_ratio.p_value if ps.weighted_hazard_ratio else None),
+            ],
+            [
+                f"1:1 matching ({ps.pairs} pairs)",
+                str(2 * ps.pairs),
+                effect_text(ps.matched_hazard_ratio),
+                _p(ps.matched_hazard_ratio.p_value if ps.matched_hazard_ratio else None),
+            ],
+        ]
+        effect = ps.weighted_hazard_ratio
+        out.append(
+            Table(
+                f"Propensity-score analyses at the {_months_label(str(ps.landmark_days))} landmark",
+                [
+                    "Analysis",
+                    "Patients",
+                    f"{effect_label(effect) if effect else 'HR'} (95% CI)",
+                    "p",
+                ],
+                rows,
+                f"Patients alive at the landmark (n = {ps.n}, {ps.n_exposed} exposed by then); propensity "
+                f"of exposure from {', '.join(ps.covariates)} (logistic regression)."
+                + (f" Not estimable: {ps.not_estimable}." if ps.not_estimable else ""),
+                "cohort_propensity",
+            )
+        )
+        if ps.balance_weighted:
+            matched = {b.covariate: b for b in ps.balance_matched}
+            rows = [
+                [
+                    b.covariate,
+                    _num(b.smd_before, 3),
+                    _num(b.smd_after, 3),
+                    _num(matched[b.covariate].smd_before, 3) if b.covariate in matched else "—",
+                ]
+                for b in ps.balance_weighted
+            ]
+            out.append(
+                Table(
+                    "Covariate balance (standardized mean differences)",
+                    ["Covariate", "Before", "After weighting", "After matching"],
+                    rows,
+                    "|SMD| < 0.1 is the usual mark of balance (Austin 2009).",
+                    "cohort_balance",
+                )
+            )
+    return out
+
+
 def all_tables(results: Results) -> list[Table]:
     """Every table the results support, in report order."""
-    tables = [baseline(results)]
+    optional: Sequence[Table | None] = (primary(results), interim(results))
+    tables = [t for t in optional if t is not None] + [baseline(results)]
     if results.response:
         tables.append(response(results))
     if results.survival:
@@ -490,11 +974,20 @@ def all_tables(results: Results) -> list[Table]:
     extra = historical(results)
     if extra is not None:
         tables.append(extra)
+    later: Sequence[Table | None] = (
+        irecist(results),
+        exposure(results),
+        deviations(results),
+    )
+    overview = safety_overview(results)
     return (
         tables
         + comparative(results)
+        + [t for t in later if t is not None]
         + rt_lesions(results)
         + cohort(results)
+        + adjusted(results)
+        + ([overview] if overview is not None else [])
         + adverse_events(results)
         + biomarkers(results)
     )

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import platform
-from dataclasses import asdict
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,10 +18,26 @@ import scipy
 
 from rtio import __version__
 from rtio.analyse.baseline import baseline_table
-from rtio.analyse.cohort import immortal_time_note
-from rtio.analyse.results import CurvePoint, Interval, Meta, RateAt, Results, SurvivalResult
+from rtio.analyse.cohort import (
+    categorical_comparison,
+    exposure_comparison,
+    exposure_groups,
+    immortal_time_note,
+)
+from rtio.analyse.results import (
+    AttritionStep,
+    BaselineRow,
+    CohortResults,
+    CurvePoint,
+    Interval,
+    Meta,
+    RateAt,
+    Results,
+    SurvivalResult,
+)
 from rtio.analyse.survival import KM_METHOD
 from rtio.protocol import load_protocol
+from rtio.protocol.models import Protocol
 from rtio.rwd.analysis import DAYS_PER_MONTH, CohortTables, PushedDownCohort
 from rtio.rwd.engine import Engine
 from rtio.rwd.survival import event_counts, km_from_counts
@@ -85,16 +99,52 @@ def survival_result(
     )
 
 
-def baseline_rows(engine: Engine, subjects: str) -> list:
-    """Table 1 from counts per distinct (age, sex, ECOG, arm)."""
+def baseline_rows(
+    engine: Engine, subjects: str, radiotherapy: str, protocol: Protocol
+) -> list[BaselineRow]:
+    """Table 1 from counts per distinct (age, sex, ECOG, arm, ever irradiated), by exposure group
+    as ``rtio analyse`` gives it for a cohort (with SMDs)."""
     counts = engine.fetch(
-        f"SELECT age, sex, ecog, arm, COUNT(*) AS n FROM {subjects} GROUP BY age, sex, ecog, arm"
+        f"SELECT age, sex, ecog, arm, subject_id IN (SELECT subject_id FROM {radiotherapy}) "
+        f"AS exposed, COUNT(*) AS n FROM {subjects} GROUP BY age, sex, ecog, arm, exposed"
     )
     frame = counts.loc[counts.index.repeat(counts["n"])].drop(columns="n").reset_index(drop=True)
     frame["age"] = frame["age"].astype(float)
+    frame["subject_id"] = np.arange(len(frame)).astype(str)
     if frame["ecog"].isna().all():
         frame = frame.drop(columns="ecog")
-    return baseline_table(frame, None)
+    groups, order, reference = exposure_groups(
+        protocol, frame["subject_id"], frame["exposed"].to_numpy(dtype=bool)
+    )
+    return baseline_table(frame, None, groups, order, reference, smd=True)
+
+
+def os_by_exposure(
+    engine: Engine, tables: CohortTables, protocol: Protocol
+) -> dict[str, SurvivalResult]:
+    """OS Kaplan–Meier per exposure group (ever irradiated or not), as ``rtio analyse`` gives it
+    for a cohort; counts per group and time from the engine."""
+    flagged = (
+        f"SELECT o.*, o.subject_id IN (SELECT subject_id FROM {tables.radiotherapy}) AS exposed "
+        f"FROM ({tables.os_days()}) o"
+    )
+    counts = event_counts(engine, flagged, group="exposed")
+    ids = pd.Series(["0", "1"])
+    groups, order, _ = exposure_groups(protocol, ids, np.array([False, True]))
+    if groups is None:
+        return {}
+    out = {}
+    for label in order:
+        flag = bool(groups[groups == label].index[0] == "1")
+        part = counts[counts["grp"].astype(bool) == flag]
+        if part.empty:
+            continue
+        fit = km_from_counts(part, scale=DAYS_PER_MONTH)
+        events = int((part["n"] * part["event"]).sum())
+        out[label] = survival_result(fit, int(part["n"].sum()), events, "OS", "ITT").model_copy(
+            update={"group": label}
+        )
+    return out
 
 
 def cohort_results(
@@ -130,11 +180,15 @@ def cohort_results(
         },
     )
     results = Results(meta=meta, populations={"ITT": n})
-    results.baseline = baseline_rows(engine, "study_subjects")
+    results.baseline = baseline_rows(engine, tables.subjects, tables.radiotherapy, protocol)
     os_counts = event_counts(engine, tables.os_days())
     fit = km_from_counts(os_counts, scale=DAYS_PER_MONTH)
     events = int((os_counts["n"] * os_counts["event"]).sum())
-    results.survival.append(survival_result(fit, n, events, "OS", "ITT"))
+    results.survival.append(
+        survival_result(fit, n, events, "OS", "ITT").model_copy(
+            update={"by_arm": os_by_exposure(engine, tables, protocol)}
+        )
+    )
     reverse = os_counts.assign(event=1 - os_counts["event"])
     follow = km_from_counts(reverse, scale=DAYS_PER_MONTH).median()
     results.follow_up = Interval(
@@ -147,22 +201,22 @@ def cohort_results(
     results.follow_up_range = (
         (float(censored.min()), float(censored.max())) if len(censored) else (np.nan, np.nan)
     )
-    cohort: dict[str, Any] = {}
     pushed = PushedDownCohort(tables)
     rt = pushed.compare_rt()
-    if rt is not None:
-        cohort["local_rt"] = asdict(rt)
     categories = cycle_categories(protocol)
-    if categories is not None:
-        labels, thresholds = categories
-        cohort["io_cycles"] = asdict(pushed.compare_cycles(labels, thresholds))
+    cohort = CohortResults(
+        local_rt=None if rt is None else exposure_comparison(rt),
+        io_cycles=None
+        if categories is None
+        else categorical_comparison(pushed.compare_cycles(*categories)),
+    )
     results.cohort = cohort
     results.not_available = dict(NOT_AVAILABLE)
     note = immortal_time_note(cohort)
     if note:
         results.notes.append(note)
     if attrition:
-        results.disposition = {"attrition": attrition}
+        results.attrition = [AttritionStep.model_validate(step) for step in attrition]
     results.methods = [
         f"The cohort was built from an OMOP CDM and analysed inside the {engine_version} engine; only "
         "aggregates (counts per time and group, Cox risk-set sums per Newton step) left the engine.",

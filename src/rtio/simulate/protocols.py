@@ -3,7 +3,7 @@
 * NCT07164690 (seed 000): the ESCC generator with second-line response rates, imaging every 6 weeks
   for one year, low-dose RT 2 Gy x 1 to every baseline lesion within the first week and the PD-1
   inhibitor resumed after it.
-* NCT07235319 (seed 003): the same latent model, arms "immediate LRRT" / "salvage LRRT" randomized 1:1
+* NCT07235319 (seed 003): the same latent model, the protocol's two arms randomized 1:1
   within strata (ECOG x metastatic burden; the seed names no factors, these are the simulator's),
   independently of outcome — the true hazard ratio is 1, the non-inferiority null's alternative.
 * yu2025-escc-local-rt (seed 001): a retrospective cohort from the start of first-line IO; IO cycles
@@ -39,10 +39,11 @@ LDRT = SimulationConfig(
     scan_days=(42, 84, 126, 168, 210, 252, 294, 336, 364),
     p_discontinue_before_rt=0.0,
 )
+IMMEDIATE = "Immediate locoregional radiotherapy"
 NPC = dataclasses.replace(
     LDRT,
     protocol="NCT07235319",
-    arm="immediate LRRT",
+    arm=IMMEDIATE,
     accrual_start=dt.date(2026, 2, 1),
     accrual_end=dt.date(2028, 1, 31),
     data_cutoff=dt.date(2030, 1, 31),
@@ -116,7 +117,7 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
     arm = np.empty(n, dtype=object)
     for stratum in np.unique(subjects["stratum"]):
         members = np.flatnonzero(subjects["stratum"].to_numpy() == stratum)
-        labels = np.resize(np.array(["immediate LRRT", "salvage LRRT"]), members.size)
+        labels = np.resize(np.array([IMMEDIATE, "Salvage locoregional radiotherapy"]), members.size)
         arm[members] = rng.permutation(labels)
     subjects["arm"] = arm
     subjects["age"] = np.clip(subjects["age"] - 10, 18, 70)
@@ -133,7 +134,7 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
     tables["lesions"] = lesions
     exposures = tables["exposures"]
     tables["exposures"] = exposures[exposures["drug"] == "toripalimab"].reset_index(drop=True)
-    immediate = set(subjects.loc[subjects["arm"] == "immediate LRRT", "subject_id"])
+    immediate = set(subjects.loc[subjects["arm"] == IMMEDIATE, "subject_id"])
     rt = tables["radiotherapy"]
     primary = rt[(rt["technique"] == "IMRT") & rt["subject_id"].isin(immediate)].copy()
     primary["start_date"] = primary["start_date"] + pd.Timedelta(days=84)

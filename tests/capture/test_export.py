@@ -144,6 +144,31 @@ def test_cli_export_writes_a_cut_of_every_site(capture, tmp_path, helpers):
     assert manifest["data_cutoff"] == "2026-06-30" and manifest["sha256"] in done.stdout
     sites = set(load_study(out).tables["subjects"]["site"])
     assert {"A", "B"} <= sites
+    sdtm = tmp_path / "cli-cut-sdtm"
+    with_sdtm = subprocess.run(
+        [
+            *helpers.rtio_command(),
+            "capture",
+            "export",
+            "--cutoff",
+            "2026-06-30",
+            "--out",
+            str(tmp_path / "cut-2"),
+            "--sdtm",
+            str(sdtm),
+            "--sdtm-format",
+            "csv",
+            "--database",
+            capture.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert with_sdtm.returncode == 0, with_sdtm.stderr
+    dm = (sdtm / "dm.csv") if (sdtm / "dm.csv").exists() else (sdtm / "DM.csv")
+    assert dm.exists(), sorted(p.name for p in sdtm.iterdir())
     again = subprocess.run(
         [
             *helpers.rtio_command(),

@@ -179,6 +179,10 @@ def go_live(
 def export(
     cutoff: str = typer.Option(..., "--cutoff", help="Data cut-off date YYYY-MM-DD."),
     out: Path = typer.Option(..., "--out", help="New study folder to write."),
+    sdtm: Path | None = typer.Option(
+        None, "--sdtm", help="Also write the cut's SDTM domains (rtio export sdtm) to this folder."
+    ),
+    sdtm_format: str = typer.Option("xpt", "--sdtm-format", help="xpt, dataset-json or csv."),
     database: str = DATABASE,
 ) -> None:
     """Write a frozen data cut (study folder + manifest.json) that `rtio analyse` reads."""
@@ -201,6 +205,11 @@ def export(
     typer.echo(
         f"{out}: {manifest['subjects']} subjects, cut-off {cutoff}, sha256 {manifest['sha256']}"
     )
+    if sdtm is not None:
+        from rtio.interop import export_sdtm
+
+        written = export_sdtm(out, sdtm, sdtm_format)
+        typer.echo(f"{sdtm}: {len(written)} SDTM files of the cut")
 
 
 @audit_app.command("verify")

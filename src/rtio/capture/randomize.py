@@ -70,17 +70,18 @@ def make_list(setup: dict[str, Any]) -> list[Allocation]:
         block_multiples=setup["block_multiples"],
         seed=setup["seed"],
     )
+    rows: list[dict[Any, Any]] = made.table.to_dict("records")
     return [
         Allocation(
-            randomization_id=r.randomization_id,
-            stratum=r.stratum,
-            sequence=int(r.sequence),
-            block_id=r.block_id,
-            block_size=int(r.block_size),
-            position_in_block=int(r.position_in_block),
-            arm=r.arm,
+            randomization_id=str(r["randomization_id"]),
+            stratum=str(r["stratum"]),
+            sequence=int(r["sequence"]),
+            block_id=str(r["block_id"]),
+            block_size=int(r["block_size"]),
+            position_in_block=int(r["position_in_block"]),
+            arm=str(r["arm"]),
         )
-        for r in made.table.itertuples()
+        for r in rows
     ]
 
 

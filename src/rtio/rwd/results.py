@@ -222,7 +222,7 @@ def cohort_results(
         "aggregates (counts per time and group, Cox risk-set sums per Newton step) left the engine.",
         "OS was estimated by the Kaplan–Meier method with log-transformed 95 % CIs (as R survfit); median CIs "
         "invert the pointwise band (Brookmeyer–Crowley, as R quantile.survfit). Durations are in months "
-        "(days / 30.4375). Median follow-up uses the reverse Kaplan–Meier method.",
+        f"(days / {DAYS_PER_MONTH}). Median follow-up uses the reverse Kaplan–Meier method.",
         "Exposures that start after the index date were analysed naively, at landmarks (3 and 6 months; 9 months "
         "for IO cycles) and as time-varying covariates in Cox models (Efron ties) on counting-process data.",
     ]

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 
 from rtio.rwd.definition import dump_definition
 from rtio.rwd.omop import IO_DRUGS, SCHEMAS, study_to_omop, synthetic_definition
+from rtio.vocabulary import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 30.4375
 CHUNK_PERSONS = 200_000
 DATA_CUTOFF = dt.date(2023, 12, 31)
 

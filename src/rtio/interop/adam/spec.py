@@ -114,8 +114,7 @@ ADTTE = DatasetSpec(
             "AVALRTIO",
             "ADT-STARTDT in days (rtio aval_days)",
             "float",
-            note="rtio's aval_days = ADT - STARTDT, one less than AVAL; what rtio's Kaplan-Meier uses. "
-            f"Months = AVALRTIO / {DAYS_PER_MONTH}.",
+            note=f"rtio's aval_days = ADT - STARTDT, one less than AVAL; what rtio's Kaplan-Meier uses. Months = AVALRTIO / {DAYS_PER_MONTH}.",
         ),
         _v("CNSR", "Censor", "integer", codelist="CNSR"),
         _v("EVNTDESC", "Event or Censoring Description"),

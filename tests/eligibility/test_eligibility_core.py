@@ -140,7 +140,10 @@ def test_screen_verdicts_and_summary_with_manual_and_exclusion():
     assert len(s.details) == 12
     assert set(s.details["status"]) == {"met", "not_met", "unknown", "manual"}
     row = s.details.set_index(["candidate_id", "criterion"]).loc[("b", "I1")]
-    assert row["status"] == "not_met" and row["reason"] == "ecog 2 in [0, 1]"
+    assert (
+        row["status"] == "not_met" and row["reason"] == "ECOG performance status 2: not one of 0, 1"
+    )
+    assert row["decided_by"] == "ecog in [0, 1]"
     assert (
         s.details.set_index(["candidate_id", "criterion"])
         .loc[("a", "I2"), "reason"]
@@ -240,7 +243,7 @@ def test_progression_during_or_within_6_months_after_adjuvant_pd1():
 
 def test_non_numeric_value_is_an_error_naming_column_and_row():
     rule = {"fact": "age", "op": ">=", "value": 18, "unit": "years"}
-    with pytest.raises(ValueError, match=r"column 'age', row 1: value 'old'"):
+    with pytest.raises(ValueError, match=r"column 'age', row 2: value 'old' is not a number"):
         evaluate(
             rule, pd.DataFrame({"age": [40, "old"], "screening_date": pd.Timestamp("2026-01-10")})
         )

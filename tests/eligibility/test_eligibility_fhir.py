@@ -112,5 +112,9 @@ def test_bundle_to_facts_and_screen():
     s = screen(criteria, got.facts, screening_date="2026-01-10")
     d = s.details.set_index("criterion")
     assert d["status"].to_dict() == {"I1": "not_met", "I2": "met", "I3": "met", "E1": "not_met"}
-    assert d.loc["I1", "reason"] == "anc 1.2 [10^9/L] >= 1.5 10^9/L on 2026-01-03"
+    assert d.loc["I1", "reason"] == (
+        "absolute neutrophil count 1.2 10^9/L on 2026-01-03 (7 days before screening, "
+        "window 7 days): does not meet ≥ 1.5 10^9/L"
+    )
+    assert d.loc["I1", "decided_by"] == "anc >= 1.5 10^9/L"
     assert s.verdicts.loc[0, "failed"] == "I1;E1"

@@ -9,9 +9,9 @@ import pytest
 TABLES: dict[str, str] = {
     "study.yaml": "protocol: ChiCTR2100046715\ndata_cutoff: 2023-10-12\n",
     "subjects.csv": """subject_id,arm,sex,age,ecog,start_date,death_date,last_known_alive_date,smoking
-S01,RT+IO,M,59,0,2021-07-01,,2023-10-01,true
-S02,RT+IO,F,63,1,2021-08-15,2022-09-30,2022-09-30,false
-S03,RT+IO,M,70,1,2021-09-01,,2023-09-20,
+S01,treatment,M,59,0,2021-07-01,,2023-10-01,true
+S02,treatment,F,63,1,2021-08-15,2022-09-30,2022-09-30,false
+S03,treatment,M,70,1,2021-09-01,,2023-09-20,
 """,
     "lesions.csv": """subject_id,lesion_id,role,organ,is_lymph_node,site,station
 S01,T1,target,esophagus,false,primary,
@@ -47,6 +47,7 @@ S01,2021-07-22,lymphocytes,0.4,10^9/L,1.1,3.2
     "exposures.csv": """subject_id,drug,dose,dose_unit,date,cycle
 S01,toripalimab,240,mg,2021-07-01,1
 S01,toripalimab,240,mg,2021-07-22,2
+S01,toripalimab,240,mg,2021-08-12,3
 S02,toripalimab,240,mg,2021-08-15,1
 """,
     "radiotherapy.csv": """subject_id,target,technique,dose_per_fraction_gy,fractions,start_date,end_date,planned_fractions

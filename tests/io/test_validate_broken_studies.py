@@ -32,11 +32,11 @@ CASES = [
             .replace(",0,2021", ",2021")
             .replace(",1,2021", ",2021"),
         },
-        ("subjects.csv", None, "ecog", "missing_column"),
+        ("subjects.csv", 1, "ecog", "missing_column"),
     ),
     (
         "sex-outside-allowed",
-        lambda t: _replace(t, "subjects.csv", "S02,RT+IO,F", "S02,RT+IO,female"),
+        lambda t: _replace(t, "subjects.csv", "S02,treatment,F", "S02,treatment,female"),
         ("subjects.csv", 3, "sex", "allowed_values"),
     ),
     (
@@ -76,7 +76,7 @@ CASES = [
     ),
     (
         "duplicate-subject",
-        lambda t: _append(t, "subjects.csv", "S01,RT+IO,M,59,0,2021-07-01,,2023-10-01,true"),
+        lambda t: _append(t, "subjects.csv", "S01,treatment,M,59,0,2021-07-01,,2023-10-01,true"),
         ("subjects.csv", 5, "subject_id", "duplicate_key"),
     ),
     (
@@ -150,7 +150,7 @@ CASES = [
     (
         "negative-dose",
         lambda t: _replace(t, "exposures.csv", "S02,toripalimab,240", "S02,toripalimab,-240"),
-        ("exposures.csv", 4, "dose", "minimum"),
+        ("exposures.csv", 5, "dose", "minimum"),
     ),
     (
         "cycle-zero",
@@ -234,7 +234,7 @@ def test_broken_study_reports_file_row_column_rule(
 def test_every_error_of_a_study_is_reported_at_once(
     study_tables, write_study, tmp_path: Path
 ) -> None:
-    tables = _replace(study_tables, "subjects.csv", "S02,RT+IO,F", "S02,RT+IO,female")
+    tables = _replace(study_tables, "subjects.csv", "S02,treatment,F", "S02,treatment,female")
     tables = _replace(tables, "exposures.csv", "S02,toripalimab,240", "S02,toripalimab,-240")
     tables = _replace(tables, "surgery.csv", ",R0,", ",R3,")
     report = validate_study(write_study(tmp_path / "many", tables))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -14,8 +15,38 @@ import typer
 from rtio.cli.common import PROTOCOL_FILE_HELP, file_out, protocol_from
 from rtio.cli.group import UsageError
 
-PROBABILITY: dict[str, Any] = {"min": 0.0, "max": 1.0}
-POSITIVE: dict[str, Any] = {"min": 0.0}
+
+def _probability(value: float | None) -> float | None:
+    if value is not None and not 0 < value < 1:
+        raise typer.BadParameter(f"{value:g} is not a probability strictly between 0 and 1")
+    return value
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value:g} is not a positive number")
+    return value
+
+
+PROBABILITY: dict[str, Any] = {"callback": _probability}
+POSITIVE: dict[str, Any] = {"callback": _positive}
+
+
+class Spending(enum.StrEnum):
+    """Lan–DeMets alpha-spending functions."""
+
+    obf = "obf"
+    pocock = "pocock"
+
+
+class Method(enum.StrEnum):
+    """Single-arm time-to-event sample-size methods."""
+
+    lachin = "lachin"
+    exponential = "exponential"
+    epstein = "epstein"
+    wu = "wu"
+
 
 design_app = typer.Typer(
     help="Trial design: sample size, simulated operating characteristics, randomization lists.",
@@ -81,9 +112,9 @@ def single_arm_survival_cmd(
         None, help="Follow-up after the last patient (months).", min=0.0
     ),
     dropout: float | None = typer.Option(
-        None, help="Dropout proportion: N = n / (1 − dropout).", min=0.0, max=1.0
+        None, help="Dropout proportion: N = n / (1 − dropout).", min=0.0, max=0.99
     ),
-    method: str = typer.Option("lachin", help="lachin, exponential, epstein or wu."),
+    method: Method = typer.Option(Method.lachin, help="Sample-size method."),
     protocol: str | None = typer.Option(
         None, "--protocol", help="Take the assumptions from a shipped protocol."
     ),
@@ -128,7 +159,7 @@ def single_arm_survival_cmd(
             if follow_up is not None
             else (plan.follow_up.value if plan and plan.follow_up else 12),
             dropout=pick(dropout, "dropout", 0.0),
-            method=method,
+            method=method.value,
         )
     _emit(result, as_json, "Single-arm time-to-event design")
 
@@ -164,7 +195,7 @@ def two_arm_survival_cmd(
     accrual: float = typer.Option(24, help="Uniform accrual (months).", **POSITIVE),
     follow_up: float = typer.Option(12, help="Follow-up after the last patient (months).", min=0),
     dropout_rate: float = typer.Option(
-        0.0, help="Proportion lost by --dropout-months (exponential).", min=0.0, max=1.0
+        0.0, help="Proportion lost by --dropout-months (exponential).", min=0.0, max=0.99
     ),
     dropout_months: float = typer.Option(12, **POSITIVE),
     allocation_ratio: float = typer.Option(1.0, help="Experimental : control.", **POSITIVE),
@@ -172,7 +203,7 @@ def two_arm_survival_cmd(
         None, help="Non-inferiority margin on the hazard ratio.", **POSITIVE
     ),
     looks: int = typer.Option(1, help="Equally spaced analyses.", min=1),
-    spending: str = typer.Option("obf", help="obf or pocock (Lan–DeMets)."),
+    spending: Spending = typer.Option(Spending.obf, help="Lan–DeMets spending function."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Events, patients and boundaries of a two-arm superiority or non-inferiority design (as rpact)."""
@@ -191,7 +222,7 @@ def two_arm_survival_cmd(
             allocation_ratio=allocation_ratio,
             margin=margin,
             looks=looks,
-            spending=spending,
+            spending=spending.value,
         )
     _emit(result, as_json, "Two-arm time-to-event design")
 
@@ -207,10 +238,10 @@ def simulate_cmd(
     power: float = typer.Option(0.8, **PROBABILITY),
     accrual: float = typer.Option(24, **POSITIVE),
     follow_up: float = typer.Option(12, min=0),
-    dropout_rate: float = typer.Option(0.0, min=0.0, max=1.0),
+    dropout_rate: float = typer.Option(0.0, min=0.0, max=0.99),
     margin: float | None = typer.Option(None, **POSITIVE),
     looks: int = typer.Option(1, min=1),
-    spending: str = typer.Option("obf"),
+    spending: Spending = typer.Option(Spending.obf, help="Lan–DeMets spending function."),
     n_trials: int = typer.Option(10_000, min=1),
     seed: int = typer.Option(1, min=0),
     scheduler: str | None = typer.Option(
@@ -238,7 +269,7 @@ def simulate_cmd(
             dropout_rate=dropout_rate,
             margin=margin,
             looks=looks,
-            spending=spending,
+            spending=spending.value,
             n_trials=n_trials,
             seed=seed,
             scheduler=scheduler,

@@ -140,7 +140,19 @@ class RtioGroup(TyperGroup):
         stop = argv.index("--") if "--" in argv else len(argv)
         self.debug = DEBUG_FLAG in argv[:stop]
         argv = [a for a in argv[:stop] if a != DEBUG_FLAG] + argv[stop:]
+        self._argv = argv
         return super().main(argv, *rest, **extra)
+
+    def _command_path(self) -> str:
+        """``rtio design simulate``: the commands named on the command line."""
+        words, current = ["rtio"], self
+        for token in getattr(self, "_argv", []):
+            commands = getattr(current, "commands", None)
+            if not commands or token not in commands:
+                break
+            words.append(token)
+            current = commands[token]
+        return " ".join(words)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -149,8 +161,7 @@ class RtioGroup(TyperGroup):
             if self.debug or _is_click_signal(err):
                 raise
             status, message = classify(err)
-            command = ctx.invoked_subcommand or ""
             typer.echo(f"Error: {message}", err=True)
             if status == EXIT_USAGE:
-                typer.echo(f"Try 'rtio {command} --help'.".replace("  ", " "), err=True)
+                typer.echo(f"Try '{self._command_path()} --help'.", err=True)
             raise typer.Exit(status) from None

@@ -95,3 +95,24 @@ register(
     "rtio.cli.rwd_cmds:cohort_app",
     "Real-world cohorts from an OMOP CDM (DuckDB or Spark).",
 )
+register(
+    "import",
+    "rtio.cli.interop_cmds:import_app",
+    "Import study data: SDTM, a REDCap records export, a flat cohort table.",
+)
+register(
+    "export",
+    "rtio.cli.interop_cmds:export_app",
+    "Export study data: SDTM, ADaM (XPT v5, Dataset-JSON, CSV), REDCap.",
+)
+register(
+    "serve",
+    "rtio.cli.capture_cmds:serve",
+    "Serve the web data-capture service for a study (creates / migrates its database).",
+)
+register(
+    "capture",
+    "rtio.cli.capture_cmds:capture_app",
+    "Data capture: users, API tokens, go-live, data cuts.",
+)
+register("audit", "rtio.cli.capture_cmds:audit_app", "The data-capture audit trail: verify it.")

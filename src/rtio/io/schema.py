@@ -21,7 +21,9 @@ class Column:
 
     ``required`` says whether the column must be present; ``nullable`` whether its cells may be
     empty. ``allowed`` restricts values to a set; ``minimum`` / ``maximum`` bound numbers
-    (inclusive).
+    (inclusive); ``decimals`` is the most decimals a number may have (values are compared exactly
+    at that precision). ``identifier`` columns are keys: no spaces around them. ``free_text``
+    columns are narrative: a hidden character there is a warning, elsewhere an error.
     """
 
     name: str
@@ -33,6 +35,9 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     unit: str | None = None
+    decimals: int | None = None
+    identifier: bool = False
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,10 @@ def _subject_ref() -> Reference:
     return Reference(("subject_id",), "subjects", ("subject_id",))
 
 
-_SUBJECT_ID = Column("subject_id", "str", "Subject identifier (must exist in subjects).")
+_SUBJECT_ID = Column(
+    "subject_id", "str", "Subject identifier (must exist in subjects).", identifier=True
+)
 
-RESPONSES = Response.values()
-MEASUREMENT_STATUS = MeasurementStatus.values()
 EVENT_KINDS = (
     "progression_clinical",
     "surgery",
@@ -92,7 +97,7 @@ SUBJECTS = TableSchema(
     required=True,
     key=("subject_id",),
     columns=(
-        Column("subject_id", "str", "Subject identifier, unique in the study."),
+        Column("subject_id", "str", "Subject identifier, unique in the study.", identifier=True),
         Column("arm", "str", "Arm (a single-arm study has one value)."),
         Column("sex", "str", "Sex.", allowed=("M", "F")),
         Column("age", "int", "Age at start, years.", minimum=0, maximum=120, unit="years"),
@@ -136,7 +141,7 @@ SUBJECTS = TableSchema(
             minimum=0,
             unit="cm",
         ),
-        Column("histology", "str", "Histology.", required=False, nullable=True),
+        Column("histology", "str", "Histology.", required=False, nullable=True, free_text=True),
         Column(
             "clinical_t",
             "str",
@@ -157,7 +162,14 @@ SUBJECTS = TableSchema(
             "stage", "str", "Clinical stage group (e.g. IVA, IVB).", required=False, nullable=True
         ),
         Column("stratum", "str", "Randomization stratum.", required=False, nullable=True),
-        Column("death_cause", "str", "Cause of death.", required=False, nullable=True),
+        Column(
+            "death_cause",
+            "str",
+            "Cause of death.",
+            required=False,
+            nullable=True,
+            free_text=True,
+        ),
     ),
 )
 
@@ -168,14 +180,14 @@ LESIONS = TableSchema(
     references=(_subject_ref(),),
     columns=(
         _SUBJECT_ID,
-        Column("lesion_id", "str", "Lesion identifier, unique within a subject."),
+        Column("lesion_id", "str", "Lesion identifier, unique within a subject.", identifier=True),
         Column(
             "role",
             "str",
             "RECIST role at baseline (new: appeared later).",
             allowed=LesionRole.values(),
         ),
-        Column("organ", "str", "Organ or anatomical site."),
+        Column("organ", "str", "Organ or anatomical site.", free_text=True),
         Column(
             "is_lymph_node", "bool", "Whether the lesion is a lymph node (measured by short axis)."
         ),
@@ -208,7 +220,12 @@ MEASUREMENTS = TableSchema(
     ),
     columns=(
         _SUBJECT_ID,
-        Column("lesion_id", "str", "Lesion identifier (must exist in lesions for the subject)."),
+        Column(
+            "lesion_id",
+            "str",
+            "Lesion identifier (must exist in lesions for the subject).",
+            identifier=True,
+        ),
         Column("assessment_date", "date", "Scan date."),
         Column(
             "visit",
@@ -224,8 +241,9 @@ MEASUREMENTS = TableSchema(
             nullable=True,
             minimum=0,
             unit="mm",
+            decimals=2,
         ),
-        Column("status", "str", "Lesion status at the scan.", allowed=MEASUREMENT_STATUS),
+        Column("status", "str", "Lesion status at the scan.", allowed=MeasurementStatus.values()),
     ),
 )
 
@@ -237,7 +255,7 @@ RESPONSES_TABLE = TableSchema(
     columns=(
         _SUBJECT_ID,
         Column("assessment_date", "date", "Date of the timepoint response."),
-        Column("overall_response", "str", "Overall timepoint response.", allowed=RESPONSES),
+        Column("overall_response", "str", "Overall timepoint response.", allowed=Response.values()),
         Column("assessor", "str", "Who assessed (investigator, central review, ...)."),
     ),
 )
@@ -249,7 +267,14 @@ ADVERSE_EVENTS = TableSchema(
     columns=(
         _SUBJECT_ID,
         Column("term", "str", "CTCAE v5 term, or a verbatim label mapped by study.yaml term_map."),
-        Column("verbatim_term", "str", "Term as reported.", required=False, nullable=True),
+        Column(
+            "verbatim_term",
+            "str",
+            "Term as reported.",
+            required=False,
+            nullable=True,
+            free_text=True,
+        ),
         Column("grade", "int", "CTCAE grade.", minimum=1, maximum=5),
         Column("start_date", "date", "Onset date."),
         Column(
@@ -346,6 +371,7 @@ EVENTS = TableSchema(
             "Detail, e.g. the reason of a discontinuation (progression, adverse_event, withdrawal, ...).",
             required=False,
             nullable=True,
+            free_text=True,
         ),
     ),
 )
@@ -402,16 +428,23 @@ SCREENING = TableSchema(
     key=("candidate_id",),
     references=(Reference(("subject_id",), "subjects", ("subject_id",)),),
     columns=(
-        Column("candidate_id", "str", "Candidate identifier, unique."),
+        Column("candidate_id", "str", "Candidate identifier, unique.", identifier=True),
         Column("screening_date", "date", "Screening date."),
         Column("outcome", "str", "Screening outcome.", allowed=("enrolled", "excluded", "pending")),
-        Column("reason", "str", "Reason for exclusion; empty when enrolled.", nullable=True),
+        Column(
+            "reason",
+            "str",
+            "Reason for exclusion; empty when enrolled.",
+            nullable=True,
+            free_text=True,
+        ),
         Column(
             "subject_id",
             "str",
             "Subject id an enrolled candidate received.",
             required=False,
             nullable=True,
+            identifier=True,
         ),
     ),
 )

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from rtio.io.consistency import check_consistency
+from rtio.io.checked import CheckedStudy
+from rtio.io.issues import Collector, ValidationReport
 from rtio.io.settings import StudySettings
-from rtio.io.validate import ParsedStudy, ValidationReport, _Collector, read_study
+from rtio.io.validate import check_folder
+
+__all__ = [
+    "Study",
+    "StudyValidationError",
+    "load_study",
+    "validate_study",
+    "write_table",
+]
 
 
 class StudyValidationError(ValueError):
@@ -26,7 +36,10 @@ class StudyValidationError(ValueError):
 
 @dataclass
 class Study:
-    """A loaded study: ``tables`` are typed pandas frames (dates datetime64, booleans bool)."""
+    """A loaded study: ``tables`` are typed pandas frames (dates datetime64, booleans bool).
+
+    ``report`` holds the warnings validation found (records an analysis ignores or excludes,
+    protocol deviations); a report lists them."""
 
     path: Path
     settings: StudySettings
@@ -39,53 +52,39 @@ class Study:
         return self.tables.get(name)
 
 
-def _resolve_protocol(parsed: ParsedStudy, collect: _Collector) -> Any:
-    """Load the protocol named by study.yaml (a shipped id or a path inside the folder)."""
-    from rtio.protocol import load_protocol
-
-    ref = parsed.protocol_ref
-    if ref is None:
-        collect.add(
-            "error", "study.yaml", "protocol", "study.yaml names no protocol", column="protocol"
-        )
-        return None
-    local = parsed.folder / ref
-    target = str(local) if local.suffix in (".yaml", ".yml") else ref
+def _checked(path: str | Path, data_cutoff: dt.date | None) -> CheckedStudy:
+    """Check a folder; nothing it holds makes this raise (a fault of rtio is reported too)."""
     try:
-        return load_protocol(target)
-    except Exception as exc:  # the protocol loader's message names the problem
-        collect.add(
+        return check_folder(path, data_cutoff=data_cutoff)
+    except Exception as exc:  # validation is total: report, never raise
+        study = CheckedStudy(ValidationReport(str(path)))
+        Collector(study.report).add(
             "error",
-            "study.yaml",
-            "protocol",
-            f"cannot load protocol {ref!r}: {exc}",
-            column="protocol",
+            str(path),
+            "internal",
+            f"rtio could not check the study ({type(exc).__name__}: {exc}); this is a fault in "
+            "rtio: please report it with the study",
         )
-        return None
+        return study
 
 
-def _check(folder: str | Path) -> tuple[ParsedStudy, Any]:
-    parsed = read_study(folder)
-    collect = _Collector(parsed.report)
-    protocol = (
-        _resolve_protocol(parsed, collect) if parsed.protocol_ref or parsed.settings else None
-    )
-    check_consistency(parsed, collect)
-    return parsed, protocol
+def validate_study(path: str | Path, *, data_cutoff: dt.date | None = None) -> ValidationReport:
+    """Every problem of a study folder at once (errors and warnings); never raises.
+
+    ``data_cutoff`` overrides ``study.yaml``'s."""
+    return _checked(path, data_cutoff).report
 
 
-def validate_study(path: str | Path) -> ValidationReport:
-    """Every problem of a study folder at once (errors and warnings)."""
-    parsed, _ = _check(path)
-    return parsed.report
+def load_study(path: str | Path, *, data_cutoff: dt.date | None = None) -> Study:
+    """Load a study folder; raises :class:`StudyValidationError` listing all errors if any.
 
-
-def load_study(path: str | Path) -> Study:
-    """Load a study folder; raises :class:`StudyValidationError` listing all errors if any."""
-    parsed, protocol = _check(path)
-    if not parsed.report.ok or parsed.settings is None:
-        raise StudyValidationError(parsed.report)
-    return Study(Path(path), parsed.settings, protocol, parsed.tables, parsed.report)
+    ``data_cutoff`` overrides ``study.yaml``'s (the one used is in ``study.settings``). The
+    tables hold every record collected: analyses set aside what the cut-off excludes, and the
+    report's warnings name it (``start_after_cutoff``, ``after_cutoff``)."""
+    checked = _checked(path, data_cutoff)
+    if not checked.report.ok or checked.settings is None:
+        raise StudyValidationError(checked.report)
+    return Study(Path(path), checked.settings, checked.protocol, checked.tables, checked.report)
 
 
 def write_table(frame: pd.DataFrame, folder: str | Path, name: str, format: str = "csv") -> Path:

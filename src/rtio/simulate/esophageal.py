@@ -26,7 +26,7 @@ class SimulationConfig:
     """Generator parameters for one protocol (defaults: seed 004)."""
 
     protocol: str = "ChiCTR2100046715"
-    arm: str = "toripalimab+TC+RT"
+    arm: str = "Toripalimab + paclitaxel/carboplatin + radiotherapy"
     accrual_start: dt.date = dt.date(2021, 5, 1)
     accrual_end: dt.date = dt.date(2022, 9, 30)
     data_cutoff: dt.date = dt.date(2023, 10, 12)

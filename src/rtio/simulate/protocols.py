@@ -29,7 +29,7 @@ from rtio.simulate.esophageal import DAYS_PER_MONTH, SimulationConfig, simulate_
 
 LDRT = SimulationConfig(
     protocol="NCT07164690",
-    arm="LDRT + PD-1 inhibitor",
+    arm="LDRT",
     accrual_start=dt.date(2025, 10, 1),
     accrual_end=dt.date(2026, 9, 30),
     data_cutoff=dt.date(2027, 7, 31),
@@ -169,7 +169,7 @@ def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     subjects = pd.DataFrame(
         {
             "subject_id": ids,
-            "arm": "first-line IO",
+            "arm": "Immunotherapy-based systemic therapy alone",
             "sex": np.where(rng.random(n) < 0.85, "M", "F"),
             "age": np.clip(np.round(rng.normal(63, 8, n)), 40, 85).astype(int),
             "ecog": (rng.random(n) < 0.6).astype(int),
@@ -199,6 +199,7 @@ def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     planned_rt = rng.uniform(14, 300, n)
     gets = (rng.random(n) < 0.5) & (planned_rt < end_day)
     r = np.flatnonzero(gets)
+    subjects.loc[gets, "arm"] = "Immunotherapy-based systemic therapy + local radiotherapy"
     planned_fractions = rng.choice(np.array([10, 25]), r.size)
     rt_start = index[r] + _days(planned_rt[r])
     # a course stops at death: only the start of RT needs the patient alive (no conditioning on completing it)
@@ -252,7 +253,7 @@ def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
     subjects = pd.DataFrame(
         {
             "subject_id": ids,
-            "arm": "induction RT then surgery",
+            "arm": "Secondary induction radiotherapy then surgery",
             "sex": np.where(rng.random(n) < 0.826, "M", "F"),
             "age": np.clip(np.round(rng.normal(63, 7, n)), 45, 78).astype(int),
             "ecog": (rng.random(n) < 0.3).astype(int),

@@ -14,6 +14,7 @@ agrees with R for Efron ties without weights but not for all the options above.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ from rtio.stats.inputs import (
     as_weights,
     frame_column,
 )
+from rtio.stats.risk_set import fix_sorted_times, fix_times, sort_order
 
 __all__ = ["CoxData", "CoxPH", "cox_ph"]
 
@@ -44,7 +46,7 @@ class CoxData:
     """What a fit was computed from, for diagnostics (:func:`rtio.stats.cox_zph`): the strata
     (row indices and their risk-set structures), the response and each row's stratum code."""
 
-    groups: list[IntArray | slice]
+    groups: list[IntArray]
     parts: list[CoxStratum]
     stop: FloatArray
     start: FloatArray | None
@@ -140,11 +142,34 @@ def _design(
     return np.column_stack(blocks), names, terms
 
 
+def _strata_codes(data: pd.DataFrame, strata: str | Sequence[str] | None) -> IntArray:
+    """Each row's stratum number, strata in sorted order (R ``strata()``); missing values in a
+    stratum column are an error (never a dropped row)."""
+    if strata is None:
+        return np.zeros(len(data), dtype=np.intp)
+    columns = [strata] if isinstance(strata, str) else list(strata)
+    for column in columns:
+        if column not in data:
+            raise ValueError(f"strata: column {column!r} not in the data")
+        missing = data[column].isna().to_numpy()
+        if missing.any():
+            rows = np.flatnonzero(missing)[:10].tolist()
+            raise ValueError(f"strata {column!r}: missing values at rows {rows}")
+    keys = data[columns]
+    codes: IntArray = keys.groupby(columns, sort=True, observed=True).ngroup().to_numpy()
+    return codes
+
+
 def _scale(x: FloatArray, w: FloatArray) -> FloatArray:
     """R coxfit6's covariate scaling: Σw / Σ w·|x − weighted mean| (1 for a constant column)."""
-    centred = x - (w @ x) / w.sum()
-    spread = w @ np.abs(centred)
-    scale: FloatArray = np.where(spread > 0, w.sum() / np.where(spread > 0, spread, 1.0), 1.0)
+    total = w.sum()
+    spread = np.array(
+        [
+            np.einsum("i,i->", w, np.abs(column - np.einsum("i,i->", w, column) / total))
+            for column in x.T
+        ]
+    )
+    scale: FloatArray = np.where(spread > 0, total / np.where(spread > 0, spread, 1.0), 1.0)
     return scale
 
 
@@ -231,13 +256,15 @@ def cox_ph(
     conf_level: float = 0.95,
     *,
     max_iter: int = MAX_ITER,
+    timefix: bool = True,
 ) -> CoxPH:
     """Fit a Cox PH model (R ``coxph(Surv(duration, event) ~ covariates + strata(...))``).
 
     ``entry`` names the start column of counting-process data (R ``Surv(entry, duration, event)``);
     ``weights`` a column name or array of case weights; ``robust`` or ``cluster`` (a column name or
     array) give the sandwich variance (clustered by ``cluster``), used for SEs, CIs and the Wald test.
-    ``max_iter``: R's ``iter.max`` (20).
+    ``max_iter``: R's ``iter.max`` (20). ``timefix``: exit (and entry) times equal within
+    floating-point tolerance are one time, as R's default ``coxph.control(timefix = TRUE)``.
 
     Raises :class:`NotEstimableError` when nothing can be estimated (no observations, no events,
     every covariate constant or collinear); a fit that did not converge or whose likelihood is
@@ -260,23 +287,38 @@ def cox_ph(
         raise NotEstimableError("no events: a hazard ratio needs at least one event")
     x, names, terms = _design(data, names_in)
     x = x - x.mean(axis=0)
-    layers: IntArray
-    if strata is None:
-        layers = np.zeros(stop.size, dtype=np.intp)
-    else:
-        keys = data[[strata] if isinstance(strata, str) else list(strata)]
-        layers = keys.groupby(list(keys.columns), sort=True, observed=True).ngroup().to_numpy()
-    groups: list[IntArray | slice] = (
-        [slice(None)]
-        if layers.max() == 0
-        else [np.flatnonzero(layers == g) for g in np.unique(layers)]
-    )
-    parts = [
-        CoxStratum.build(x[i], w[i], None if start is None else start[i], stop[i], status[i], ties)
-        for i in groups
-    ]
+    layers = _strata_codes(data, strata)
+    # one sort of the exit times serves R's timefix, the strata and every risk-set sum
+    order = sort_order(stop)
+    if timefix and start is None:
+        stop = fix_sorted_times(stop, order)
+    elif timefix:
+        stop, start = fix_times(stop, start)
+    bounds = [0, stop.size]
+    if strata is not None:
+        order = order[np.argsort(layers[order].astype(np.int32), kind="stable")]
+        bounds = [0, *(np.flatnonzero(np.diff(layers[order])) + 1).tolist(), stop.size]
+    parts = []
+    for low, high in itertools.pairwise(bounds):
+        rows = order[low:high]
+        parts.append(
+            CoxStratum.build(
+                rows,
+                x[rows],
+                w[rows],
+                None if start is None else start[rows],
+                stop[rows],
+                status[rows],
+                ties,
+            )
+        )
     model = CoxData(
-        groups=groups, parts=parts, stop=stop, start=start, status=status, layers=layers
+        groups=[part.rows for part in parts],
+        parts=parts,
+        stop=stop,
+        start=start,
+        status=status,
+        layers=layers,
     )
     fit = newton_raphson(
         lambda beta: _evaluate(parts, beta),

@@ -2,7 +2,13 @@
 with and what :func:`rtio.stats.cox_zph` and the robust variance read.
 
 Efron (R's default) and Breslow ties, case weights and counting-process data (at risk over
-(entry, stop]). Own code because these sums are the hot path of every Cox fit.
+(entry, stop]). Own code because these sums are the hot path of every Cox fit. A stratum keeps its
+rows sorted by exit time (one sort for the whole fit), so each Newton step is a pass over the rows
+(w·exp(xβ) times the covariates and their pairwise products), one block sum per event time
+(``np.add.reduceat``) and a reverse cumulative sum over the event times only. Efron's correction
+is needed only where deaths are tied: a single death (every death, on continuous times) takes the
+Breslow form; 2..16 tied deaths are taken term by term, larger tie groups in closed form (digamma,
+trigamma and log-gamma of u = S0·d/D0).
 """
 
 from __future__ import annotations
@@ -10,12 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import polars as pl
 from scipy.special import digamma, gammaln, polygamma
 
 from rtio.stats.inputs import FloatArray, IntArray
-from rtio.stats.risk_set import weighted_counts
+from rtio.stats.risk_set import sort_order
 
 __all__ = ["SMALL_TIES", "CoxStratum", "StratumTerms", "TimeSums"]
 
@@ -31,7 +35,9 @@ class TimeSums:
     With den_k = S0 − (k/d)·D0 and num_k = S − (k/d)·D (Breslow: k/d taken as 0):
     log_den = Σ log den_k, mean = Σ num1_k/den_k, second = Σ num2_k/den_k,
     outer = Σ m_k m_kᵀ (m_k = num1_k/den_k), inv = Σ 1/den_k, mean_inv = Σ m_k/den_k,
-    and the same two with each term weighted by (1 − k/d) for the deaths' own risk.
+    and the same two with each term weighted by (1 − k/d) for the deaths' own risk. ``second``
+    and ``outer`` are (times, p·p); ``death_mean_weight`` is the deaths' mean case weight per time
+    and ``risk`` each row's w·exp(xβ).
     """
 
     log_den: FloatArray
@@ -42,72 +48,78 @@ class TimeSums:
     mean_inv: FloatArray
     inv_dead: FloatArray
     mean_inv_dead: FloatArray
-
-    @classmethod
-    def zeros(cls, size: int, p: int) -> TimeSums:
-        """All sums 0, for ``size`` event times and ``p`` covariates."""
-        vector, square = (size, p), (size, p * p)
-        return cls(
-            log_den=np.zeros(size),
-            mean=np.zeros(vector),
-            second=np.zeros(square),
-            outer=np.zeros(square),
-            inv=np.zeros(size),
-            mean_inv=np.zeros(vector),
-            inv_dead=np.zeros(size),
-            mean_inv_dead=np.zeros(vector),
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class StratumTerms:
-    """A stratum's log partial likelihood, score and information at β, with the per-time sums
-    (``sums``), the mean case weight of the deaths at each time (``death_mean_weight``) and each
-    row's weighted risk w·exp(xβ) (``risk``) that residuals and cox_zph reuse."""
-
-    loglik: float
-    score: FloatArray
-    info: FloatArray
-    sums: TimeSums
     death_mean_weight: FloatArray
     risk: FloatArray
 
 
-def _slots(times: FloatArray, values: FloatArray) -> IntArray:
-    """Number of event times <= each value: a binary search per distinct value (hashed), not per row."""
-    codes, distinct = pd.factorize(values)
-    return np.searchsorted(times, distinct, side="right")[codes]
+@dataclass(frozen=True, kw_only=True)
+class StratumTerms:
+    """A stratum's log partial likelihood, score and information at β."""
+
+    loglik: float
+    score: FloatArray
+    info: FloatArray
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sums:
+    """Per event time (columns): risk-set sums S and, where needed, the deaths' sums D, of
+    (a, a·x_i, a·x_i·x_j for i <= j), a = w·exp(xβ); and the quantities taken from them."""
+
+    a: FloatArray
+    eta: FloatArray
+    s0: FloatArray
+    s1: FloatArray
+    s2: FloatArray
+    d0: FloatArray | None
+    d1: FloatArray | None
+    d2: FloatArray | None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CoxStratum:
-    """One stratum's data with each subject's position on the grid of distinct event times.
+    """One stratum's rows, sorted by exit time, and where each event time sits among them.
 
-    Risk-set sums need no sort of the data: a subject is at risk at the event times up to its stop
-    (and after its entry), so each sum is a bincount over the grid followed by a reverse cumulative
-    sum over the distinct times only.
+    ``rows``: the original row of each sorted row; ``dead``: sorted positions of the deaths;
+    ``times``: distinct event times; ``death_time``: each death's event time; ``first``: the first
+    sorted row at or after each event time (the risk set is that row onward); for counting-process
+    data ``entry_order`` sorts the rows by entry and ``entry_first`` is the first entry-sorted row
+    entering at or after each event time (not yet at risk there).
     """
 
+    rows: IntArray
     x: FloatArray
+    xt: FloatArray
     w: FloatArray
     start: FloatArray | None
     stop: FloatArray
     dead: IntArray
-    stop_slot: IntArray
-    start_slot: IntArray | None
     times: FloatArray
     death_time: IntArray
+    death_start: IntArray
     deaths: IntArray
     death_weight: FloatArray
     death_wx: FloatArray
+    first: IntArray
+    entry_order: IntArray | None
+    entry_first: IntArray | None
     efron: bool
+    tied: IntArray
     big: np.ndarray
+    tie_times: IntArray
+    tie_rows: IntArray
+    tie_start: IntArray
     row_time: IntArray
     fraction: FloatArray
+    row_start: IntArray
+    row_tie: IntArray
+    big_tie: IntArray
+    buffer: FloatArray
 
     @classmethod
     def build(
         cls,
+        rows: IntArray,
         x: FloatArray,
         w: FloatArray,
         start: FloatArray | None,
@@ -115,181 +127,268 @@ class CoxStratum:
         event: np.ndarray,
         ties: str,
     ) -> CoxStratum:
-        dead = np.flatnonzero(event == 1)
-        times = np.sort(pl.Series(stop[dead]).unique().to_numpy())
-        stop_slot = _slots(times, stop)
-        start_slot = None if start is None else _slots(times, start)
-        death_time = stop_slot[dead] - 1
-        deaths = np.bincount(death_time, minlength=times.size)
-        death_weight = weighted_counts(death_time, w[dead], times.size)
-        death_wx = (w[dead, None] * x[dead]).sum(axis=0)
+        """A stratum from its rows already sorted by ``stop`` (``rows``: their original rows)."""
+        dead = np.flatnonzero(event)
+        death_stop = stop[dead]
+        new = np.ones(dead.size, dtype=bool)
+        np.not_equal(death_stop[1:], death_stop[:-1], out=new[1:])
+        death_start = np.flatnonzero(new)
+        times = death_stop[death_start]
+        deaths = np.diff(np.append(death_start, dead.size))
+        entry_order = entry_first = None
+        if start is not None:
+            entry_order = sort_order(start)
+            entry_first = np.searchsorted(start[entry_order], times, side="left")
         efron = ties == "efron"
+        tied = np.flatnonzero((deaths >= 2) & (deaths <= SMALL_TIES)) if efron else np.empty(0, int)
         big = (deaths > SMALL_TIES) if efron else np.zeros(times.size, dtype=bool)
-        expanded = np.where(big, 0, deaths if efron else 1)
-        row_time = np.repeat(np.arange(times.size), expanded)
-        first_row = np.cumsum(expanded) - expanded
-        k = np.arange(row_time.size) - first_row[row_time]
-        fraction = k / deaths[row_time] if efron else np.zeros(row_time.size)
+        tie_times = np.flatnonzero((deaths >= 2) | big) if efron else np.empty(0, int)
+        death_of_tie = np.repeat(death_start[tie_times], deaths[tie_times])
+        within = np.arange(death_of_tie.size) - np.repeat(
+            np.cumsum(deaths[tie_times]) - deaths[tie_times], deaths[tie_times]
+        )
+        row_time = np.repeat(tied, deaths[tied])
+        row_start = np.cumsum(deaths[tied]) - deaths[tied]
+        k = np.arange(row_time.size) - np.repeat(row_start, deaths[tied])
         return cls(
+            rows=rows,
             x=x,
+            xt=np.ascontiguousarray(x.T),
             w=w,
             start=start,
             stop=stop,
             dead=dead,
-            stop_slot=stop_slot,
-            start_slot=start_slot,
             times=times,
-            death_time=death_time,
+            death_time=np.cumsum(new) - 1,
+            death_start=death_start,
             deaths=deaths,
-            death_weight=death_weight,
-            death_wx=death_wx,
+            death_weight=_block_sums(w[dead], death_start),
+            death_wx=(w[dead, None] * x[dead]).sum(axis=0),
+            first=np.searchsorted(stop, times, side="left"),
+            entry_order=entry_order,
+            entry_first=entry_first,
             efron=efron,
+            tied=tied,
             big=big,
+            tie_times=tie_times,
+            tie_rows=dead[death_of_tie + within],
+            tie_start=np.cumsum(deaths[tie_times]) - deaths[tie_times],
             row_time=row_time,
-            fraction=fraction,
+            fraction=k / deaths[row_time] if row_time.size else np.empty(0),
+            row_start=row_start,
+            row_tie=np.searchsorted(tie_times, row_time),
+            big_tie=np.searchsorted(tie_times, np.flatnonzero(big)),
+            buffer=np.empty((1 + x.shape[1] * (x.shape[1] + 3) // 2, stop.size)),
         )
-
-    def _suffix(self, slot: IntArray, values: FloatArray) -> FloatArray:
-        """Σ values over subjects whose slot is above j, for each event time j."""
-        size = self.times.size + 1
-        if values.ndim == 1:
-            binned = weighted_counts(slot, values, size)
-        else:
-            binned = np.stack(
-                [weighted_counts(slot, values[:, j], size) for j in range(values.shape[1])],
-                axis=1,
-            )
-        return np.cumsum(binned[::-1], axis=0)[::-1][1:]
-
-    def _at_risk(self, values: FloatArray) -> FloatArray:
-        """Σ values over subjects at risk at each event time (start < t <= stop)."""
-        total = self._suffix(self.stop_slot, values)
-        if self.start_slot is not None:
-            total = total - self._suffix(self.start_slot, values)
-        return total
 
     def by_death_time(self, values: FloatArray) -> FloatArray:
-        """Σ values over the deaths at each event time (values: one row per death)."""
-        if values.ndim == 1:
-            return weighted_counts(self.death_time, values, self.times.size)
-        return np.stack([self.by_death_time(values[:, j]) for j in range(values.shape[1])], axis=1)
+        """Σ values over the deaths at each event time (values: one row per death, in order)."""
+        return _block_sums(values, self.death_start, axis=0)
 
-    def _per_time(self, rows: IntArray, weights: FloatArray) -> FloatArray:
-        """Σ over expanded rows of ``weights`` (1-d or 2-d), per event time."""
-        size = self.times.size
-        if weights.ndim == 1:
-            return weighted_counts(rows, weights, size)
-        return np.stack(
-            [weighted_counts(rows, weights[:, j], size) for j in range(weights.shape[1])],
-            axis=1,
+    def _pairs(self) -> tuple[IntArray, IntArray]:
+        return np.triu_indices(self.x.shape[1])
+
+    def _sums(self, beta: FloatArray) -> _Sums:
+        """S (and D where Efron needs it) per event time at β."""
+        p = beta.size
+        i, j = self._pairs()
+        eta = _linear_predictor(self.xt, beta)
+        a = np.exp(eta)
+        a *= self.w
+        z = self.buffer
+        z[0] = a
+        np.multiply(self.xt, a, out=z[1 : 1 + p])
+        np.multiply(z[1 + i], self.xt[j], out=z[1 + p :])
+        d = None
+        if self.tie_rows.size:  # the deaths' own sums, only at times with tied deaths (Efron)
+            d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)
+        later = None
+        if self.entry_order is not None and self.entry_first is not None:
+            later = np.zeros((z.shape[0], a.size + 1))
+            later[:, :-1] = _suffix(z[:, self.entry_order])
+        # Σ over the rows from each event time's first row on: a reverse cumulative sum over the
+        # sorted rows (R's backward accumulation, in place), read at those rows
+        reverse = z[:, ::-1]
+        np.cumsum(reverse, axis=1, out=reverse)
+        s = z[:, self.first]
+        if later is not None and self.entry_first is not None:
+            s -= later[:, self.entry_first]
+        return _Sums(
+            a=a,
+            eta=eta,
+            s0=s[0],
+            s1=s[1 : 1 + p],
+            s2=s[1 + p :],
+            d0=None if d is None else d[0],
+            d1=None if d is None else d[1 : 1 + p],
+            d2=None if d is None else d[1 + p :],
         )
 
-    def _sums(self, a: FloatArray, ax: FloatArray, axx: FloatArray) -> TimeSums:
-        s0, s1, s2 = self._at_risk(a), self._at_risk(ax), self._at_risk(axx)
-        p = ax.shape[1]
+    def terms(self, beta: FloatArray) -> StratumTerms:
+        """Log partial likelihood, score and information of this stratum at ``beta``.
+
+        Every event time is first taken in Breslow's form (Efron's with one death); the times
+        with tied deaths (Efron) are then corrected to Efron's sums.
+        """
+        p = beta.size
+        if self.times.size == 0:
+            return StratumTerms(loglik=0.0, score=np.zeros(p), info=np.zeros((p, p)))
+        sums = self._sums(beta)
+        i, j = self._pairs()
+        dw = self.death_weight
+        inv = 1 / sums.s0
+        weight = dw * inv
+        mean = sums.s1 * inv
+        log_den = float(np.einsum("m,m->", dw, np.log(sums.s0)))
+        # single-pass sums of products (einsum's own loops; no temporaries, no BLAS threads)
+        score = self.death_wx - np.einsum("km,m->k", sums.s1, weight)
+        weighted_mean = mean * dw
+        pairs = np.einsum("km,m->k", sums.s2, weight) - np.array(
+            [np.einsum("m,m->", weighted_mean[a], mean[b]) for a, b in zip(i, j, strict=True)]
+        )
+        for rows, efron in self._efron(sums, residuals=False):
+            d = self.deaths[rows].astype(float)
+            c = dw[rows] / d
+            m = mean[:, rows]
+            log_den += float((c * (efron[0] - d * np.log(sums.s0[rows]))).sum())
+            score -= (c * (efron[1] - d * m)).sum(axis=1)
+            breslow = d * (sums.s2[:, rows] * inv[rows] - m[i] * m[j])
+            pairs += (c * (efron[2] - efron[3] - breslow)).sum(axis=1)
+        loglik = float((self.w[self.dead] * sums.eta[self.dead]).sum()) - log_den
+        info = np.zeros((p, p))
+        info[i, j] = pairs
+        info[j, i] = pairs
+        return StratumTerms(loglik=loglik, score=score, info=info)
+
+    def _core(
+        self, sums: _Sums
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, list[FloatArray]]:
+        """Every per-time sum: log_den (m), mean (p, m), second and outer (pairs, m), and the
+        four inverse sums [inv, mean_inv, inv_dead, mean_inv_dead]."""
+        i, j = self._pairs()
         d = self.deaths.astype(float)
-        if not self.efron:
-            m = s1 / s0[:, None]
-            return TimeSums(
-                log_den=d * np.log(s0),
-                mean=d[:, None] * m,
-                second=d[:, None] * s2 / s0[:, None],
-                outer=d[:, None] * (m[:, :, None] * m[:, None, :]).reshape(-1, p * p),
-                inv=d / s0,
-                mean_inv=d[:, None] * m / s0[:, None],
-                inv_dead=d / s0,
-                mean_inv_dead=d[:, None] * m / s0[:, None],
-            )
-        dead = self.dead
-        d0, d1, d2 = (
-            self.by_death_time(a[dead]),
-            self.by_death_time(ax[dead]),
-            self.by_death_time(axx[dead]),
-        )
-        sums = TimeSums.zeros(self.times.size, p)
-        r, f = self.row_time, self.fraction
-        if r.size:
-            den = s0[r] - f * d0[r]
-            m = (s1[r] - f[:, None] * d1[r]) / den[:, None]
-            keep = 1 - f
-            sums.log_den += self._per_time(r, np.log(den))
-            sums.mean += self._per_time(r, m)
-            sums.second += self._per_time(r, (s2[r] - f[:, None] * d2[r]) / den[:, None])
-            sums.outer += self._per_time(r, (m[:, :, None] * m[:, None, :]).reshape(-1, p * p))
-            sums.inv += self._per_time(r, 1 / den)
-            sums.mean_inv += self._per_time(r, m / den[:, None])
-            sums.inv_dead += self._per_time(r, keep / den)
-            sums.mean_inv_dead += self._per_time(r, keep[:, None] * m / den[:, None])
-        if self.big.any():
-            self._closed_form(sums, self.big, s0, s1, s2, d0, d1, d2, d, p)
-        return sums
+        s0, s1, s2 = sums.s0, sums.s1, sums.s2
+        m = s1 / s0
+        log_den: FloatArray = d * np.log(s0)
+        mean = d * m
+        second = d * s2 / s0
+        outer = d * m[i] * m[j]
+        extra: list[FloatArray] = [d / s0, d * m / s0, d / s0, d * m / s0]
+        for rows, efron in self._efron(sums, residuals=True):
+            log_den[rows] = efron[0]
+            mean[:, rows] = efron[1]
+            second[:, rows] = efron[2]
+            outer[:, rows] = efron[3]
+            for target, value in zip(extra, efron[4:], strict=True):
+                target[..., rows] = value
+        return log_den, mean, second, outer, extra
 
-    @staticmethod
-    def _closed_form(
-        sums: TimeSums,
-        big: np.ndarray,
-        s0: FloatArray,
-        s1: FloatArray,
-        s2: FloatArray,
-        d0: FloatArray,
-        d1: FloatArray,
-        d2: FloatArray,
-        d: FloatArray,
-        p: int,
-    ) -> None:
+    def _efron(self, sums: _Sums, residuals: bool) -> list[tuple[IntArray, list[FloatArray]]]:
+        """Efron's sums at the times with tied deaths: (times, [log_den, mean, second, outer,
+        and with ``residuals`` inv, mean_inv, inv_dead, mean_inv_dead]) for the term-by-term
+        times and for the closed-form times."""
+        out = []
+        if self.tied.size:
+            out.append((self.tied, self._expanded(sums, residuals)))
+        if self.big.any():
+            out.append((np.flatnonzero(self.big), self._closed_form(sums, residuals)))
+        return out
+
+    def _expanded(self, sums: _Sums, residuals: bool) -> list[FloatArray]:
+        """Efron's sums term by term over k = 0..d−1 at times with 2..SMALL_TIES tied deaths."""
+        assert sums.d0 is not None and sums.d1 is not None and sums.d2 is not None
+        i, j = self._pairs()
+        r, f, at, rd = self.row_time, self.fraction, self.row_start, self.row_tie
+        den = sums.s0[r] - f * sums.d0[rd]
+        m = (sums.s1[:, r] - f * sums.d1[:, rd]) / den
+        out = [
+            _block_sums(np.log(den), at),
+            _block_sums(m, at, axis=1),
+            _block_sums((sums.s2[:, r] - f * sums.d2[:, rd]) / den, at, axis=1),
+            _block_sums(m[i] * m[j], at, axis=1),
+        ]
+        if residuals:
+            keep = 1 - f
+            out += [
+                _block_sums(1 / den, at),
+                _block_sums(m / den, at, axis=1),
+                _block_sums(keep / den, at),
+                _block_sums(keep * m / den, at, axis=1),
+            ]
+        return out
+
+    def _closed_form(self, sums: _Sums, residuals: bool) -> list[FloatArray]:
         """Efron sums over k in closed form: Σ_k 1/(u − k) = ψ(u + 1) − ψ(u − d + 1), u = S0·d/D0."""
-        s0, d0, dd = s0[big], d0[big], d[big]
+        assert sums.d0 is not None and sums.d1 is not None and sums.d2 is not None
+        i, j = self._pairs()
+        big, tie = self.big, self.big_tie
+        s0, d0, dd = sums.s0[big], sums.d0[tie], self.deaths[big].astype(float)
         u = s0 * dd / d0
         scale = dd / d0
         h1 = scale * (digamma(u + 1) - digamma(u - dd + 1))
         h2 = scale**2 * (polygamma(1, u - dd + 1) - polygamma(1, u + 1))
-        g1, g2 = d1[big] / d0[:, None], d2[big] / d0[:, None]
-        v1, v2 = s1[big] - s0[:, None] * g1, s2[big] - s0[:, None] * g2
-        outer = lambda a, b: (a[:, :, None] * b[:, None, :]).reshape(-1, p * p)  # noqa: E731
-        mean = dd[:, None] * g1 + v1 * h1[:, None]
-        mean_inv = g1 * h1[:, None] + v1 * h2[:, None]
-        sums.log_den[big] = dd * np.log(d0 / dd) + gammaln(u + 1) - gammaln(u - dd + 1)
-        sums.mean[big] = mean
-        sums.second[big] = dd[:, None] * g2 + v2 * h1[:, None]
-        sums.outer[big] = (
-            dd[:, None] * outer(g1, g1)
-            + (outer(g1, v1) + outer(v1, g1)) * h1[:, None]
-            + outer(v1, v1) * h2[:, None]
-        )
-        sums.inv[big] = h1
-        sums.mean_inv[big] = mean_inv
-        sums.inv_dead[big] = ((d0 - s0) * h1 + dd) / d0
-        sums.mean_inv_dead[big] = ((d0 - s0)[:, None] * mean_inv + mean) / d0[:, None]
+        g1, g2 = sums.d1[:, tie] / d0, sums.d2[:, tie] / d0
+        v1, v2 = sums.s1[:, big] - s0 * g1, sums.s2[:, big] - s0 * g2
+        mean = dd * g1 + v1 * h1
+        out = [
+            dd * np.log(d0 / dd) + gammaln(u + 1) - gammaln(u - dd + 1),
+            mean,
+            dd * g2 + v2 * h1,
+            dd * g1[i] * g1[j] + (g1[i] * v1[j] + v1[i] * g1[j]) * h1 + v1[i] * v1[j] * h2,
+        ]
+        if residuals:
+            mean_inv = g1 * h1 + v1 * h2
+            out += [
+                h1,
+                mean_inv,
+                ((d0 - s0) * h1 + dd) / d0,
+                ((d0 - s0) * mean_inv + mean) / d0,
+            ]
+        return out
 
-    def terms(self, beta: FloatArray) -> StratumTerms:
-        """Log partial likelihood, score and information of this stratum at ``beta``."""
-        p = self.x.shape[1]
-        eta = self.x @ beta
-        a = self.w * np.exp(eta)
-        ax = a[:, None] * self.x
-        axx = (ax[:, :, None] * self.x[:, None, :]).reshape(-1, p * p)
-        sums = self._sums(a, ax, axx)
-        c = self.death_weight / self.deaths
-        loglik = float(self.w[self.dead] @ eta[self.dead] - c @ sums.log_den)
-        score = self.death_wx - c @ sums.mean
-        info = (c @ (sums.second - sums.outer)).reshape(p, p)
-        return StratumTerms(
-            loglik=loglik, score=score, info=info, sums=sums, death_mean_weight=c, risk=a
+    def time_sums(self, beta: FloatArray) -> TimeSums:
+        """Every per-time sum at ``beta`` (full p·p matrices), for residuals and cox_zph."""
+        p = beta.size
+        sums = self._sums(beta)
+        log_den, mean, second, outer, extra = self._core(sums)
+        i, j = self._pairs()
+
+        def full(pairs: FloatArray) -> FloatArray:
+            out = np.zeros((self.times.size, p, p))
+            out[:, i, j] = pairs.T
+            out[:, j, i] = pairs.T
+            return out.reshape(-1, p * p)
+
+        return TimeSums(
+            log_den=log_den,
+            mean=mean.T,
+            second=full(second),
+            outer=full(outer),
+            inv=extra[0],
+            mean_inv=extra[1].T,
+            inv_dead=extra[2],
+            mean_inv_dead=extra[3].T,
+            death_mean_weight=self.death_weight / self.deaths,
+            risk=sums.a,
         )
 
     def score_residuals(self, beta: FloatArray) -> FloatArray:
-        """Per-observation score residuals (weighted), Efron-adjusted at tied deaths."""
-        at = self.terms(beta)
-        sums, c, a = at.sums, at.death_mean_weight, at.risk
+        """Per-observation score residuals (weighted), Efron-adjusted at tied deaths, in this
+        stratum's (sorted) row order."""
         p = self.x.shape[1]
+        if self.times.size == 0:
+            return np.zeros((self.stop.size, p))
+        sums = self.time_sums(beta)
+        c, a = sums.death_mean_weight, sums.risk
         h0_all, h0_dead = c * sums.inv, c * sums.inv_dead
         h1_all, h1_dead = c[:, None] * sums.mean_inv, c[:, None] * sums.mean_inv_dead
         mean_of_means = sums.mean / self.deaths[:, None]
         c0 = np.concatenate([[0.0], np.cumsum(h0_all)])
         c1 = np.concatenate([np.zeros((1, p)), np.cumsum(h1_all, axis=0)])
-        upto_start = self.start_slot if self.start_slot is not None else 0
-        risk0 = c0[self.stop_slot] - c0[upto_start]
-        risk1 = c1[self.stop_slot] - c1[upto_start]
+        stop_slot = np.searchsorted(self.times, self.stop, side="right")
+        start_slot = 0 if self.start is None else np.searchsorted(self.times, self.start, "right")
+        risk0 = c0[stop_slot] - c0[start_slot]
+        risk1 = c1[stop_slot] - c1[start_slot]
         residual = -a[:, None] * (self.x * risk0[:, None] - risk1)
         dead, t = self.dead, self.death_time
         residual[dead] += a[dead, None] * (
@@ -297,3 +396,28 @@ class CoxStratum:
         )
         residual[dead] += self.w[dead, None] * (self.x[dead] - mean_of_means[t])
         return residual
+
+
+def _linear_predictor(xt: FloatArray, beta: FloatArray) -> FloatArray:
+    """xβ from the covariates stored by column, one multiply-add per covariate (no BLAS call: a
+    threaded BLAS on a busy machine is slower than this for a handful of covariates)."""
+    eta = xt[0] * beta[0]
+    for k in range(1, beta.size):
+        eta += xt[k] * beta[k]
+    return eta
+
+
+def _block_sums(values: np.ndarray, starts: IntArray, axis: int = 0) -> FloatArray:
+    """Sums of consecutive blocks beginning at ``starts`` (strictly increasing, non-empty)."""
+    if starts.size == 0:
+        shape = list(values.shape)
+        shape[axis] = 0
+        return np.zeros(shape)
+    sums: FloatArray = np.add.reduceat(values, starts, axis=axis)
+    return sums
+
+
+def _suffix(blocks: FloatArray) -> FloatArray:
+    """Reverse cumulative sums along the last axis (Σ over this block and the later ones)."""
+    total: FloatArray = np.cumsum(blocks[..., ::-1], axis=-1)[..., ::-1]
+    return total

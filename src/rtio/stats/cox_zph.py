@@ -55,7 +55,7 @@ def _time_transform(fit: CoxPH, transform: str) -> FloatArray:
     if transform == "rank":
         ranks: FloatArray = rankdata(stop)
         return ranks
-    table = risk_table(stop, model.status.astype(np.intp), entry=model.start)
+    table = risk_table(stop, model.status.astype(np.intp), entry=model.start, timefix=False)
     survival, _ = product_limit(table.n_risk[:, 0], table.n_event[:, 0, 0])
     before = np.searchsorted(table.time, stop, side="left")  # exit times strictly before t
     return 1 - np.concatenate([[1.0], survival])[before]
@@ -81,8 +81,8 @@ def cox_zph(
     imat = np.zeros((2 * p, 2 * p))
     residuals, order_keys, used = [], [], []
     for layer, (rows, part) in enumerate(zip(model.groups, model.parts, strict=True)):
-        at = part.terms(beta)
-        sums, c = at.sums, at.death_mean_weight
+        sums = part.time_sums(beta)
+        c = sums.death_mean_weight
         size = part.times.size
         g = np.zeros(size)
         g[part.death_time] = np.asarray(g_all[rows])[part.dead]

@@ -51,20 +51,22 @@ def _positions(mask: np.ndarray) -> str:
     return shown + (f", ... ({where.size} in all)" if where.size > 10 else "")
 
 
-def as_times(values: Any, name: str = "time") -> np.ndarray:
-    """Non-negative, finite times as float64."""
+def as_times(values: Any, name: str = "time") -> FloatArray:
+    """Non-negative, finite times as float64 (the caller's float64 array itself when it needs no
+    change: the statistics never write into their inputs)."""
     array = as_array(values, name)
     try:
-        array = array.astype(float)
+        times: FloatArray = array.astype(float, copy=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name}: not numeric ({exc})") from None
-    bad = ~np.isfinite(array)
+    bad = ~np.isfinite(times)
     if bad.any():
         raise ValueError(f"{name}: missing or infinite values at positions {_positions(bad)}")
-    if (array < 0).any():
-        raise ValueError(f"{name}: negative values at positions {_positions(array < 0)}")
-    array += 0.0  # -0.0 as 0.0 (a copy: astype copies)
-    return array
+    if (times < 0).any():
+        raise ValueError(f"{name}: negative values at positions {_positions(times < 0)}")
+    if np.signbit(times).any():
+        times = times + 0.0  # -0.0 as 0.0, in a copy
+    return times
 
 
 def as_events(values: Any, n: int, name: str = "event") -> np.ndarray:
@@ -75,7 +77,7 @@ def as_events(values: Any, n: int, name: str = "event") -> np.ndarray:
     if array.dtype == bool:
         return array.astype(np.int8)
     try:
-        numeric = array.astype(float)
+        numeric = array.astype(float, copy=False)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: must be 0/1") from None
     bad = (numeric != 0) & (numeric != 1)

@@ -10,7 +10,8 @@ times) and the quantile lookup is linear in the curve (benchmarks/stats_vs_r.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import bisect
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -93,21 +94,68 @@ def _last_first_occurrence(y: FloatArray) -> float:
     return float(y[first.max()])
 
 
+def _monotone_length(y: FloatArray) -> int | None:
+    """The length of y's leading non-NaN part when y is non-decreasing there and NaN after it
+    (a curve 1 − S, and most bands), else None."""
+    nan = np.isnan(y)
+    known = int(np.argmax(nan)) if nan.any() else y.size
+    if not nan[known:].all() or not (y[1:known] >= y[: known - 1]).all():
+        return None
+    return known
+
+
+def _first_monotone(y: FloatArray, known: int, shift: float, p: float) -> int:
+    """:func:`_first_at_or_above` of y + shift for a non-decreasing y (NaN after ``known``): a
+    binary search, since the first index reaching p holds the smallest such value."""
+    if known == 0 or p < y[0] + shift or p > y[known - 1] + shift:
+        return -1
+    return bisect.bisect_left(range(known), True, key=lambda i: bool(y[i] + shift >= p))
+
+
+def _monotone_quantile(
+    x: FloatArray, y_at: Callable[[int], float], known: int, p: float, tol: float = TOLERANCE
+) -> float:
+    """:func:`find_quantile` for a curve known to be non-decreasing over its first ``known``
+    points and NaN after them, given point by point (``y_at(k)``): O(log n) evaluations."""
+    if known == 0 or y_at(known - 1) < p:
+        return np.nan
+
+    def first(shift: float) -> int:
+        if p < y_at(0) + shift or p > y_at(known - 1) + shift:
+            return -1
+        return bisect.bisect_left(range(known), True, key=lambda k: bool(y_at(k) + shift >= p))
+
+    i1, i2 = first(tol), first(-tol)
+    at = lambda i: np.nan if i < 0 else float(x[i])  # noqa: E731
+    quantile = x[0] if p == 0 else (at(i1) + at(i2)) / 2
+    if known == x.size and abs(p - y_at(known - 1)) < tol:
+        quantile = (at(i1) + x[-1]) / 2
+    return float(quantile)
+
+
 def find_quantile(x: FloatArray, y: FloatArray, p: float, tol: float = TOLERANCE) -> float:
     """Time at which the distribution ``y`` (= 1 − S) first reaches ``p`` (R survival ``findq``).
 
     ``x`` starts with the time origin and ``y`` with 0. Where y equals p on a flat stretch the
     midpoint between its start and the next time is returned; NaN if p is never reached. Linear
-    in the length of the curve (no sort, no hashing).
+    in the length of the curve (no sort, no hashing); a binary search on a monotone curve.
     """
-    known = ~np.isnan(y)
-    if not known.any() or y[known].max() < p:
-        return np.nan
-    i1 = _first_at_or_above(y + tol, p)
-    i2 = _first_at_or_above(y - tol, p)
+    length = _monotone_length(y)
+    if length is not None:
+        if length == 0 or y[length - 1] < p:
+            return np.nan
+        i1 = _first_monotone(y, length, tol, p)
+        i2 = _first_monotone(y, length, -tol, p)
+        last = float(y[length - 1]) if length == y.size else np.nan
+    else:
+        known = ~np.isnan(y)
+        if not known.any() or y[known].max() < p:
+            return np.nan
+        i1 = _first_at_or_above(y + tol, p)
+        i2 = _first_at_or_above(y - tol, p)
+        last = _last_first_occurrence(y)
     at = lambda i: np.nan if i < 0 else float(x[i])  # noqa: E731
     quantile = x[0] if p == 0 else (at(i1) + at(i2)) / 2
-    last = _last_first_occurrence(y)
     if not np.isnan(last) and abs(p - last) < tol:
         quantile = (at(i1) + x[-1]) / 2
     return float(quantile)
@@ -168,15 +216,36 @@ class KaplanMeier:
         """Time by which a fraction ``p`` has had the event, with CI (R ``quantile.survfit``)."""
         if not 0 <= p <= 1:
             raise ValueError(f"p must lie in [0, 1], not {p}")
-        lower, upper = confidence_band(
-            self.survival, self.se_cumhaz, self.conf_level, self.conf_type
-        )
         x = np.concatenate([[0.0], self.time])
         curve = lambda s: np.concatenate([[0.0], 1 - s])  # noqa: E731
+        # 1 − S and, on the log and plain scales, 1 − lower are non-decreasing (S falls, its
+        # standard error grows) and NaN only where S = 0: R's rule by binary search, evaluating
+        # the band at the points visited only; the upper band can rise and is taken whole
+        positive = int(np.count_nonzero(self.survival > 0))
+
+        def band(k: int) -> float:
+            lower, _ = confidence_band(
+                self.survival[k - 1 : k], self.se_cumhaz[k - 1 : k], self.conf_level, self.conf_type
+            )
+            return float(lower[0])
+
+        value = _monotone_quantile(
+            x, lambda k: 0.0 if k == 0 else 1 - self.survival[k - 1], x.size, p
+        )
+        if self.conf_type in ("log", "plain"):
+            lower = _monotone_quantile(x, lambda k: 0.0 if k == 0 else 1 - band(k), 1 + positive, p)
+            upper_band = confidence_band(
+                self.survival, self.se_cumhaz, self.conf_level, self.conf_type
+            )[1]
+        else:
+            lower_band, upper_band = confidence_band(
+                self.survival, self.se_cumhaz, self.conf_level, self.conf_type
+            )
+            lower = find_quantile(x, curve(lower_band), p)
         return Estimate(
-            value=find_quantile(x, curve(self.survival), p),
-            lower=find_quantile(x, curve(lower), p),
-            upper=find_quantile(x, curve(upper), p),
+            value=value,
+            lower=lower,
+            upper=find_quantile(x, curve(upper_band), p),
             conf_level=self.conf_level,
             method=f"Kaplan–Meier; CI from the {self.conf_type}-transformed pointwise band "
             "(Brookmeyer–Crowley inversion, as R quantile.survfit)",
@@ -260,9 +329,10 @@ def _fit(
     entry: FloatArray | None,
     conf_level: float,
     conf_type: str,
+    timefix: bool,
     group: Any = None,
 ) -> KaplanMeier:
-    table = risk_table(time, event, weights=weights, entry=entry)
+    table = risk_table(time, event, weights=weights, entry=entry, timefix=timefix)
     n_risk, n_event, n_censor = table.n_risk[:, 0], table.n_event[:, 0, 0], table.n_censor[:, 0]
     times = table.time
     if entry is not None:  # times at which nobody is at risk are not reported (as R)
@@ -292,6 +362,8 @@ def kaplan_meier(
     by: None = ...,
     weights: ArrayLike | None = ...,
     entry: ArrayLike | None = ...,
+    *,
+    timefix: bool = ...,
 ) -> KaplanMeier: ...
 
 
@@ -305,6 +377,7 @@ def kaplan_meier(
     by: ArrayLike,
     weights: ArrayLike | None = ...,
     entry: ArrayLike | None = ...,
+    timefix: bool = ...,
 ) -> KaplanMeierGroups: ...
 
 
@@ -316,6 +389,8 @@ def kaplan_meier(
     by: ArrayLike | None = None,
     weights: ArrayLike | None = None,
     entry: ArrayLike | None = None,
+    *,
+    timefix: bool = True,
 ) -> KaplanMeier | KaplanMeierGroups:
     """Kaplan–Meier estimate of S(t) (R ``survfit(Surv(time, event) ~ 1)``).
 
@@ -323,7 +398,9 @@ def kaplan_meier(
     then a :class:`KaplanMeierGroups`, one curve per group in R's strata order (a pandas
     Categorical's categories, else sorted), indexed by group as R's ``fit[...]``. ``weights``:
     case weights (weighted KM, e.g. IPTW). ``entry``: delayed-entry times for counting-process
-    data (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time].
+    data (R ``Surv(entry, time, event)``): a subject is at risk over (entry, time]. ``timefix``:
+    times equal within floating-point tolerance are one time, as R's default (``aeqSurv``);
+    False keeps them apart (R ``timefix = FALSE``).
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
@@ -343,7 +420,7 @@ def kaplan_meier(
             bad = np.flatnonzero(start >= t)[:10].tolist()
             raise ValueError(f"entry: must be before time; not at positions {bad}")
     if by is None:
-        return _fit(t, e, w, start, conf_level, conf_type)
+        return _fit(t, e, w, start, conf_level, conf_type, timefix)
     labels, codes = group_codes(by, t.size, "by")
     curves = {}
     for code, label in enumerate(labels):
@@ -355,6 +432,7 @@ def kaplan_meier(
             None if start is None else start[pick],
             conf_level,
             conf_type,
+            timefix,
             label,
         )
     return KaplanMeierGroups(curves)

@@ -16,7 +16,7 @@ from scipy.stats import chi2
 
 from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, IntArray, as_events, as_times, group_codes
-from rtio.stats.risk_set import risk_table
+from rtio.stats.risk_set import fix_times, risk_table, sum_last
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,25 +33,40 @@ class LogRank:
 
 
 def _stratum_terms(
-    time: FloatArray, event: IntArray, codes: IntArray, n_groups: int
+    time: FloatArray, event: IntArray, codes: IntArray, n_groups: int, timefix: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and variance contributions of one stratum (from its at-risk table)."""
-    table = risk_table(time, event, group=codes, n_groups=n_groups)
-    deaths = table.events
-    died = deaths.sum(axis=1) > 0  # only event times contribute
-    at_risk, deaths = table.n_risk[died], deaths[died]
-    n = at_risk.sum(axis=1)
-    d = deaths.sum(axis=1)
-    share = at_risk / n[:, None]
-    expected = (d[:, None] * share).sum(axis=0)
+    table = risk_table(time, event, group=codes, n_groups=n_groups, timefix=timefix)
+    deaths = table.n_event[:, :, 0]
+    d = sum_last(deaths)
+    died = np.flatnonzero(d > 0)  # only event times contribute
+    d = d[died]
+    # one contiguous vector per group: the share of each group in the risk set at each time
+    at_risk = [table.n_risk[died, g] for g in range(n_groups)]
+    n = at_risk[0].copy()
+    for column in at_risk[1:]:
+        n += column
+    share = [column / n for column in at_risk]
+    expected = np.array([np.einsum("t,t->", d, s) for s in share])
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    variance = np.diag(weight @ share) - share.T @ (weight[:, None] * share)
+    # Σ_t w_t s_g (δ_gh − s_h)
+    variance = np.zeros((n_groups, n_groups))
+    for g in range(n_groups):
+        weighted = weight * share[g]
+        variance[g, g] = weighted.sum()
+        for h in range(n_groups):
+            variance[g, h] -= np.einsum("t,t->", weighted, share[h])
     return deaths.sum(axis=0), expected, variance
 
 
 def logrank_test(
-    time: ArrayLike, event: ArrayLike, group: ArrayLike, strata: ArrayLike | None = None
+    time: ArrayLike,
+    event: ArrayLike,
+    group: ArrayLike,
+    strata: ArrayLike | None = None,
+    *,
+    timefix: bool = True,
 ) -> LogRank:
     """Test equality of survival across groups (R ``survdiff(Surv(time, event) ~ group)``).
 
@@ -61,8 +76,11 @@ def logrank_test(
 
     Raises :class:`NotEstimableError` with one group, no events, fewer than two groups at risk
     at the event times, or a singular variance (R: an error, or χ² = 0 with no events).
+    ``timefix``: times equal within floating-point tolerance are one time (R's default).
     """
     t = as_times(time)
+    if timefix and strata is not None:  # over all the data (R survdiff: aeqSurv of the response)
+        t, _ = fix_times(t, None)
     e = as_events(event, t.size)
     labels, codes = group_codes(group, t.size, "group")
     if t.size == 0:
@@ -80,7 +98,10 @@ def logrank_test(
     for pick in (
         [slice(None)] if layers is None else [layers == layer for layer in np.unique(layers)]
     ):
-        o, x, v = _stratum_terms(t[pick], e[pick], codes[pick], len(labels))
+        # unstratified: the table's own grid applies timefix over all the data
+        o, x, v = _stratum_terms(
+            t[pick], e[pick], codes[pick], len(labels), timefix and layers is None
+        )
         observed += o
         expected += x
         variance += v

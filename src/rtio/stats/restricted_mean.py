@@ -37,10 +37,11 @@ def rmst(
     *,
     weights: ArrayLike | None = None,
     entry: ArrayLike | None = None,
+    timefix: bool = True,
 ) -> RestrictedMean:
     """Restricted mean survival time up to ``tau``, from the Kaplan–Meier curve of
     :func:`rtio.stats.kaplan_meier` (so with the same ``weights`` and delayed ``entry``)."""
-    curve = kaplan_meier(time, event, weights=weights, entry=entry)
+    curve = kaplan_meier(time, event, weights=weights, entry=entry, timefix=timefix)
     keep = curve.time <= tau
     times, d, n = curve.time[keep], curve.n_event[keep], curve.n_risk[keep]
     survival = curve.survival[keep]
@@ -55,7 +56,12 @@ def rmst(
 
 
 def cumulative_incidence(
-    time: ArrayLike, cause: ArrayLike, times: ArrayLike, *, weights: ArrayLike | None = None
+    time: ArrayLike,
+    cause: ArrayLike,
+    times: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    timefix: bool = True,
 ) -> pd.DataFrame:
     """Aalen–Johansen probabilities at ``times``: event-free and one column per cause (0 = censored).
 
@@ -71,7 +77,7 @@ def cumulative_incidence(
     causes = np.unique(c[c > 0])
     status = np.where(c > 0, np.searchsorted(causes, c) + 1, 0)
     w = None if weights is None else as_weights(weights, t.size)
-    table = risk_table(t, status, weights=w, n_causes=max(causes.size, 1))
+    table = risk_table(t, status, weights=w, n_causes=max(causes.size, 1), timefix=timefix)
     at_risk, per_cause = table.n_risk[:, 0], table.n_event[:, 0, :]
     event_free, _ = product_limit(at_risk, per_cause.sum(axis=1))
     before = np.concatenate([[1.0], event_free[:-1]])

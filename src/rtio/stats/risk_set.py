@@ -4,12 +4,14 @@ One routine counts, at each distinct exit time, the (weighted) number at risk, t
 and the censorings, per group, with delayed entry (counting-process data: at risk over
 (entry, time]). Kaplan–Meier, the log-rank test, restricted mean survival, Aalen–Johansen cumulative
 incidence and the Kaplan–Meier time scale of ``cox_zph`` all read it, so ties, weights and entry are
-handled in one place, as R survival's ``survfit`` / ``survdiff`` count them.
+handled in one place, as R survival's ``survfit`` / ``survdiff`` count them — including R's
+default ``timefix``: times equal within floating-point tolerance are merged (``aeqSurv``).
 
 Own code because it is the hot path. The path is chosen by the data: whole-number times over a
 range comparable to n are counted directly (no sort); other times are sorted once (a packed-key
 sort: the float's bits with the row index in the low bits, several times faster than
-``argsort``) and summed along the sorted rows.
+``argsort``; without weights or groups the event bit rides below the time's bits and no
+permutation is needed at all) and summed along the sorted rows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ COUNTING_RANGE = 4
 """Whole-number times are counted directly when their range is at most this many times n."""
 COUNTING_MIN_RANGE = 1 << 16
 """... or at most this range, whatever n (a small table)."""
+TIME_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+"""R ``aeqSurv``'s tolerance, sqrt(.Machine$double.eps)."""
+
+
+def sum_last(values: FloatArray) -> FloatArray:
+    """Sum over a short last axis by adding its slices (numpy's reduction over a last axis of
+    2 or 3 is several times slower)."""
+    total: FloatArray = values[..., 0].copy()
+    for k in range(1, values.shape[-1]):
+        total += values[..., k]
+    return total
 
 
 def weighted_counts(index: IntArray, weights: FloatArray | None, size: int) -> FloatArray:
@@ -69,6 +82,30 @@ def _whole_numbers(values: FloatArray) -> bool:
     return bool(np.array_equal(values, np.floor(values)))
 
 
+def merged_times(distinct: FloatArray) -> FloatArray | None:
+    """R survival's ``aeqSurv`` on sorted distinct times: each time within floating-point
+    tolerance of the one before it (a gap <= sqrt(machine eps), absolutely or relative to the
+    mean absolute time) is merged into the first time of its run. The time each distinct time
+    becomes, or None when no two are that close."""
+    if distinct.size < 2:
+        return None
+    gap = np.diff(distinct)
+    scale = float(np.mean(np.abs(distinct)))
+    # R's test, gap <= tol or gap / scale <= tol, on the few gaps near the bound only
+    near = np.flatnonzero(gap <= TIME_TOLERANCE * max(1.0, scale) * (1 + 1e-9))
+    if near.size == 0:
+        return None
+    close = gap[near]
+    near = near[(close <= TIME_TOLERANCE) | (close / scale <= TIME_TOLERANCE)]
+    if near.size == 0:
+        return None
+    tied = np.zeros(gap.size, dtype=bool)
+    tied[near] = True
+    starts = np.concatenate([[True], ~tied])
+    merged: FloatArray = distinct[starts][np.cumsum(starts) - 1]
+    return merged
+
+
 @dataclass(frozen=True, kw_only=True)
 class TimeGrid:
     """The distinct sorted values of a time column and each row's place among them.
@@ -82,25 +119,30 @@ class TimeGrid:
     rows: IntArray | None
 
     @classmethod
-    def of(cls, values: FloatArray) -> TimeGrid:
-        """Place ``values`` on the grid of their distinct values (counting or sorting, by data)."""
+    def of(cls, values: FloatArray, *, timefix: bool = False) -> TimeGrid:
+        """Place ``values`` on the grid of their distinct values (counting or sorting, by data);
+        with ``timefix``, nearly equal values share one place (:func:`merged_times`)."""
+        rows: IntArray | None = None
         if _whole_numbers(values):
             low = values.min()
             offset = (values - low).astype(np.intp)
             present = np.bincount(offset) > 0
-            position = np.cumsum(present) - 1
-            return cls(
-                time=np.flatnonzero(present) + low,
-                index=position[offset],
-                rows=None,
-            )
-        rows = sort_order(values)
-        ordered = values[rows]
-        new = np.empty(ordered.size, dtype=bool)
-        new[:1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-        index = np.cumsum(new) - 1
-        return cls(time=ordered[new], index=index, rows=rows)
+            index = (np.cumsum(present) - 1)[offset]
+            time = np.flatnonzero(present) + low
+        else:
+            rows = sort_order(values)
+            ordered = values[rows]
+            new = np.empty(ordered.size, dtype=bool)
+            new[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+            index = np.cumsum(new) - 1
+            time = ordered[new]
+        merged = merged_times(time) if timefix else None
+        if merged is not None:
+            starts = np.concatenate([[True], merged[1:] != merged[:-1]])
+            index = (np.cumsum(starts) - 1)[index]
+            time = merged[starts]
+        return cls(time=time.astype(float, copy=False), index=index, rows=rows)
 
     def take(self, values: np.ndarray) -> np.ndarray:
         """``values`` in the grid's row order."""
@@ -112,6 +154,75 @@ class TimeGrid:
         index = self.index if codes is None else self.index * n_codes + self.take(codes)
         w = None if weights is None else self.take(weights)
         return weighted_counts(index, w, size * n_codes).reshape(size, n_codes)
+
+
+def fix_times(time: FloatArray, entry: FloatArray | None) -> tuple[FloatArray, FloatArray | None]:
+    """Exit (and entry) times with R's ``timefix`` applied over the distinct values of both
+    columns together (R ``aeqSurv`` of a ``Surv(entry, time, event)``)."""
+    values = time if entry is None else np.concatenate([time, entry])
+    merged = merged_times(np.unique(values))
+    if merged is None:
+        return time, entry
+    grid = TimeGrid.of(values, timefix=True)
+    fixed = np.empty_like(values)
+    if grid.rows is None:
+        fixed[:] = grid.time[grid.index]
+    else:
+        fixed[grid.rows] = grid.time[grid.index]
+    if entry is None:
+        return fixed, None
+    fixed_time, fixed_entry = fixed[: time.size], fixed[time.size :]
+    if (fixed_entry >= fixed_time).any():
+        rows = np.flatnonzero(fixed_entry >= fixed_time)[:10].tolist()
+        raise ValueError(
+            f"entry: equal to time within floating-point tolerance at positions {rows} (R "
+            "aeqSurv: an interval of effective length 0); use timefix=False to keep them apart"
+        )
+    return fixed_time, fixed_entry
+
+
+def fix_sorted_times(values: FloatArray, order: IntArray) -> FloatArray:
+    """R's ``timefix`` of one time column whose sort order is known (no further sort)."""
+    ordered = values[order]
+    new = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    merged = merged_times(ordered[new])
+    if merged is None:
+        return values
+    fixed = np.empty_like(values)
+    fixed[order] = merged[np.cumsum(new) - 1]
+    return fixed
+
+
+def _event_counts(
+    time: FloatArray, status: IntArray, timefix: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Distinct times and (censored, events) counts per time of unweighted two-state data, by
+    one sort of keys that carry the event bit below the time's bits (no permutation needed)."""
+    key = np.ascontiguousarray(time, dtype=np.float64).view(np.uint64) << np.uint64(1)
+    key |= status.astype(np.uint64)
+    key.sort()
+    # events before each sorted row, then the rows (and events) from one time's first row to
+    # the next one's: counts per time from cumulative sums at the boundaries (no group-by)
+    cumulative = np.zeros(key.size + 1, dtype=np.int64)
+    np.cumsum(key & np.uint64(1), out=cumulative[1:])
+    key >>= np.uint64(1)
+    ordered = key.view(np.float64)
+    new = np.empty(ordered.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    times: FloatArray = ordered[starts]
+    merged = merged_times(times) if timefix else None
+    if merged is not None:
+        first = np.flatnonzero(np.concatenate([[True], merged[1:] != merged[:-1]]))
+        times, starts = merged[first], starts[first]
+    bounds = np.append(starts, ordered.size)
+    counts = np.empty((times.size, 1, 2))
+    events = counts[:, 0, 1]
+    events[:] = np.diff(cumulative[bounds])
+    np.subtract(np.diff(bounds), events, out=counts[:, 0, 0])
+    return times, counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +241,7 @@ class RiskTable:
     @property
     def events(self) -> FloatArray:
         """Events of any cause: times x groups."""
-        return self.n_event.sum(axis=2)
+        return sum_last(self.n_event)
 
 
 def risk_table(
@@ -142,22 +253,32 @@ def risk_table(
     group: IntArray | None = None,
     n_groups: int = 1,
     n_causes: int = 1,
+    timefix: bool = True,
 ) -> RiskTable:
     """The at-risk table of (validated) survival data.
 
     ``status``: 0 censored, 1..``n_causes`` the event (cause); ``group``: codes 0..``n_groups``-1;
-    ``entry``: delayed-entry times (each below its exit time).
+    ``entry``: delayed-entry times (each below its exit time). ``timefix``: merge times equal
+    within floating-point tolerance first, as R's default (``aeqSurv``); False keeps every
+    distinct value apart (R ``timefix = FALSE``).
     """
     width = n_causes + 1
-    codes = status if group is None else group * width + status
-    grid = TimeGrid.of(time)
-    counts = grid.sums(codes, n_groups * width, weights).reshape(-1, n_groups, width)
-    exits = counts.sum(axis=2)
+    if entry is not None and timefix:
+        time, entry = fix_times(time, entry)
+        timefix = False
+    if weights is None and group is None and n_causes == 1 and not _whole_numbers(time):
+        times, counts = _event_counts(time, status, timefix)
+    else:
+        codes = status if group is None else group * width + status
+        grid = TimeGrid.of(time, timefix=timefix)
+        times = grid.time
+        counts = grid.sums(codes, n_groups * width, weights).reshape(-1, n_groups, width)
+    exits = sum_last(counts)
     n_risk = np.cumsum(exits[::-1], axis=0)[::-1]
     if entry is not None:
-        n_risk = n_risk - _entered_later(grid.time, entry, weights, group, n_groups)
+        n_risk = n_risk - _entered_later(times, entry, weights, group, n_groups)
     return RiskTable(
-        time=grid.time,
+        time=times,
         n_risk=n_risk,
         n_event=counts[:, :, 1:],
         n_censor=counts[:, :, 0],

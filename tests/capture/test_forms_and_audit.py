@@ -90,7 +90,7 @@ def test_ae_grade_the_term_does_not_allow(capture):
         AE | {"term": capped["term"], "grade": 5},
         content_type="application/json",
     )
-    assert response.status_code == 400 and "not allowed" in response.json()["fields"]["grade"][0]
+    assert response.status_code == 400 and "(grades 1–4)" in response.json()["fields"]["grade"][0]
 
 
 def test_measurement_needs_its_lesion(capture):

@@ -1,9 +1,8 @@
 """Validation of a save with rtio's own rules: the same checks ``rtio validate`` applies.
 
-The subject's rows, with the change applied, are written as a small study folder and validated
-by :func:`rtio.io.validate.read_study` and :func:`rtio.io.consistency.check_consistency` (schema,
-keys, references, date order, cross-table rules: what ``rtio validate`` runs) and
-:func:`rtio.derive.ctcae.validate_ae_terms` (CTCAE terms and allowed grades): their errors on
+The subject's rows, with the change applied, are checked in memory by
+:func:`rtio.io.check_tables` (schema, keys, references, date order, CTCAE terms and allowed grades,
+cross-table rules: what ``rtio validate`` runs on a study folder): its errors on
 the saved row reject the save (hard checks). Their warnings on that row, and the protocol
 deviations :func:`rtio.derive.rt_compliance.rt_compliance` finds for the subject (seed 000: the
 LDRT course within 7 days of its first fraction), are soft checks: the row is saved, the user is
@@ -12,20 +11,14 @@ warned and a query is opened.
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from rtio.derive.ctcae import validate_ae_terms
 from rtio.derive.rt_compliance import rt_compliance
-from rtio.io.consistency import check_consistency
+from rtio.io import check_tables
 from rtio.io.schema import SCHEMAS
-from rtio.io.validate import _Collector, read_study
 
 DEVIATION_TABLES = ("radiotherapy", "lesions", "exposures")
 COMPLETENESS_RULES = frozenset({"all_visible_lesions"})
@@ -56,13 +49,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _write_table(path: Path, name: str, rows: list[dict[str, Any]]) -> None:
+def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One table's rows as text cells, as a CSV of the study format would hold them."""
     columns = list(SCHEMAS[name].column_names)
     columns += sorted({c for r in rows for c in r} - set(columns))
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows([_text(r.get(c)) for c in columns] for r in rows)
+    return pd.DataFrame([[_text(r.get(c)) for c in columns] for r in rows], columns=columns)
 
 
 def _needed(tables: dict[str, list[dict[str, Any]]], focus: str) -> list[str]:
@@ -72,23 +63,6 @@ def _needed(tables: dict[str, list[dict[str, Any]]], focus: str) -> list[str]:
     names = {name for name, rows in tables.items() if rows} | {focus, "subjects"}
     names |= {ref.target for ref in SCHEMAS[focus].references}
     return [n for n in SCHEMAS if n in names and n != "screening"]
-
-
-def _write(
-    folder: Path, tables: dict[str, list[dict[str, Any]]], focus: str, settings: dict[str, Any]
-) -> None:
-    study = {k: v for k, v in settings.items() if k not in ("data_cutoff", "protocol")}
-    (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
-    for name in _needed(tables, focus):
-        _write_table(folder / f"{name}.csv", name, tables.get(name, []))
-
-
-def _validate(folder: Path) -> Any:
-    """rtio's table and cross-table rules on a folder (the checks of ``rtio validate`` except
-    loading the protocol, which the service holds already parsed)."""
-    parsed = read_study(folder)
-    check_consistency(parsed, _Collector(parsed.report))
-    return parsed
 
 
 def check_rows(
@@ -106,12 +80,12 @@ def check_rows(
     """
     table, index = focus
     result = CheckResult()
-    with tempfile.TemporaryDirectory(prefix="rtio-capture-check-") as tmp:
-        folder = Path(tmp)
-        _write(folder, tables, table, settings)
-        study = _validate(folder)
-        report = study.report
-    file, row = f"{table}.csv", index + 2  # the header is row 1
+    # the service holds the protocol already parsed: its rules are applied below, not reloaded
+    study_settings = {k: v for k, v in settings.items() if k not in ("data_cutoff", "protocol")}
+    frames = {name: _frame(name, tables.get(name, [])) for name in _needed(tables, table)}
+    study = check_tables(frames, settings=study_settings)
+    report = study.report
+    file, row = table, index + 1  # in-memory tables: the first row is row 1
     for issue in report.issues:
         if issue.file != file or issue.row not in (row, None):
             continue
@@ -125,13 +99,6 @@ def check_rows(
             result.warnings.append(f"{issue.column or table}: {issue.message}")
     if not report.ok or not result.ok or study.settings is None:
         return result
-    if table == "adverse_events" and "adverse_events" in study.tables:
-        for problem in validate_ae_terms(
-            study.tables["adverse_events"], study.settings.term_map, study.settings.ctcae_version
-        ):
-            if problem.startswith(f"adverse_events row {index}, "):
-                column = problem.split("column '", 1)[1].split("'", 1)[0]
-                result.error(column, problem.split(": ", 1)[1])
     if table in DEVIATION_TABLES and "radiotherapy" in study.tables:
         lesions = study.tables.get("lesions")
         if lesions is None:

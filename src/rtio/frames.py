@@ -33,6 +33,7 @@ __all__ = [
     "read_date",
     "read_dates",
     "require_columns",
+    "subject_index",
     "with_dates",
 ]
 
@@ -116,6 +117,14 @@ def read_booleans(series: pd.Series, name: str, column: str) -> np.ndarray:
         row = int(np.flatnonzero(~ok.to_numpy())[0])
         raise ValueError(f"{name}: row {row}, column {column}: not a boolean: {series.iloc[row]!r}")
     return text.isin(["true", "1"]).to_numpy()
+
+
+def subject_index(subjects: Iterable[object]) -> pd.Index:
+    """Subject ids (a list, array, Series, Index or any iterable) as an Index of text, built
+    without a Python step per subject for array-like input."""
+    if not isinstance(subjects, pd.Index | pd.Series | np.ndarray | list | tuple):
+        subjects = list(subjects)
+    return pd.Index(subjects, dtype=object).astype(str)
 
 
 def impute_date_columns(

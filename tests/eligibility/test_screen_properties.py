@@ -89,7 +89,7 @@ def test_random_candidates_get_verdicts_or_rtio_errors(case: tuple[str, pd.DataF
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(candidates())
 def test_random_candidates_many(case: tuple[str, pd.DataFrame]) -> None:
     _check(*case)

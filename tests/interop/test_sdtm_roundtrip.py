@@ -38,8 +38,15 @@ def test_sdtm_round_trip_is_exact(simulated, protocol, tmp_path):
     assert all(r["kind"] == "not_imported" for r in report["rejected"])
 
 
-@pytest.mark.parametrize("fmt", ["dataset-json", "csv"])
-@pytest.mark.parametrize("protocol", ["ChiCTR2100046715", "lv2026-escc-induction-rt"])
+@pytest.mark.parametrize(
+    ("protocol", "fmt"),
+    [
+        ("ChiCTR2100046715", "dataset-json"),
+        ("lv2026-escc-induction-rt", "csv"),
+        pytest.param("ChiCTR2100046715", "csv", marks=pytest.mark.slow),
+        pytest.param("lv2026-escc-induction-rt", "dataset-json", marks=pytest.mark.slow),
+    ],
+)
 def test_sdtm_round_trip_in_every_format(simulated, protocol, fmt, tmp_path):
     sdtm, back = _round_trip(simulated, protocol, fmt, tmp_path)
     suffix = {"dataset-json": ".json", "csv": ".csv"}[fmt]

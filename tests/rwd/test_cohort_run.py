@@ -108,3 +108,21 @@ def test_command_line_simulate_extract_run(tmp_path) -> None:
 def test_output_inside_the_cdm_folder_is_refused(omop_cdm) -> None:
     with pytest.raises(ValueError, match="inside the CDM folder"):
         run(omop_cdm / "cohort.yaml", [omop_cdm], omop_cdm / "out")
+
+
+def test_cycles_are_counted_in_the_first_line_era_only(omop_cdm, extracted) -> None:
+    import pandas as pd
+
+    drugs = pd.read_parquet(omop_cdm / "drug_exposure.parquet")
+    io = drugs[drugs["drug_concept_id"].between(2_000_002_001, 2_000_002_004)]
+    io = io.assign(date=pd.to_datetime(io["drug_exposure_start_date"]))
+    gaps = io.sort_values(["person_id", "date"]).groupby("person_id")["date"].diff()
+    assert (gaps.dt.days > 90).any()
+    exposures = pd.read_parquet(extracted / "exposures.parquet")
+    exposures = exposures.assign(date=pd.to_datetime(exposures["date"])).sort_values(
+        ["subject_id", "date"]
+    )
+    within = exposures.groupby("subject_id")["date"].diff().dt.days.dropna()
+    assert within.max() <= 90
+    assert (exposures.groupby("subject_id")["cycle"].min() == 1).all()
+    assert len(exposures) < len(io)

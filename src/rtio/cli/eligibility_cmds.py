@@ -73,6 +73,8 @@ def screening_table(s: Screening, screening_date: pd.Series) -> pd.DataFrame:
     manual criteria, or eligible awaiting enrolment); the verdict is kept as an extra column."""
     import pandas as pd
 
+    from rtio.dates import parse_iso_dates
+
     v = s.verdicts
     outcome = v["verdict"].map(
         {"ineligible": "excluded", "pending": "pending", "eligible": "pending"}
@@ -84,7 +86,9 @@ def screening_table(s: Screening, screening_date: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "candidate_id": v["candidate_id"],
-            "screening_date": pd.to_datetime(screening_date).dt.strftime("%Y-%m-%d").to_numpy(),
+            "screening_date": parse_iso_dates(screening_date, column="screening_date")
+            .dt.strftime("%Y-%m-%d")
+            .to_numpy(),
             "outcome": outcome,
             "reason": reason,
             "verdict": v["verdict"],

@@ -105,3 +105,14 @@ register(
     "rtio.cli.interop_cmds:export_app",
     "Export study data: SDTM, ADaM (XPT v5, Dataset-JSON, CSV), REDCap.",
 )
+register(
+    "serve",
+    "rtio.cli.capture_cmds:serve",
+    "Serve the web data-capture service for a study (creates / migrates its database).",
+)
+register(
+    "capture",
+    "rtio.cli.capture_cmds:capture_app",
+    "Data capture: users, API tokens, go-live, data cuts.",
+)
+register("audit", "rtio.cli.capture_cmds:audit_app", "The data-capture audit trail: verify it.")

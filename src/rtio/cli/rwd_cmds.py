@@ -74,6 +74,11 @@ def run_cmd(
     work: Path = typer.Option(
         None, "--work", help="Stage folder (default: OUT/stages); a rerun resumes."
     ),
+    propensity: bool = typer.Option(
+        False,
+        "--propensity",
+        help="Also the large-scale propensity analysis (OUT/propensity.json).",
+    ),
 ) -> None:
     """Build the cohort and analyse it inside the engine; writes OUT/results.json."""
     from rtio.rwd.api import run
@@ -85,6 +90,7 @@ def run_cmd(
         _options(engine, master, memory_limit, threads, schema),
         work,
         Console(stderr=True),
+        propensity,
     )
     local_rt = results.cohort.local_rt if results.cohort else None
     if local_rt is not None and local_rt.time_varying_hr is not None:

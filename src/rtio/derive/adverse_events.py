@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.dates import parse_iso_dates
-from rtio.frames import FrameLike, with_dates
+from rtio.frames import FrameLike, subject_index, with_dates
 from rtio.lookup import by_key
 from rtio.vocabulary import TEAE_IMMUNE_WINDOW_DAYS, TEAE_WINDOW_DAYS
 
@@ -42,7 +42,10 @@ def percent_text(k: int, n: int) -> str:
 def map_terms(adverse_events: pd.DataFrame, term_map: Mapping[str, str] | None) -> pd.Series:
     """The CTCAE term of each row: ``term`` translated by the study's term map where listed."""
     terms = adverse_events["term"].astype(str)
-    return terms.map(lambda t: term_map.get(t, t)) if term_map else terms
+    if not term_map:
+        return terms
+    mapped = terms.map(dict(term_map))  # a dict lookup per row in C, no Python per row
+    return mapped.where(mapped.notna(), terms)
 
 
 def ae_grade_table(
@@ -58,7 +61,7 @@ def ae_grade_table(
     """
     if only is not None and only not in FILTERS:
         raise ValueError(f"only must be one of {FILTERS}, not {only!r}")
-    ids = pd.Index([str(s) for s in population]).unique()
+    ids = subject_index(population).unique()
     n = len(ids)
     events = adverse_events.assign(subject_id=adverse_events["subject_id"].astype(str))
     events = events.assign(term=map_terms(events, term_map))

@@ -76,8 +76,8 @@ def received_study_drug(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """At least one administration in the exposures table."""
     ids = _ids(tables["subjects"])
     exposures = tables.get("exposures")
-    dosed = set() if exposures is None else set(exposures["subject_id"].astype(str))
-    return pd.Series(ids.isin(dosed), index=ids)
+    dosed = ids.isin(exposures["subject_id"].astype(str)) if exposures is not None else False
+    return pd.Series(dosed, index=ids, dtype=bool)
 
 
 def completed_rt_all_lesions(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -100,7 +100,7 @@ def completed_rt_all_lesions(tables: dict[str, pd.DataFrame]) -> pd.Series:
     )
     events = tables.get("events")
     if events is not None:
-        stopped = set(events.loc[events["kind"] == "rt_discontinuation", "subject_id"].astype(str))
+        stopped = events.loc[events["kind"] == "rt_discontinuation", "subject_id"].astype(str)
         complete &= ~ids.isin(stopped)
     lesions = tables.get("lesions")
     if lesions is None:
@@ -116,14 +116,14 @@ def post_baseline_assessment(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """At least one tumour assessment after day 1 (measurements, else reported responses)."""
     ids = _ids(tables["subjects"])
     start = read_dates(tables["subjects"], "subjects", "start_date").set_axis(ids)
-    assessed: set[str] = set()
+    assessed = np.zeros(len(ids), dtype=bool)
     for name, column in (("measurements", "assessment_date"), ("responses", "assessment_date")):
         frame = tables.get(name)
         if frame is not None:
-            when = read_dates(frame, name, column)
-            later = when > by_key(frame["subject_id"].astype(str), start)
-            assessed |= set(frame.loc[later, "subject_id"].astype(str))
-    return pd.Series(ids.isin(assessed), index=ids)
+            subject = frame["subject_id"].astype(str)
+            later = (read_dates(frame, name, column) > by_key(subject, start)).to_numpy()
+            assessed |= ids.isin(subject[later])
+    return pd.Series(assessed, index=ids)
 
 
 CONDITIONS: dict[str, Callable[[dict[str, pd.DataFrame]], pd.Series]] = {

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from rtio.frames import FrameLike, as_frame, read_dates, require_columns
+from rtio.frames import FrameLike, as_frame, read_dates, require_columns, subject_index
 from rtio.vocabulary import DAYS_PER_MONTH, DISEASE_CONTROL, OBJECTIVE_RESPONSE
 
 __all__ = [
@@ -47,7 +47,7 @@ def _rate(
     require_columns(table, "bor", ["subject_id", "bor"])
     table["subject_id"] = table["subject_id"].astype(str)
     if population is not None:
-        wanted = pd.Index([str(s) for s in population])
+        wanted = subject_index(population)
         missing = wanted.difference(pd.Index(table["subject_id"]))
         if len(missing):
             raise ValueError(f"population: subject(s) {', '.join(missing[:5])} have no BOR row")

@@ -25,8 +25,7 @@ from rtio.cohort.followup import ZERO_DAY_TIME
 from rtio.cohort.timing import SAME_DAY_OFFSET
 from rtio.rwd.engine import Engine
 from rtio.rwd.survival import CoxFit, cox_pushdown, event_counts, km_from_counts, logrank_pushdown
-
-DAYS_PER_MONTH = 30.4375
+from rtio.vocabulary import DAYS_PER_MONTH
 
 
 def _cutoff(value: dt.date | None) -> str | None:

@@ -87,9 +87,11 @@ def run(
     options: EngineOptions | None = None,
     work: str | Path | None = None,
     console: Console | None = None,
+    propensity: bool = False,
 ) -> Results:
     """``rtio cohort run``: build the cohort and analyse it in the engine; writes OUT/results.json
-    (the shape of ``rtio analyse``) and OUT/attrition.json."""
+    (the shape of ``rtio analyse``) and OUT/attrition.json; with ``propensity`` also
+    OUT/propensity.json (:func:`rtio.rwd.propensity.landmark_propensity`)."""
     options = options or EngineOptions()
     out = Path(out)
     _check_out(out, cdm)
@@ -116,6 +118,13 @@ def run(
             _engine_version(options.name),
             build.attrition.as_dict(),
         )
+        if propensity:
+            from rtio.rwd.propensity import landmark_propensity
+
+            model = landmark_propensity(engine)
+            _write_atomic(
+                out / "propensity.json", json.dumps(model.as_dict(), indent=1, ensure_ascii=False)
+            )
     _write_atomic(out / "results.json", results.model_dump_json(indent=1))
     _write_atomic(
         out / "attrition.json", json.dumps(build.attrition.as_dict(), indent=1, ensure_ascii=False)

@@ -7,6 +7,8 @@ every database SQLAlchemy reaches (PostgreSQL, SQL Server, Oracle, SQLite, ...).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from rtio.rwd.engine import DuckDBEngine
@@ -41,7 +43,7 @@ def copy_from_database(
                 f"OMOP CDM at {url}: table {table} lacks column(s) {', '.join(lacking)}"
             )
         wanted = list(columns) + [c for c in optional_columns.get(table, ()) if c in have]
-        selected = sa.select(*[sa.column(have[c]).label(c) for c in wanted]).select_from(
+        selected: Any = sa.select(*[sa.column(have[c]).label(c) for c in wanted]).select_from(
             sa.table(real, schema=schema)
         )
         first = True

@@ -108,16 +108,19 @@ class Baseline(_Model):
     window: Window = Field(default_factory=lambda: Window(start=-30, end=0))
 
 
+Domain = Literal["condition_occurrence", "drug_exposure", "procedure_occurrence", "measurement"]
+
+
+def _default_domains() -> list[Domain]:
+    return ["condition_occurrence", "drug_exposure", "procedure_occurrence"]
+
+
 class Covariates(_Model):
     """Large-scale baseline covariates for the propensity model: one indicator per concept seen in
     ``domains`` within ``window`` (as OHDSI FeatureExtraction's long-term covariates)."""
 
     window: Window = Field(default_factory=lambda: Window(start=-365, end=-1))
-    domains: list[
-        Literal["condition_occurrence", "drug_exposure", "procedure_occurrence", "measurement"]
-    ] = Field(
-        default_factory=lambda: ["condition_occurrence", "drug_exposure", "procedure_occurrence"]
-    )
+    domains: list[Domain] = Field(default_factory=_default_domains)
     min_prevalence: float = Field(0.001, ge=0, lt=1)
 
 
@@ -136,7 +139,7 @@ class CohortDefinition(_Model):
     radiotherapy: Radiotherapy
     ecog: Baseline | None = None
     platinum: Criterion | None = None
-    covariates: Covariates = Field(default_factory=Covariates)
+    covariates: Covariates = Field(default_factory=lambda: Covariates.model_validate({}))
 
     @model_validator(mode="after")
     def _sets_exist(self) -> CohortDefinition:

@@ -102,7 +102,7 @@ class Engine:
 
     def upload(self, name: str, frame: pd.DataFrame) -> None:
         """Register a small frame computed in Python (concept sets, per-time lookups, weights)."""
-        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         digest.update(",".join(map(str, frame.columns)).encode())
         self._upload(name, frame)
         self.fingerprints[name] = digest.hexdigest()
@@ -156,10 +156,13 @@ class DuckDBEngine(Engine):
         database: str = ":memory:",
         progress: Any = None,
     ) -> None:
-        import duckdb
+        try:
+            import duckdb
+        except ImportError:
+            raise EngineError("the DuckDB engine needs DuckDB: pip install 'rtio[rwd]'") from None
 
         super().__init__(work=work, progress=progress, dialect="duckdb")
-        config = {
+        config: dict[str, str | bool | int | float | list[str]] = {
             "memory_limit": memory_limit,
             "temp_directory": str(work / ".spill"),
             "preserve_insertion_order": "false",
@@ -228,6 +231,7 @@ class SparkEngine(Engine):
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.ansi.enabled", "false")
         )
         for key, value in (config or {}).items():

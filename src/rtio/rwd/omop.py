@@ -11,6 +11,8 @@ ids in its cohort definition by its own standard concepts (docs/rwd.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -159,7 +161,7 @@ def synthetic_definition(
             table="drug_exposure",
             window=Window(start=-7, end=7),
         ),
-        covariates=Covariates(),
+        covariates=Covariates.model_validate({}),
     )
 
 
@@ -332,7 +334,7 @@ def study_to_omop(
 
 
 def _typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
-    columns = {}
+    columns: dict[str, Any] = {}
     for column, kind in schema.items():
         values = frame[column]
         if kind == "date":

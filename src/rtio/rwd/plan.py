@@ -232,13 +232,14 @@ class ExtractionPlan:
             "WHERE d.drug_exposure_start_date >= k.index_date "
             "AND d.drug_exposure_start_date <= k.last_known_alive_date "
             "GROUP BY d.person_id, d.drug_exposure_start_date), "
-            "g AS (SELECT *, CASE WHEN date_diff('day', LAG(date) OVER (PARTITION BY person_id ORDER BY date), date) "
-            f"> {io.gap_days} THEN 1 ELSE 0 END AS new_era FROM x), "
-            "e AS (SELECT *, SUM(new_era) OVER (PARTITION BY person_id ORDER BY date "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS era FROM g) "
-            "SELECT person_id, drug, dose, date, "
-            "CAST(ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY date) AS INTEGER) AS cycle "
-            "FROM e WHERE era = 0"
+            "g AS (SELECT person_id, date, date_diff('day', LAG(date) OVER (PARTITION BY person_id "
+            "ORDER BY date), date) AS gap FROM x), "
+            f"ends AS (SELECT person_id, MIN(date) AS era_end FROM g WHERE gap > {io.gap_days} "
+            "GROUP BY person_id) "
+            "SELECT x.person_id, x.drug, x.dose, x.date, "
+            "CAST(ROW_NUMBER() OVER (PARTITION BY x.person_id ORDER BY x.date) AS INTEGER) AS cycle "
+            "FROM x LEFT JOIN ends e ON e.person_id = x.person_id "
+            "WHERE e.era_end IS NULL OR x.date < e.era_end"
         )
 
     def fractions(self) -> str:

@@ -59,27 +59,29 @@ def survival_result(
     """``rtio.analyse.survival.summarise_km``'s result from a KM fitted on engine counts."""
     median = fit.median()
     at = fit.survival_at([12, 24], extend=True)
+    table = {c: fit.table[c].to_numpy(float) for c in fit.table.columns}
     curve = [
         CurvePoint(
-            months=float(r.time),
-            survival=float(r.survival),
-            lower=_none(r.lower),
-            upper=_none(r.upper),
-            n_risk=float(r.n_risk),
-            n_event=float(r.n_event),
-            n_censor=float(r.n_censor),
+            months=float(table["time"][i]),
+            survival=float(table["survival"][i]),
+            lower=_none(table["lower"][i]),
+            upper=_none(table["upper"][i]),
+            n_risk=float(table["n_risk"][i]),
+            n_event=float(table["n_event"][i]),
+            n_censor=float(table["n_censor"][i]),
         )
-        for r in fit.table.itertuples()
+        for i in range(len(fit.table))
     ]
+    rate = {c: at[c].to_numpy(float) for c in at.columns}
     rates = [
         RateAt(
-            months=float(r.time),
-            survival=_none(r.survival),
-            lower=_none(r.lower),
-            upper=_none(r.upper),
-            n_risk=int(r.n_risk),
+            months=float(rate["time"][i]),
+            survival=_none(rate["survival"][i]),
+            lower=_none(rate["lower"][i]),
+            upper=_none(rate["upper"][i]),
+            n_risk=int(rate["n_risk"][i]),
         )
-        for r in at.itertuples()
+        for i in range(len(at))
     ]
     return SurvivalResult(
         endpoint=endpoint,
@@ -222,7 +224,7 @@ def cohort_results(
         "aggregates (counts per time and group, Cox risk-set sums per Newton step) left the engine.",
         "OS was estimated by the Kaplan–Meier method with log-transformed 95 % CIs (as R survfit); median CIs "
         "invert the pointwise band (Brookmeyer–Crowley, as R quantile.survfit). Durations are in months "
-        "(days / 30.4375). Median follow-up uses the reverse Kaplan–Meier method.",
+        f"(days / {DAYS_PER_MONTH}). Median follow-up uses the reverse Kaplan–Meier method.",
         "Exposures that start after the index date were analysed naively, at landmarks (3 and 6 months; 9 months "
         "for IO cycles) and as time-varying covariates in Cox models (Efron ties) on counting-process data.",
     ]

@@ -2,7 +2,8 @@
 
 The latent model is seed 001's retrospective cohort (``rtio.simulate``'s ``yu2025-escc-local-rt``):
 index dates from March 2019 to December 2022, first-line PD-1 inhibitor every 21 days while alive
-up to a planned number of cycles, local RT planned at a random time in the first ~10 months and
+up to a planned number of cycles (and for 10 % a later line after a 120-day gap, which
+the era rule must leave out), local RT planned at a random time in the first ~10 months and
 given only to patients still alive then (realistic immortal time). Death follows a hazard that is
 multiplied by ``rt_hazard_ratio`` from the first RT fraction on (1 by default: no true effect, as
 the seed-001 simulator) and by ``exp(confounding)`` for ECOG >= 1 patients, who are also less
@@ -25,8 +26,8 @@ import pyarrow.parquet as pq
 
 from rtio.rwd.definition import dump_definition
 from rtio.rwd.omop import IO_DRUGS, SCHEMAS, study_to_omop, synthetic_definition
+from rtio.vocabulary import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 30.4375
 CHUNK_PERSONS = 200_000
 DATA_CUTOFF = dt.date(2023, 12, 31)
 
@@ -42,6 +43,8 @@ class OmopSimulation:
     max_cycles: int = 35
     cycle_days: int = 21
     p_other_cancer: float = 0.03
+    p_rechallenge: float = 0.1
+    rechallenge_gap_days: int = 120
 
 
 def simulate_chunk(
@@ -93,6 +96,32 @@ def simulate_chunk(
             "dose": 200.0,
             "date": index[s] + days[c].astype("timedelta64[D]"),
         }
+    )
+    # a later line: a few more PD-1 doses after a gap longer than the era rule (not first-line cycles)
+    last = index + ((np.minimum(planned, given.sum(axis=1)) - 1) * sim.cycle_days).astype(
+        "timedelta64[D]"
+    )
+    again = np.flatnonzero((rng.random(n) < sim.p_rechallenge) & given.any(axis=1))
+    extra_day = (
+        (last[again] - index[again]).astype(int)[:, None]
+        + sim.rechallenge_gap_days
+        + np.arange(3) * sim.cycle_days
+    )
+    alive = extra_day < end_day[again, None]
+    who, k = np.nonzero(alive)
+    exposures = pd.concat(
+        [
+            exposures,
+            pd.DataFrame(
+                {
+                    "subject_id": ids[again[who]],
+                    "drug": drug[again[who]],
+                    "dose": 200.0,
+                    "date": index[again[who]] + extra_day[who, k].astype("timedelta64[D]"),
+                }
+            ),
+        ],
+        ignore_index=True,
     )
     r = np.flatnonzero(gets_rt)
     fractions = rng.choice(np.array([10, 25]), r.size)

@@ -171,6 +171,46 @@ class _Sums:
     d2: np.ndarray
 
 
+def efron_hazards(s: _Sums, p: int, efron: bool) -> tuple[np.ndarray, ...]:
+    """Per event time Σ_k 1/den_k, Σ_k m_k/den_k and the same weighted by (1 − k/d) (the deaths'
+    own share), for the score residuals of the robust variance (Therneau & Grambsch 2000, §7.2)."""
+    d = s.deaths.astype(float)
+    if not efron:
+        m = s.s1 / s.s0[:, None]
+        inv = d / s.s0
+        mean_inv = d[:, None] * m / s.s0[:, None]
+        return inv, mean_inv, inv, mean_inv
+    size = d.size
+    inv, inv_dead = np.zeros(size), np.zeros(size)
+    mean_inv, mean_inv_dead = np.zeros((size, p)), np.zeros((size, p))
+    big = s.deaths > SMALL_TIES
+    small = np.flatnonzero(~big)
+    count = s.deaths[small]
+    row = np.repeat(small, count)
+    k = np.arange(row.size) - np.repeat(np.cumsum(count) - count, count)
+    f = k / d[row]
+    den = s.s0[row] - f * s.d0[row]
+    m = (s.s1[row] - f[:, None] * s.d1[row]) / den[:, None]
+    np.add.at(inv, row, 1 / den)
+    np.add.at(mean_inv, row, m / den[:, None])
+    np.add.at(inv_dead, row, (1 - f) / den)
+    np.add.at(mean_inv_dead, row, (1 - f)[:, None] * m / den[:, None])
+    if big.any():
+        s0, d0, dd = s.s0[big], s.d0[big], d[big]
+        u = s0 * dd / d0
+        scale = dd / d0
+        h1 = scale * (digamma(u + 1) - digamma(u - dd + 1))
+        h2 = scale**2 * (polygamma(1, u - dd + 1) - polygamma(1, u + 1))
+        g1 = s.d1[big] / d0[:, None]
+        v1 = s.s1[big] - s0[:, None] * g1
+        mean = dd[:, None] * g1 + v1 * h1[:, None]
+        inv[big] = h1
+        mean_inv[big] = g1 * h1[:, None] + v1 * h2[:, None]
+        inv_dead[big] = ((d0 - s0) * h1 + dd) / d0
+        mean_inv_dead[big] = ((d0 - s0)[:, None] * mean_inv[big] + mean) / d0[:, None]
+    return inv, mean_inv, inv_dead, mean_inv_dead
+
+
 def efron_terms(s: _Sums, p: int, efron: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event time Σ_k log den_k, Σ_k m_k and Σ_k (second_k − m_k m_kᵀ) with
     den_k = S0 − (k/d)·D0, m_k = (S1 − (k/d)·D1)/den_k (Efron 1977; Breslow: k/d = 0)."""
@@ -251,16 +291,28 @@ class CoxProblem:
         sql = (
             f"SELECT {strata or '0'} AS s, CAST({entry or 'NULL'} AS DOUBLE) AS t0, "
             f"CAST({duration} AS DOUBLE) AS t1, CAST({event} AS INTEGER) AS d, {xs}, "
-            f"SUM(CAST({weights or '1.0'} AS DOUBLE)) AS w, COUNT(*) AS n "
+            f"SUM(CAST({weights or '1.0'} AS DOUBLE)) AS w, "
+            f"SUM(CAST({weights or '1.0'} AS DOUBLE) * CAST({weights or '1.0'} AS DOUBLE)) AS w2, "
+            "COUNT(*) AS n "
             f"FROM ({relation}) r GROUP BY {keys}"
         )
         name = "cox_" + hashlib.sha256(sql.encode()).hexdigest()[:16]
         self.table = engine.stage(name, sql, inputs).name
-        self._check()
-        x_sums = ", ".join(f"SUM(n * x{j}) AS m{j}" for j in range(self.p))
+        x_sums = "".join(f", SUM(n * x{j}) AS m{j}" for j in range(self.p))
+        invalid = (
+            "t1 IS NULL OR t1 < 0 OR d IS NULL OR d NOT IN (0, 1) OR w IS NULL OR w <= 0"
+            + (" OR t0 IS NULL OR t0 >= t1" if entry else "")
+            + "".join(f" OR x{j} IS NULL" for j in range(self.p))
+        )
         totals = engine.fetch(
-            f"SELECT SUM(n) AS n, SUM(n * d) AS events, {x_sums} FROM {self.table}"
+            f"SELECT SUM(n) AS n, SUM(n * d) AS events, SUM(CASE WHEN {invalid} THEN 1 ELSE 0 END) "
+            f"AS bad{x_sums} FROM {self.table}"
         ).iloc[0]
+        if totals["bad"]:
+            raise ValueError(
+                f"Cox: {int(totals['bad'])} distinct rows with a missing or negative time, an event "
+                "not 0/1, a non-positive weight, a start not before the stop, or a missing covariate"
+            )
         self.n, self.n_events = int(totals["n"]), int(totals["events"])
         self.means = np.array([float(totals[f"m{j}"]) / self.n for j in range(self.p)])
         deaths = engine.fetch(
@@ -269,19 +321,6 @@ class CoxProblem:
             + f" FROM {self.table} WHERE d = 1 GROUP BY s, t1"
         ).sort_values(["s", "t"], kind="stable")
         self.event_times = {s: part for s, part in deaths.groupby("s", sort=True)}
-
-    def _check(self) -> None:
-        bad = self.engine.fetch(
-            f"SELECT COUNT(*) AS n FROM {self.table} WHERE t1 IS NULL OR t1 < 0 OR d IS NULL "
-            "OR d NOT IN (0, 1) OR w IS NULL OR w <= 0"
-            + (" OR t0 IS NULL OR t0 >= t1" if self.entry else "")
-            + "".join(f" OR x{j} IS NULL" for j in range(self.p))
-        ).iloc[0]["n"]
-        if bad:
-            raise ValueError(
-                f"Cox: {bad} distinct rows with a missing or negative time, an event not 0/1, a "
-                "non-positive weight, a start not before the stop, or a missing covariate"
-            )
 
     def _xc(self, j: int) -> str:
         return f"(x{j} - {_literal(self.means[j])})" if hasattr(self, "means") else f"x{j}"
@@ -315,47 +354,111 @@ class CoxProblem:
                 a2[:, j, k] = a2[:, k, j] = frame[f"a{j}_{k}"].to_numpy(float)
         return a0, a1, a2
 
+    def _stratum_sums(self, sums: pd.DataFrame, s: object, deaths: pd.DataFrame) -> _Sums:
+        """Risk-set and death sums at each event time of stratum ``s``."""
+        part = sums[sums["s"] == s]
+        times = deaths["t"].to_numpy(float)
+
+        def at_or_after(kind: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            rows = part[part["kind"] == kind].sort_values("t", kind="stable")
+            a0, a1, a2 = self._unpack(rows)
+            where = np.searchsorted(rows["t"].to_numpy(float), times, side="left")
+            return _suffix(a0)[where], _suffix(a1)[where], _suffix(a2)[where]
+
+        s0, s1, s2 = at_or_after(0)
+        if self.entry:
+            e0, e1, e2 = at_or_after(1)
+            s0, s1, s2 = s0 - e0, s1 - e1, s2 - e2
+        dead = part[part["kind"] == 2].set_index("t").reindex(times)
+        d0, d1, d2 = self._unpack(dead.reset_index())
+        wx = deaths[[f"wx{j}" for j in range(self.p)]].to_numpy(float).reshape(-1, self.p)
+        return _Sums(
+            deaths["deaths"].to_numpy(int),
+            deaths["wdeaths"].to_numpy(float),
+            wx,
+            s0,
+            s1,
+            s2,
+            d0,
+            d1,
+            d2,
+        )
+
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log partial likelihood, score and information at ``beta`` (one engine query)."""
         sums = self.engine.fetch(self._sums_sql(beta))
         loglik, score, info = 0.0, np.zeros(self.p), np.zeros((self.p, self.p))
         for s, deaths in self.event_times.items():
-            part = sums[sums["s"] == s]
-            times = deaths["t"].to_numpy(float)
-
-            def at_or_after(kind: int, times=times, part=part):
-                rows = part[part["kind"] == kind].sort_values("t", kind="stable")
-                a0, a1, a2 = self._unpack(rows)
-                where = np.searchsorted(rows["t"].to_numpy(float), times, side="left")
-                return _suffix(a0)[where], _suffix(a1)[where], _suffix(a2)[where]
-
-            s0, s1, s2 = at_or_after(0)
-            if self.entry:
-                e0, e1, e2 = at_or_after(1)
-                s0, s1, s2 = s0 - e0, s1 - e1, s2 - e2
-            dead = part[part["kind"] == 2].set_index("t").reindex(times)
-            d0, d1, d2 = self._unpack(dead.reset_index())
-            wx = deaths[[f"wx{j}" for j in range(self.p)]].to_numpy(float).reshape(-1, self.p)
-            terms = _Sums(
-                deaths["deaths"].to_numpy(int),
-                deaths["wdeaths"].to_numpy(float),
-                wx,
-                s0,
-                s1,
-                s2,
-                d0,
-                d1,
-                d2,
-            )
+            terms = self._stratum_sums(sums, s, deaths)
             log_den, mean, second = efron_terms(terms, self.p, self.ties == "efron")
             c = terms.wdeaths / terms.deaths
-            loglik += float(beta @ wx.sum(axis=0) - c @ log_den)
-            score += wx.sum(axis=0) - c @ mean
+            loglik += float(beta @ terms.wx.sum(axis=0) - c @ log_den)
+            score += terms.wx.sum(axis=0) - c @ mean
             info += np.tensordot(c, second, axes=1)
         return loglik, score, info
 
-    def fit(self, conf_level: float = 0.95) -> CoxFit:
-        """Newton–Raphson as R ``coxph`` (see the module docstring)."""
+    def robust_meat(self, beta: np.ndarray) -> np.ndarray:
+        """Σ_i r_i r_iᵀ over the rows' score residuals r_i (R ``residuals(fit, "score")``), each
+        row its own cluster, aggregated in the engine.
+
+        Rows of one compressed group share r_i / w_i, so the engine sums Σ w_i² u uᵀ with u from a
+        per-(stratum, time) table of cumulative hazard terms that Python computes and uploads.
+        """
+        if self.entry:
+            raise ValueError("robust variance: one row per subject (no entry times) only")
+        p, efron = self.p, self.ties == "efron"
+        sums = self.engine.fetch(self._sums_sql(beta))
+        frames = []
+        for s, deaths in self.event_times.items():
+            terms = self._stratum_sums(sums, s, deaths)
+            _, mean, _ = efron_terms(terms, p, efron)
+            inv, mean_inv, inv_dead, mean_inv_dead = efron_hazards(terms, p, efron)
+            c = terms.wdeaths / terms.deaths
+            h0, h0_dead = c * inv, c * inv_dead
+            h1, h1_dead = c[:, None] * mean_inv, c[:, None] * mean_inv_dead
+            times = deaths["t"].to_numpy(float)
+            keys = np.unique(sums.loc[(sums["s"] == s) & (sums["kind"] == 0), "t"].to_numpy(float))
+            slot = np.searchsorted(times, keys, side="right")
+            c0 = np.concatenate([[0.0], np.cumsum(h0)])[slot]
+            c1 = np.concatenate([np.zeros((1, p)), np.cumsum(h1, axis=0)])[slot]
+            at = np.maximum(slot - 1, 0)
+            death_time = (slot > 0) & (times[at] == keys)
+            lookup = {
+                "s": s,
+                "t": keys,
+                "c0": c0,
+                "dh0": np.where(death_time, (h0 - h0_dead)[at], 0.0),
+            }
+            for j in range(p):
+                lookup[f"c1_{j}"] = c1[:, j]
+                lookup[f"dh1_{j}"] = np.where(death_time, (h1 - h1_dead)[at, j], 0.0)
+                lookup[f"m_{j}"] = np.where(death_time, (mean / terms.deaths[:, None])[at, j], 0.0)
+            frames.append(pd.DataFrame(lookup))
+        name = f"{self.table}_hazards"
+        self.engine.upload(name, pd.concat(frames, ignore_index=True))
+        eta = " + ".join(f"{_literal(b)} * {self._xc(j)}" for j, b in enumerate(beta))
+        u = [
+            f"(-exp({eta}) * ({self._xc(j)} * l.c0 - l.c1_{j}) + d * (exp({eta}) * "
+            f"({self._xc(j)} * l.dh0 - l.dh1_{j}) + {self._xc(j)} - l.m_{j}))"
+            for j in range(p)
+        ]
+        cols = ", ".join(f"{u[j]} AS u{j}" for j in range(p))
+        body = ", ".join(
+            f"SUM(w2 * u{j} * u{k}) AS b{j}_{k}" for j in range(p) for k in range(j, p)
+        )
+        meat = self.engine.fetch(
+            f"SELECT {body} FROM (SELECT w2, {cols} FROM {self.table} c JOIN {name} l "
+            "ON l.s = c.s AND l.t = c.t1) r"
+        ).iloc[0]
+        out = np.zeros((p, p))
+        for j in range(p):
+            for k in range(j, p):
+                out[j, k] = out[k, j] = float(meat[f"b{j}_{k}"])
+        return out
+
+    def fit(self, conf_level: float = 0.95, robust: bool = False) -> CoxFit:
+        """Newton–Raphson as R ``coxph`` (see the module docstring); ``robust``: the sandwich
+        variance (R ``robust = TRUE``, each row its own cluster) for SEs, CIs and the Wald test."""
         beta = np.zeros(self.p)
         loglik0, score0, info0 = self.evaluate(beta)
         loglik, info = loglik0, info0
@@ -374,8 +477,9 @@ class CoxProblem:
                 halving = False
                 beta, loglik, info = candidate, new_ll, new_info
                 candidate = beta + np.linalg.solve(new_info, new_score)
-        variance = np.linalg.inv(info)
-        return _result(
+        naive = np.linalg.inv(info)
+        variance = naive @ self.robust_meat(beta) @ naive if robust else naive
+        fit = _result(
             beta,
             variance,
             self.names,
@@ -391,6 +495,16 @@ class CoxProblem:
             self.entry is not None,
             self.weighted,
         )
+        if robust:
+            fit.method += ", robust (sandwich) variance"
+            fit.wald_test = TestResult(
+                statistic=fit.wald_test.statistic,
+                df=fit.wald_test.df,
+                p_value=fit.wald_test.p_value,
+                method="Wald (robust)",
+            )
+            fit.summary.insert(2, "naive_se", np.sqrt(np.diag(naive)))
+        return fit
 
 
 def _result(
@@ -469,11 +583,13 @@ def cox_pushdown(
     entry: str | None = None,
     ties: str = "efron",
     conf_level: float = 0.95,
+    robust: bool = False,
 ) -> CoxFit:
     """Fit R ``coxph(Surv([entry,] duration, event) ~ covariates + strata(strata), weights)`` on
     the rows of ``relation`` (a query over the engine tables named in ``inputs``).
-    ``covariates``: name -> SQL expression (numeric)."""
+    ``covariates``: name -> SQL expression (numeric); ``robust``: sandwich variance (one row per
+    subject), as for inverse-probability weights."""
     problem = CoxProblem(
         engine, relation, inputs, duration, event, covariates, strata, weights, entry, ties
     )
-    return problem.fit(conf_level)
+    return problem.fit(conf_level, robust)

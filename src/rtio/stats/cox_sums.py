@@ -242,8 +242,10 @@ class CoxStratum:
         log_den = float(np.einsum("m,m->", dw, np.log(sums.s0)))
         # single-pass sums of products (einsum's own loops; no temporaries, no BLAS threads)
         score = self.death_wx - np.einsum("km,m->k", sums.s1, weight)
-        square = np.einsum("im,jm,m->ij", mean, mean, dw)
-        pairs = np.einsum("km,m->k", sums.s2, weight) - square[i, j]
+        weighted_mean = mean * dw
+        pairs = np.einsum("km,m->k", sums.s2, weight) - np.array(
+            [np.einsum("m,m->", weighted_mean[a], mean[b]) for a, b in zip(i, j, strict=True)]
+        )
         for rows, efron in self._efron(sums, residuals=False):
             d = self.deaths[rows].astype(float)
             c = dw[rows] / d

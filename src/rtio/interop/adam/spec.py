@@ -4,6 +4,7 @@ most 40), types, codelists and the origin of each variable."""
 from __future__ import annotations
 
 from rtio.interop.datasets import DatasetSpec, Kind, Variable
+from rtio.vocabulary import DAYS_PER_MONTH
 
 STANDARD = "ADaMIG 1.3"
 
@@ -113,7 +114,7 @@ ADTTE = DatasetSpec(
             "AVALRTIO",
             "ADT-STARTDT in days (rtio aval_days)",
             "float",
-            note="rtio's aval_days = ADT - STARTDT, one less than AVAL; what rtio's Kaplan-Meier uses. Months = AVALRTIO / 30.4375.",
+            note=f"rtio's aval_days = ADT - STARTDT, one less than AVAL; what rtio's Kaplan-Meier uses. Months = AVALRTIO / {DAYS_PER_MONTH}.",
         ),
         _v("CNSR", "Censor", "integer", codelist="CNSR"),
         _v("EVNTDESC", "Event or Censoring Description"),

@@ -57,8 +57,10 @@ def _coded(values: pd.Series, choices: str, what: str) -> pd.Series:
     coded = text.map(codes)
     unknown = (text != "") & coded.isna()
     if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0]) + 1
         raise ValueError(
-            f"{what}: {text[unknown].iloc[0]!r} is not one of the project's choices ({choices})"
+            f"{what}, row {row}: {text[unknown].iloc[0]!r} is not one of the project's choices "
+            f"({choices}); {int(unknown.sum())} rows in all"
         )
     return coded.fillna("")
 

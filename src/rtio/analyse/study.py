@@ -185,11 +185,26 @@ def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None
 
 
 def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> Results:
-    """Run the protocol's analysis plan on the study folder at ``path``."""
+    """Run the protocol's analysis plan on the study folder at ``path`` (a big study laid out in
+    subject blocks is loaded and derived one block at a time: :mod:`rtio.pipeline`)."""
+    from rtio.io.blocks import subject_blocks
+
     options = options or AnalysisOptions()
-    loaded = load_study(path)
+    blocks = subject_blocks(path)
+    if blocks is not None:
+        from rtio.pipeline import analyse_in_blocks
+
+        return analyse_in_blocks(path, blocks, options)
+    return analyse_loaded(load_study(path), options)
+
+
+def analyse_loaded(
+    loaded: Study, options: AnalysisOptions, derived: Derived | None = None
+) -> Results:
+    """The analysis plan on a loaded study; ``derived``: its tables derived already (as
+    :func:`derive_study` of the study at the cut-off), else derived here."""
     study, cutoff_warnings = apply_cutoff(loaded, options.cutoff)
-    derived = derive_study(study)
+    derived = derive_study(study) if derived is None else derived
     arms = study_arms(study)
     design = study.protocol.design.type
     deviations = rt_deviations(study, arms) if design != "retrospective_cohort" else None

@@ -21,6 +21,9 @@ Generate = Callable[[int, int, int, int, int], dict[str, pd.DataFrame]]
 drawn from chunk ``chunk``'s streams, ids padded to ``width`` digits."""
 
 CHUNK_SIZE = 50_000
+"""Up to this many subjects a study is written as CSV files."""
+PART_SIZE = 20_000
+"""Subjects per Parquet part of a bigger study (the chunked pipeline's block: its memory)."""
 
 
 def to_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -51,8 +54,8 @@ def write_tables(
     folder: Path, generate: Generate, n: int, seed: int, width: int, chunk_size: int = CHUNK_SIZE
 ) -> None:
     """Write the tables of ``n`` simulated subjects into ``folder``: CSV files up to
-    ``chunk_size`` subjects, else one Parquet part per chunk of subjects (a progress bar on a
-    terminal)."""
+    ``chunk_size`` subjects, else one Parquet part per chunk of min(PART_SIZE, chunk_size)
+    subjects (a progress bar on a terminal)."""
     folder.mkdir(parents=True, exist_ok=True)
     if n <= chunk_size:
         for name, frame in generate(n, seed, 0, 1, width).items():
@@ -60,9 +63,10 @@ def write_tables(
             path.parent.mkdir(exist_ok=True)
             to_csv(frame, path)
         return
-    firsts = range(1, n + 1, chunk_size)
+    part_size = min(PART_SIZE, chunk_size)
+    firsts = range(1, n + 1, part_size)
     for chunk, first in progress(enumerate(firsts), len(firsts), f"simulating {n:,} subjects"):
-        size = min(chunk_size, n + 1 - first)
+        size = min(part_size, n + 1 - first)
         for name, frame in generate(size, seed, chunk, first, width).items():
             part = _path(folder, name)
             part.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 arms so that their sort order flips changes nothing), randomized results by arm, the primary
 endpoint as the protocol states it, failures said in words, Methods from what ran."""
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -12,15 +13,17 @@ import pytest
 import yaml
 
 from rtio.analyse import analyse_study
+from rtio.analyse.arms import study_arms
 from rtio.analyse.derived import derive_study
 from rtio.analyse.effects import hazard_ratio
 from rtio.analyse.methods import methods_text
 from rtio.analyse.options import AnalysisOptions
+from rtio.analyse.primary import primary_endpoint
 from rtio.io import load_study
 from rtio.protocol import load_protocol
 from rtio.protocol.loader import _shipped_dir
 from rtio.simulate.protocols import write_protocol_study
-from rtio.stats import cox_ph
+from rtio.stats import cox_ph, kaplan_meier, one_sample_logrank
 
 DEMO = Path(__file__).parent / "data" / "demo_study"
 NI = AnalysisOptions(endpoint="PFS", alpha=0.025, sided=1, ni_margin=1.3, stratify=("stratum",))
@@ -36,15 +39,15 @@ def npc_results(npc):
     return analyse_study(npc, NI)
 
 
+EFFECT_KEYS = ("hazard_ratio", "odds_ratio", "difference", "repeated_ci")
+"""Keys (or key endings) of every effect estimate in results.json."""
+
+
 def _effects(node, path=""):
     """Every (path, object) under the keys that hold effect estimates."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if (
-                key
-                in ("hazard_ratio", "stratified_hazard_ratio", "orr_odds_ratio", "orr_difference")
-                and value
-            ):
+            if str(key).endswith(EFFECT_KEYS) and isinstance(value, dict):
                 yield f"{path}.{key}", value
             yield from _effects(value, f"{path}.{key}")
     elif isinstance(node, list):
@@ -224,6 +227,54 @@ def test_single_arm_verdict_follows_the_protocols_success_rule() -> None:
     assert itt.test.p_value == pytest.approx(logrank.p_value, rel=1e-12)
     assert "6.3 months" in primary.statement and "planned 16" in primary.statement
     assert primary.assumed == []
+
+
+PAPER_PFS_EVENTS = [1.2, 1.9, 2.6, 3.3, 4.0, 4.6, 5.3, 5.9, 6.4, 6.83, 7.3, 7.9, 8.4, 8.9, 9.3, 9.6]
+"""PFS times (months) of 33 patients made to match seed 004's published ITT curve (Fig. 2C):
+median 9.8 months, 1-year PFS 41.9 %, 21 events, follow-up of the censored 16.3–28.1 months. The
+individual data are not published, so these are one data set with those published figures."""
+
+
+def _paper_pfs() -> tuple[np.ndarray, np.ndarray]:
+    time = np.array(
+        [*PAPER_PFS_EVENTS, 9.7, 9.8, 11.0, 11.6, 14.9, 18.2, *np.linspace(16.3, 28.1, 11)]
+    )
+    event = np.array([1] * 16 + [0] + [1] * 5 + [0] * 11)
+    return time, event
+
+
+def test_seed004_verdict_on_the_papers_pfs_reads_as_the_paper() -> None:
+    """Seed 004: "median PFS was 9.8 months (95% CI 6.83–NE; primary endpoint was not met)"; the
+    design assumed 6.3 → 12 months, one-sided 0.05, 16 events."""
+    time, event = _paper_pfs()
+    curve = kaplan_meier(time, event)
+    assert curve.median().value == pytest.approx(9.8)
+    assert curve.survival_at([12.0])["survival"].iloc[0] == pytest.approx(0.419, abs=0.001)
+    study = load_study(DEMO)
+    derived = derive_study(study)
+    ids = study.tables["subjects"]["subject_id"].astype(str).to_numpy()[: len(time)]
+    pfs = pd.DataFrame(
+        {"subject_id": ids, "paramcd": "PFS", "aval_months": time, "cnsr": 1 - event}
+    )
+    derived = dataclasses.replace(derived, adtte=pfs)
+    primary = primary_endpoint(
+        study, derived, {"ITT": pd.Index(ids)}, study_arms(study), AnalysisOptions()
+    )
+    assert primary.verdict == "not met" and primary.assumed == []
+    itt = primary.analyses[0]
+    assert (itt.n, itt.events, itt.target_median_months) == (33, 21, 12)
+    logrank = one_sample_logrank(time, event, 6.3, sided=1)
+    assert itt.test.p_value == pytest.approx(logrank.p_value, rel=1e-12)
+    assert (
+        primary.statement.startswith("Median PFS in the ITT population 9.8 months (95% CI ")
+        and "vs the 12-month target of the design: not met." in primary.statement
+    )
+    assert (
+        f"One-sample log-rank test against the historical median of 6.3 months: "
+        f"Z = {logrank.statistic:.2f}, p = < 0.001 (one-sided)." in primary.statement
+    )
+    assert primary.statement.endswith("Observed 21 PFS events; the design planned 16.")
+    assert (primary.observed_events, primary.planned_events) == (21, 16)
 
 
 def test_a_plan_value_missing_everywhere_gives_not_assessed_with_the_reason(npc) -> None:

@@ -32,10 +32,13 @@ def _text(n: int, total: int) -> str:
 
 
 def _age_text(age: np.ndarray) -> str:
+    """Median (IQR) with one number format for all three: whole numbers when all are whole,
+    else one decimal (R ``quantile`` type 7)."""
     if age.size == 0 or np.isnan(age).all():
         return "—"
-    q1, median, q3 = np.nanpercentile(age, [25, 50, 75])
-    return f"{median:g} ({q1:g}–{q3:g})"
+    quartiles = np.nanpercentile(age, [25, 50, 75])
+    q1, median, q3 = (f"{v:.0f}" if np.all(quartiles % 1 == 0) else f"{v:.1f}" for v in quartiles)
+    return f"{median} ({q1}–{q3})"
 
 
 def _indicators(

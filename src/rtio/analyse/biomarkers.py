@@ -58,22 +58,36 @@ def biomarker_tests(biomarkers: pd.DataFrame, bor: pd.DataFrame) -> list[Biomark
         stable = values.loc[values["group"] == "SD", "value"]
         if len(responders) < 2 or len(stable) < 2:
             continue
-        test = mann_whitney(responders, stable)
         out.append(
-            BiomarkerTest(
-                biomarker=str(name),
-                timepoint=str(timepoint),
-                unit=unit.get(name),
-                n_responders=len(responders),
-                n_stable=len(stable),
-                median_responders=float(responders.median()),
-                median_stable=float(stable.median()),
-                statistic=test.statistic,
-                p_value=test.p_value,
-                method=test.method,
-            )
+            responders_vs_stable(str(name), str(timepoint), unit.get(name), responders, stable)
         )
     return out
+
+
+TIED = "every value is the same: the rank test has no variance"
+
+
+def responders_vs_stable(
+    name: str, timepoint: str, unit: str | None, responders: pd.Series, stable: pd.Series
+) -> BiomarkerTest:
+    """Two-sided Mann–Whitney test of one biomarker x timepoint; not estimable when every value
+    of both groups is the same (R ``wilcox.test`` then gives p NaN; its normal approximation
+    divides by a zero variance)."""
+    tied = np.unique(np.concatenate([responders.to_numpy(float), stable.to_numpy(float)])).size == 1
+    test = None if tied else mann_whitney(responders, stable)
+    return BiomarkerTest(
+        biomarker=name,
+        timepoint=timepoint,
+        unit=unit,
+        n_responders=len(responders),
+        n_stable=len(stable),
+        median_responders=float(responders.median()),
+        median_stable=float(stable.median()),
+        statistic=None if test is None else test.statistic,
+        p_value=None if test is None else test.p_value,
+        method="Wilcoxon rank sum test" if test is None else test.method,
+        not_estimable=TIED if tied else None,
+    )
 
 
 def signed_rank(change: np.ndarray) -> tuple[float | None, float | None, str, str | None]:

@@ -51,7 +51,7 @@ IMMUNOTHERAPY_DRUGS = (
 """PD-1 / PD-L1 inhibitors counted as immunotherapy cycles when the protocol names no drugs."""
 
 
-def _cycle_categories(study: Study) -> tuple[list[str], list[int]] | None:
+def cycle_categories(study: Study) -> tuple[list[str], list[int]] | None:
     """Labels and entry thresholds of the protocol's cumulative-cycles exposure (seed 001)."""
     cohort = study.protocol.cohort
     for exposure in cohort.exposures if cohort else []:
@@ -153,7 +153,7 @@ def local_rt_comparison(study: Study) -> ExposureComparison | None:
 def io_cycle_comparison(study: Study) -> CategoricalComparison | None:
     """OS by the protocol's IO-cycle categories: naive, at a landmark and time-varying; the first
     category is the reference."""
-    exposures, categories = study.tables.get("exposures"), _cycle_categories(study)
+    exposures, categories = study.tables.get("exposures"), cycle_categories(study)
     if exposures is None or categories is None:
         return None
     labels, thresholds = categories

@@ -69,8 +69,14 @@ def _comparisons(results: Results) -> list[str]:
             "reference arm the protocol declares; proportionality was checked by the cox.zph score "
             "test."
         )
-        if comparison.strata:
+        stratified = comparison.stratified_hazard_ratio
+        if comparison.strata and stratified is not None and stratified.not_estimable is None:
             text += f" Log-rank test and Cox model were also stratified by {', '.join(comparison.strata)}."
+        elif comparison.strata and stratified is not None:
+            text += (
+                " The stratified log-rank test and Cox model could not be computed: "
+                f"{stratified.not_estimable}."
+            )
         out.append(text)
     if results.forest is not None:
         out.append(

@@ -244,9 +244,10 @@ class BiomarkerTest(_Result):
     n_stable: int
     median_responders: Number
     median_stable: Number
-    statistic: float
-    p_value: float
+    statistic: Number
+    p_value: Number
     method: str
+    not_estimable: str | None = None
 
 
 class PairedBiomarkerTest(_Result):

@@ -3,6 +3,8 @@ the cumulative incidence of competing first events (in-field / out-of-field prog
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -135,34 +137,41 @@ def progression_incidence(
 GRAY_METHOD = "Gray's test of equal cumulative incidence (R cmprsk cuminc)"
 
 
-def gray_tests(events: pd.DataFrame, arm: np.ndarray) -> dict[str, Test]:
-    """Gray's test by arm for each cause; not estimable (with the reason) when the test's
-    variance is singular (e.g. a cause seen in one arm only) or there is one arm."""
-    causes = [int(c) for c in np.unique(events["cause"]) if c > 0]
+def gray_test_of_cause(events: pd.DataFrame, arm: np.ndarray, cause: int) -> Test:
+    """Gray's test by arm of one cause (as each row of R ``cuminc()$Tests``, which tests every
+    cause on its own); not estimable, with the reason, when its variance is singular (e.g. the
+    cause seen in one arm only) or there is one arm."""
     try:
-        tests = gray_test(events["time"], events["cause"], arm)
+        row = gray_test(events["time"], events["cause"], arm, causes=[cause]).iloc[0]
     except (NotEstimableError, np.linalg.LinAlgError, ValueError) as error:
         reason = getattr(error, "reason", None) or (
-            "singular variance (too few events of a cause in an arm)"
+            "singular variance (too few events of the cause in an arm)"
             if isinstance(error, np.linalg.LinAlgError)
             else str(error)
         )
-        return {
-            PROGRESSION_CAUSES[c]: Test(
-                statistic=None, p_value=None, method=GRAY_METHOD, not_estimable=reason
-            )
-            for c in causes
-        }
-    return {
-        PROGRESSION_CAUSES[int(str(k))]: Test(
-            statistic=float(r.statistic),
-            df=float(r.df),
-            p_value=float(r.p_value),
+        return Test(
+            statistic=None,
+            p_value=None,
             method=GRAY_METHOD,
+            not_estimable=re.sub(r"^cause \d+: ", "", reason),
         )
-        if np.isfinite(r.statistic)
-        else Test(
+    if not np.isfinite(row["statistic"]):
+        return Test(
             statistic=None, p_value=None, method=GRAY_METHOD, not_estimable="singular variance"
         )
-        for k, r in tests.iterrows()
+    return Test(
+        statistic=float(row["statistic"]),
+        df=float(row["df"]),
+        p_value=float(row["p_value"]),
+        method=GRAY_METHOD,
+    )
+
+
+def gray_tests(events: pd.DataFrame, arm: np.ndarray) -> dict[str, Test]:
+    """Gray's test by arm for each cause seen, each on its own: one cause that cannot be
+    compared leaves the others' tests standing."""
+    return {
+        PROGRESSION_CAUSES[int(c)]: gray_test_of_cause(events, arm, int(c))
+        for c in np.unique(events["cause"])
+        if c > 0
     }

@@ -32,6 +32,7 @@ from rtio.analyse.deviations import rt_deviations
 from rtio.analyse.disposition import disposition, stop_reasons
 from rtio.analyse.exposure import exposure
 from rtio.analyse.figures_data import figures_data
+from rtio.analyse.fit_checks import fit_warnings
 from rtio.analyse.interim import interim_analysis
 from rtio.analyse.irecist import irecist
 from rtio.analyse.methods import methods_text
@@ -296,7 +297,10 @@ def analyse_loaded(
             *[f"Assumed: {text}." for text in assumed_populations],
         ],
     )
-    update: dict[str, object] = {"methods": methods_text(results, derived)}
+    update: dict[str, object] = {
+        "methods": methods_text(results, derived),
+        "warnings": [*results.warnings, *fit_warnings(results)],
+    }
     if results.interim is not None and results.primary_endpoint is not None:
         update["primary_endpoint"] = results.primary_endpoint.model_copy(
             update={

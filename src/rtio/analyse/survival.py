@@ -82,20 +82,28 @@ def strata_of(
     subjects: pd.DataFrame, factors: Sequence[str]
 ) -> tuple[pd.Series | None, str | None]:
     """One stratum label per subject from the stratification factors (subjects columns), or None
-    with the reason (a factor that is not a column, or patients with a missing value)."""
+    with the error: a factor that is not a column, or patients with a missing value (named by
+    table, column and subject; never dropped, as R ``strata()`` would drop them)."""
     if not factors:
         return None, None
     absent = [f for f in factors if f not in subjects.columns]
     if absent:
-        return None, f"stratification factor(s) {absent} are not columns of subjects"
-    values = subjects[list(factors)]
-    missing = values.isna().any(axis=1)
-    if missing.any():
-        ids = subjects.loc[missing, "subject_id"].astype(str).tolist()
-        listed = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
         return None, (
-            f"stratification factor(s) {list(factors)} missing for {len(ids)} patient(s): {listed}"
+            f"stratification factor(s) {', '.join(absent)} not columns of the subjects table"
         )
+    errors = []
+    for factor in factors:
+        missing = np.flatnonzero(subjects[factor].isna().to_numpy())
+        if missing.size:
+            ids = subjects["subject_id"].astype(str).to_numpy()[missing]
+            named = ", ".join(ids[:10])
+            more = f" and {missing.size - 10} more" if missing.size > 10 else ""
+            errors.append(
+                f"subjects.{factor} is missing for {missing.size} patient(s): {named}{more}"
+            )
+    if errors:
+        return None, "; ".join(errors) + " (the stratified analyses need every value)"
+    values = subjects[list(factors)]
     key = values.astype(str).agg(" | ".join, axis=1)
     return pd.Series(key.to_numpy(), index=subjects["subject_id"].astype(str).to_numpy()), None
 

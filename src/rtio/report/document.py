@@ -21,6 +21,8 @@ FIGURE_CAPTIONS = {
     "km_by_biomarker": "Survival by high / low biomarker level (30th-percentile split); the panels "
     "shown are named in the figure title and every comparison is in the biomarker survival table.",
 }
+LEADING_TABLES = ("primary", "interim")
+"""Tables printed with the primary endpoint's statement, before the methods and figures."""
 ENDPOINTS = {"pfs": "Progression-free survival", "os": "Overall survival"}
 
 
@@ -36,10 +38,16 @@ def caption(name: str, results: Results) -> str:
     """The caption of a figure, from what it shows."""
     if name == "forest" and results.forest is not None:
         f = results.forest
+        missing = [
+            f"{r.subgroup} {r.level}".strip() + f" ({r.hazard_ratio.not_estimable})"
+            for r in f.rows
+            if r.hazard_ratio.value is None
+        ]
         return (
             f"Hazard ratios of {f.endpoint} for {f.group} vs {f.reference} (the reference arm) "
             f"overall and by subgroup, 95% CIs on a log scale; left of 1 favours {f.group}, right "
             f"favours {f.reference}."
+            + (f" Not estimable: {'; '.join(missing)}." if missing else "")
         )
     if name in FIGURE_CAPTIONS:
         return FIGURE_CAPTIONS[name]
@@ -82,12 +90,15 @@ def build_document(results: Results, figures: dict[str, dict[str, Path]]) -> lis
     if meta.synthetic:
         lead += " SYNTHETIC DATA: this study was simulated by rtio and describes no real patients."
     blocks.append(Block("paragraph", lead))
+    tables = all_tables(results)
+    leading = [t for t in tables if t.key in LEADING_TABLES]
     primary = results.primary_endpoint
     if primary is not None:
         blocks.append(Block("heading", "Primary endpoint"))
         blocks.append(Block("paragraph", primary.statement))
     if results.interim is not None:
         blocks.append(Block("paragraph", results.interim.statement))
+    blocks += [Block("table", table=table) for table in leading]
     if results.warnings:
         blocks.append(Block("heading", "Warnings"))
         for warning in results.warnings:
@@ -112,8 +123,9 @@ def build_document(results: Results, figures: dict[str, dict[str, Path]]) -> lis
     for name, paths in figures.items():
         blocks.append(Block("figure", caption(name, results), figure=paths["png"]))
     blocks.append(Block("heading", "Tables"))
-    for table in all_tables(results):
-        blocks.append(Block("table", table=table))
+    for table in tables:
+        if table.key not in LEADING_TABLES:
+            blocks.append(Block("table", table=table))
     blocks.append(Block("paragraph", footer(results)))
     return blocks
 

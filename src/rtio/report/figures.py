@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -133,6 +134,10 @@ def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> np.ndarray:
     return np.where(row < months.size, n_risk[np.minimum(row, months.size - 1)], 0).astype(int)
 
 
+AT_RISK_LINE_IN = 0.2
+"""Height of one line of the numbers-at-risk table (inches)."""
+
+
 @styled
 def km_figure(
     curves: list[SurvivalResult],
@@ -142,13 +147,15 @@ def km_figure(
     note: str | None = None,
 ) -> Figure:
     """Kaplan–Meier curves with 95 % CI bands, censoring ticks, medians and a numbers-at-risk table
-    (one labelled row per curve)."""
+    (with several curves, each row under its own label line). ``note`` may have several lines."""
     labels = labels or [c.group or c.population for c in curves]
+    several = len(curves) > 1
+    lines = 1 + len(curves) * (2 if several else 1)
     figure, (ax, table) = _new(
-        (6.4, 4.8 + 0.2 * len(curves)),
+        (6.4, 4.4 + AT_RISK_LINE_IN * (lines + 1)),
         2,
         1,
-        gridspec_kw={"height_ratios": [5, 0.6 + 0.4 * len(curves)]},
+        gridspec_kw={"height_ratios": [4.4, AT_RISK_LINE_IN * (lines + 1)]},
     )
     horizon = max(max((p.months for p in c.curve), default=1) for c in curves)
     step = 6 if horizon > 18 else 3
@@ -168,29 +175,30 @@ def km_figure(
     ax.set_ylabel(safe_label(ylabel))
     ax.set_title(safe_label(title, 80), loc="left", fontweight="bold")
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, ls=":")
-    ax.legend(frameon=False, loc="upper right", fontsize=7 if len(curves) > 1 else 8)
+    ax.legend(frameon=False, loc="upper right", fontsize=7 if several else 8)
     if note:
-        ax.text(0.02, 0.04, safe_label(note, 120), transform=ax.transAxes, fontsize=8)
+        ax.text(
+            0.02,
+            0.03,
+            "\n".join(safe_label(line, 120) for line in note.splitlines()),
+            transform=ax.transAxes,
+            fontsize=7.5,
+            va="bottom",
+        )
+    ax.set_xlabel("Months")
     table.axis("off")
     table.set_xlim(ax.get_xlim())
-    table.set_ylim(-0.4 * len(curves), 1.2)
-    table.text(ax.get_xlim()[0], 1.0, "Number at risk", fontsize=8, fontweight="bold", va="bottom")
+    table.set_ylim(lines - 0.3, -0.7)  # one unit per text line, top down
+    left = ax.get_xlim()[0]
+    table.text(left, 0, "Number at risk", fontsize=8, fontweight="bold", va="center")
     for row, curve in enumerate(curves):
-        y = 0.55 - row * 0.45
         colour = CURVE_COLOURS[row % len(CURVE_COLOURS)]
-        if len(curves) > 1:
-            table.text(
-                ax.get_xlim()[0],
-                y + 0.22,
-                safe_label(labels[row], 50),
-                ha="left",
-                va="center",
-                fontsize=7,
-                color=colour,
-            )
+        y = 1 + row * 2 if several else 1 + row
+        if several:
+            table.text(left, y, safe_label(labels[row], 50), va="center", fontsize=7, color=colour)
+            y += 1
         for t, n in zip(ticks, _at_risk(curve, ticks), strict=True):
             table.text(t, y, str(n), ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xlabel("Months")
     figure.tight_layout()
     return figure
 
@@ -310,7 +318,11 @@ def biomarker_box_figure(data: pd.DataFrame, tests: list[BiomarkerTest]) -> Figu
         unit = f" [{safe_label(test.unit, 15)}]" if test.unit else ""
         ax.set_title(
             f"{safe_label(test.biomarker, 20)} ({safe_label(test.timepoint.replace('_', '-'), 15)}){unit}"
-            f"\np = {test.p_value:.3g}",
+            + (
+                f"\np = {test.p_value:.3g}"
+                if test.p_value is not None
+                else f"\nnot estimable ({_shorter(test.not_estimable or 'no test', 30)})"
+            ),
             fontsize=7,
         )
         ax.tick_params(labelsize=7)
@@ -370,13 +382,71 @@ def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure
 FOREST_TICKS = (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 10, 30, 100)
 
 
+def _footnotes(reasons: Sequence[str | None]) -> tuple[list[str], list[str]]:
+    """A mark per row (a, b, ... one per distinct reason; "" where there is none) and the
+    footnotes "(a) reason" wrapped to the figure's width."""
+    letters = {r: chr(ord("a") + i) for i, r in enumerate(dict.fromkeys(r for r in reasons if r))}
+    notes = [
+        line
+        for reason, letter in letters.items()
+        for line in textwrap.wrap(
+            f"({letter}) not estimable: {safe_label(reason, 300)}", FOOTNOTE_CHARS
+        )
+    ]
+    return [letters.get(r, "") if r else "" for r in reasons], notes
+
+
+FOOTNOTE_CHARS = 110
+"""Characters of a footnote line under a figure."""
+
+
 @styled
 def forest_figure(forest: Forest) -> Figure:
     """Hazard ratios of ``group`` vs ``reference`` with 95 % CIs per subgroup, on a log scale, with
-    "favours" labels under the axis; subgroups without an estimate are listed as not estimable."""
+    "favours" labels under the axis and each row's events and HR (95 % CI) printed at its right;
+    a subgroup without an estimate is printed as "not estimable (a)" there, with the reason in a
+    footnote under the figure."""
     rows = forest.rows
-    figure, ax = _new((6.8, 0.32 * len(rows) + 1.6))
+    marks, notes = _footnotes(
+        [
+            None
+            if r.hazard_ratio.value is not None
+            else r.hazard_ratio.not_estimable or "no estimate"
+            for r in rows
+        ]
+    )
+    figure, ax = _new((8.2, 0.32 * len(rows) + 1.6 + 0.15 * len(notes)))
     y = np.arange(len(rows))[::-1]
+    for yi, row, mark in zip(y, rows, marks, strict=True):
+        hr = row.hazard_ratio
+        ax.annotate(
+            f"{row.events:>4}   "
+            + (
+                f"{hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
+                if hr.value is not None and hr.lower is not None and hr.upper is not None
+                else f"not estimable ({mark})"
+            ),
+            xy=(1, yi),
+            xycoords=("axes fraction", "data"),
+            xytext=(10, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+            family="monospace",
+        )
+    if notes:
+        figure.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left")
+    ax.annotate(
+        "events   HR (95% CI)",
+        xy=(1, len(rows) - 0.4),
+        xycoords=("axes fraction", "data"),
+        xytext=(10, 2),
+        textcoords="offset points",
+        va="bottom",
+        fontsize=7.5,
+        fontweight="bold",
+        family="monospace",
+    )
     shown = [(yi, r) for yi, r in zip(y, rows, strict=True) if r.hazard_ratio.value is not None]
     for yi, row in shown:
         hr = row.hazard_ratio
@@ -399,12 +469,7 @@ def forest_figure(forest: Forest) -> Figure:
     ax.axvline(1, color="#888888", ls="--", lw=0.8)
     ax.set_yticks(
         y,
-        [
-            safe_label(f"{r.subgroup} {r.level}".strip(), 30)
-            + f" (n = {r.n})"
-            + ("" if r.hazard_ratio.value is not None else " — not estimable")
-            for r in rows
-        ],
+        [safe_label(f"{r.subgroup} {r.level}".strip(), 30) + f" (n = {r.n})" for r in rows],
     )
     ax.set_ylim(-0.8, len(rows) - 0.4)
     ax.set_xlabel(f"Hazard ratio, {safe_label(forest.endpoint)} (95 % CI; log scale)")
@@ -434,7 +499,8 @@ def forest_figure(forest: Forest) -> Figure:
         fontweight="bold",
         fontsize=8,
     )
-    figure.tight_layout()
+    below = (0.15 * len(notes) + 0.1) / figure.get_figheight() if notes else 0.0
+    figure.tight_layout(rect=(0, below, 1, 1))
     return figure
 
 
@@ -573,6 +639,30 @@ def consort_figure(disposition: Disposition, populations: Sequence[str] = ()) ->
     return figure
 
 
+def _shorter(text: str, limit: int) -> str:
+    """At most ``limit`` characters (ending in "…"); escaping is left to :func:`safe_label`."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def hazard_note(comparison: GroupComparison) -> str:
+    """The lines printed on a KM figure by arm: the unstratified HR named by its two groups, and
+    the log-rank p."""
+    hr = comparison.hazard_ratio
+    assert hr is not None
+    named = f"HR {_shorter(hr.group, 45)} vs {_shorter(hr.reference, 45)} (unstratified)"
+    value = (
+        f"{hr.value:.2f} ({100 * hr.conf_level:g}% CI {hr.lower:.2f}–{hr.upper:.2f})"
+        if hr.value is not None and hr.lower is not None and hr.upper is not None
+        else f"not estimable ({hr.not_estimable})"
+    )
+    logrank = (
+        f"; log-rank p = {comparison.logrank.p_value:.3g}"
+        if comparison.logrank.p_value is not None
+        else ""
+    )
+    return f"{named}:\n{value}{logrank}"
+
+
 ENDPOINT_NAMES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
 PER_PATIENT_LIMIT = 100
 """Swimmer and spider plots (one line per patient) are drawn for studies up to this size."""
@@ -598,16 +688,7 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
                 note = None
                 comparison = hazard.get(endpoint) if summary.population == "ITT" else None
                 if comparison is not None and comparison.hazard_ratio is not None:
-                    hr = comparison.hazard_ratio
-                    note = (
-                        f"HR (unstratified) {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
-                        if hr.value is not None and hr.lower is not None and hr.upper is not None
-                        else f"HR not estimable ({hr.not_estimable})"
-                    ) + (
-                        f"; log-rank p = {comparison.logrank.p_value:.3g}"
-                        if comparison.logrank.p_value is not None
-                        else ""
-                    )
+                    note = hazard_note(comparison)
                 keep(
                     f"km_{endpoint}_{summary.population}_by_arm",
                     km_figure(

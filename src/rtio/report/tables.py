@@ -98,47 +98,44 @@ def arm_columns(results: Results) -> list[str]:
 
 
 def primary(results: Results) -> Table | None:
+    """The primary analysis per population (and the superiority test beside a non-inferiority
+    one): the estimate named by its groups in the heading, the test's p and the verdict."""
     p = results.primary_endpoint
     if p is None:
         return None
+    analyses = [*p.analyses, *([p.superiority] if p.superiority is not None else [])]
+    effects = [a.hazard_ratio for a in analyses if a.hazard_ratio is not None]
+    estimate = (
+        f"{effect_label(effects[0])} ({100 * effects[0].conf_level:g}% CI)"
+        if effects
+        else "Median, months (95% CI)"
+    )
     rows = []
-    for a in p.analyses:
-        estimate = (
-            f"{effect_label(a.hazard_ratio)} {effect_text(a.hazard_ratio)}"
-            if a.hazard_ratio is not None
-            else (
-                f"median {_interval(a.median)} months"
-                + (
-                    f" (target {a.target_median_months:g})"
-                    if a.target_median_months is not None
-                    else ""
-                )
-            )
-        )
+    for a in analyses:
+        superiority = a is p.superiority
         rows.append(
             [
-                _population(a.population),
+                _population(a.population) + (" (superiority)" if superiority else ""),
                 str(a.n),
                 str(a.events),
-                estimate,
-                "—" if a.test is None else f"{test_text(a.test)} ({a.test.method})",
-                a.verdict,
+                effect_text(a.hazard_ratio)
+                if a.hazard_ratio is not None
+                else _interval(a.median)
+                + (
+                    f"; target {a.target_median_months:g}"
+                    if a.target_median_months is not None
+                    else ""
+                ),
+                "—" if a.test is None else test_text(a.test),
+                ("superiority " + ("shown" if a.verdict == "met" else "not shown"))
+                if superiority
+                else a.verdict,
             ]
         )
-    if p.superiority is not None:
-        s = p.superiority
-        rows.append(
-            [
-                f"{_population(s.population)} (superiority)",
-                str(s.n),
-                str(s.events),
-                f"{effect_label(s.hazard_ratio)} {effect_text(s.hazard_ratio)}"
-                if s.hazard_ratio
-                else "—",
-                "—" if s.test is None else f"{test_text(s.test)} ({s.test.method})",
-                "superiority " + ("shown" if s.verdict == "met" else "not shown"),
-            ]
-        )
+    if not rows:  # not assessed: the reason is in the note
+        populations = ", ".join(_population(name) for name in p.populations) or "—"
+        rows.append([populations, "—", "—", "not assessed", "—", "not assessed"])
+    tests = list(dict.fromkeys(a.test.method for a in analyses if a.test is not None))
     facts = [
         f"Hypothesis: {(p.hypothesis or 'not stated').replace('non_inferiority', 'non-inferiority').replace('_', ' ')}",
         f"endpoint: {p.endpoint or 'not stated'}",
@@ -152,13 +149,15 @@ def primary(results: Results) -> Table | None:
     if p.stratified_by:
         facts.append(f"stratified by {' × '.join(p.stratified_by)}")
     note = "; ".join(facts) + "."
+    if tests:
+        note += " Tests: " + "; ".join(tests) + "."
     if p.reason:
         note += f" Not assessed: {p.reason}."
     if p.assumed:
         note += " ASSUMED (not stated by the protocol): " + "; ".join(p.assumed) + "."
     return Table(
         f"Primary endpoint — verdict: {p.verdict.replace('_', ' ')}",
-        ["Population", "n", "Events", "Estimate", "Test, p", "Verdict"],
+        ["Population", "n", "Events", estimate, "p", "Verdict"],
         rows,
         note,
         "primary",
@@ -204,18 +203,11 @@ def _response_row(block: ResponseBlock, group: str) -> list[str]:
 
 
 def response(results: Results) -> Table:
-    rows, notes = [], []
+    rows = []
     for block in results.response:
         for label, part in block.by_arm.items():
             rows.append(_response_row(part, label))
         rows.append(_response_row(block, "Total" if block.by_arm else "All"))
-        if block.orr_odds_ratio is not None and block.orr_difference is not None:
-            notes.append(
-                f"{_population(block.population)}, {block.reading}: ORR "
-                f"{effect_label(block.orr_odds_ratio, 'odds ratio')} "
-                f"{effect_text(block.orr_odds_ratio)}, Fisher p {_p(block.orr_odds_ratio.p_value)}; "
-                f"difference {effect_text(block.orr_difference, 1, 100)} percentage points."
-            )
     return Table(
         "Tumour response (RECIST 1.1)",
         [
@@ -231,14 +223,53 @@ def response(results: Results) -> Table:
             "DCR (95% CI)",
         ],
         rows,
-        " ".join(
-            [
-                "Exact Clopper–Pearson 95% CIs; subjects without an evaluable assessment count as NE "
-                "in the denominator.",
-                *notes,
-            ]
-        ),
+        "Exact Clopper–Pearson 95% CIs; subjects without an evaluable assessment count as NE in "
+        "the denominator.",
         "response",
+    )
+
+
+def response_comparison(results: Results) -> Table | None:
+    """The ORR of the experimental arm vs the reference, per population and reading: the odds
+    ratio (Fisher's exact test) and the difference in percentage points."""
+    compared = [
+        b for b in results.response if b.orr_odds_ratio is not None and b.orr_difference is not None
+    ]
+    if not compared:
+        return None
+    first = compared[0].orr_odds_ratio
+    assert first is not None and compared[0].orr_difference is not None
+    rows = [
+        [
+            _population(b.population),
+            b.reading,
+            f"{b.by_arm[first.group].orr.k}/{b.by_arm[first.group].orr.n}"
+            if first.group in b.by_arm
+            else "—",
+            f"{b.by_arm[first.reference].orr.k}/{b.by_arm[first.reference].orr.n}"
+            if first.reference in b.by_arm
+            else "—",
+            effect_text(b.orr_odds_ratio),
+            _p(b.orr_odds_ratio.p_value) if b.orr_odds_ratio is not None else "—",
+            effect_text(b.orr_difference, 1, 100),
+        ]
+        for b in compared
+    ]
+    return Table(
+        f"Objective response: {first.group} vs {first.reference}",
+        [
+            "Population",
+            "Reading",
+            f"ORR {first.group}",
+            f"ORR {first.reference}",
+            f"Odds ratio ({100 * first.conf_level:g}% CI)",
+            "Fisher's exact p",
+            f"Difference, percentage points ({100 * compared[0].orr_difference.conf_level:g}% CI)",
+        ],
+        rows,
+        f"Odds ratio: {first.method}. Difference: {compared[0].orr_difference.method}. "
+        f"The reference is {first.reference}, the arm the protocol declares as the comparator.",
+        "response_comparison",
     )
 
 
@@ -432,8 +463,8 @@ def biomarkers(results: Results) -> list[Table]:
                 str(t.n_stable),
                 _num(t.median_responders, 4 if abs(t.median_responders or 0) < 1 else 1),
                 _num(t.median_stable, 4 if abs(t.median_stable or 0) < 1 else 1),
-                f"{t.statistic:g}",
-                _p(t.p_value),
+                "—" if t.statistic is None else f"{t.statistic:g}",
+                f"not estimable ({t.not_estimable})" if t.not_estimable else _p(t.p_value),
             ]
             for t in results.biomarker_tests
         ]
@@ -749,7 +780,12 @@ def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:
             "Aalen–Johansen cumulative incidence of each first event (PFS time; in-field includes "
             "progression in and out of the field together); competing events are the other rows. "
             + (
-                "Gray's test compares the arms' cumulative incidence of that event." if gray else ""
+                "Gray's test compares the arms' cumulative incidence of that event. A lesion is "
+                "in-field when an RT course covered it at any time, so in an arm whose RT is "
+                "deferred or not given (salvage RT) progression is mostly out-of-field by design: "
+                "the test compares the arms' patterns of first failure, not an effect of RT."
+                if gray
+                else ""
             ),
             "competing_events",
         )
@@ -981,6 +1017,9 @@ def all_tables(results: Results) -> list[Table]:
     tables = [t for t in optional if t is not None] + [baseline(results)]
     if results.response:
         tables.append(response(results))
+        compared = response_comparison(results)
+        if compared is not None:
+            tables.append(compared)
     if results.survival:
         tables.append(survival(results))
     extra = historical(results)

@@ -29,9 +29,11 @@ def test_response_codes_rank_best_last_and_name_the_responses():
 
 def test_text_members_compare_equal_to_table_text():
     assert v.Response.NON_CR_NON_PD == "NON-CR/NON-PD"
-    assert v.MeasurementStatus.values() == schema.MEASUREMENT_STATUS
-    assert v.Response.values() == schema.RESPONSES
-    assert all(type(s) is str for s in schema.RESPONSES)
+    status = schema.SCHEMAS["measurements"].column("status").allowed
+    responses = schema.SCHEMAS["responses"].column("overall_response").allowed
+    assert v.MeasurementStatus.values() == status
+    assert v.Response.values() == responses
+    assert all(type(s) is str for s in responses)
     assert v.LesionRole.TARGET.code == 0 and v.LesionRole.NEW.code == 2
 
 

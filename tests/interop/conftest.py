@@ -52,7 +52,7 @@ def study_differences(original: Path, copy: Path, *, columns: str = "all") -> li
             problems.append(f"{name}: {len(left)} rows vs {len(right)}")
             continue
         left_text, right_text = (
-            f[wanted].astype(str).sort_values(key).reset_index(drop=True) for f in (left, right)
+            _as_text(f[wanted]).sort_values(key).reset_index(drop=True) for f in (left, right)
         )
         for column in wanted:
             differ = left_text[column] != right_text[column]
@@ -62,6 +62,12 @@ def study_differences(original: Path, copy: Path, *, columns: str = "all") -> li
                     f"{left_text[column][differ].iloc[0]!r} vs {right_text[column][differ].iloc[0]!r}"
                 )
     return problems
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text, a missing one as "<NA>" (pandas 3 keeps missing values missing under
+    ``astype(str)``, and a missing value never equals itself)."""
+    return frame.astype(object).where(frame.notna(), "<NA>").astype(str)
 
 
 def read_report(study: Path) -> dict:

@@ -316,7 +316,7 @@ class AdamBuilder:
         )
         out = self._ids(events["subject_id"])
         out["AESEQ"] = out.groupby("USUBJID").cumcount() + 1
-        out["AETERM"] = verbatim.fillna(events["term"]).astype(str)
+        out["AETERM"] = verbatim.where(verbatim.notna(), events["term"]).astype(str)
         out["AEDECOD"] = term
         out["AEBODSYS"] = term.map(soc).fillna("")
         out["ASTDT"] = events["start_date"]

@@ -128,7 +128,7 @@ def redcap_records(study: Study) -> RecordsExport:
         ]
         columns.append(f"{instrument.form}_complete")
     records = pd.concat([base, *repeats], ignore_index=True).reindex(columns=columns)
-    records = records.fillna("")
+    records = records.astype(object).fillna("")
     order = records[RECORD_ID].map({r: i for i, r in enumerate(dict.fromkeys(records[RECORD_ID]))})
     records = records.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
     return RecordsExport(records.reset_index(drop=True), omitted)

@@ -219,7 +219,10 @@ class _Writer:
     def dm(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         subjects = self.tables["subjects"].reset_index(drop=True)
         sid = subjects["subject_id"].astype(str)
-        first, last = self._treatment_dates()
+        first, last = (
+            pd.Series(d.reindex(sid.to_numpy()).to_numpy(), index=sid.index)
+            for d in self._treatment_dates()
+        )
         fmt = lambda s: pd.Series(pd.to_datetime(s)).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
         alive = pd.to_datetime(subjects["last_known_alive_date"])
         death = pd.to_datetime(subjects["death_date"])
@@ -241,9 +244,9 @@ class _Writer:
                 "USUBJID": sid.map(self.usubjid),
                 "SUBJID": sid,
                 "RFSTDTC": dtc(subjects, "start_date"),
-                "RFENDTC": fmt(sid.map(last)),
-                "RFXSTDTC": fmt(sid.map(first)),
-                "RFXENDTC": fmt(sid.map(last)),
+                "RFENDTC": fmt(last),
+                "RFXSTDTC": fmt(first),
+                "RFXENDTC": fmt(last),
                 "RFICDTC": consent,
                 "RFPENDTC": fmt(pd.concat([alive, death], axis=1).max(axis=1)),
                 "DTHDTC": dtc(subjects, "death_date"),

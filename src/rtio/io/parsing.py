@@ -192,7 +192,7 @@ def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]
     if column.kind == "date":
         ok = stripped.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
         year = pd.to_numeric(stripped.str[:4].where(ok), errors="coerce")
-        ok &= ((year >= EARLIEST_DATE.year) & (year <= LATEST_DATE.year)).to_numpy(dtype=bool)
+        ok = ok & ((year >= EARLIEST_DATE.year) & (year <= LATEST_DATE.year)).to_numpy(dtype=bool)
         dates = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
         dates = dates.astype("datetime64[ns]")
         return dates, ~empty & dates.isna().to_numpy()

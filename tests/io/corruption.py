@@ -398,6 +398,11 @@ def settings_bad_date(f: Folder) -> list[Expect]:
     return [Expect("error", "study.yaml", None, "data_cutoff", "settings", "")]
 
 
+def settings_cutoff_year_typo(f: Folder) -> list[Expect]:
+    f.settings("2023-10-12", "2203-10-12")
+    return [Expect("error", "study.yaml", None, "data_cutoff", "settings", "1900–2100")]
+
+
 def settings_not_yaml(f: Folder) -> list[Expect]:
     (f.path / "study.yaml").write_text("protocol: [unclosed\n")
     return [Expect("error", "study.yaml", 2, None, "settings", "not valid YAML")]
@@ -488,7 +493,7 @@ def parquet_out_of_range_date(f: Folder) -> list[Expect]:
     frame["date"] = [dt.date.fromisoformat(d) for d in frame["date"]]
     frame.loc[0, "date"] = dt.date(1, 1, 1)
     f.to_parquet("events", frame)
-    return [Expect("error", "events.parquet", 1, "date", "type", "")]
+    return [Expect("error", "events.parquet", 1, "date", "date_range", "1900–2100")]
 
 
 def parquet_timezone_dates_are_fine(f: Folder) -> list[Expect]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -107,3 +108,12 @@ def test_parquet_part_rows_are_located_in_their_part(
     assert ("labs/part-00001.parquet", 1, "subject_id", "unknown_reference") in {
         (i.file, i.row, i.column, i.rule) for i in report.errors
     }
+
+
+def test_a_cutoff_given_by_the_caller_is_checked_as_study_yaml_s(valid_study: Path) -> None:
+    report = validate_study(valid_study, data_cutoff=dt.date(2203, 10, 12))
+    assert [(i.file, i.column, i.rule) for i in report.errors] == [
+        ("study.yaml", "data_cutoff", "settings")
+    ]
+    assert "1900–2100" in report.errors[0].message
+    assert validate_study(valid_study, data_cutoff=dt.date(2023, 9, 1)).ok

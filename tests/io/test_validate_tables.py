@@ -91,3 +91,25 @@ def test_missing_subjects_and_unknown_tables_are_named() -> None:
 def test_not_a_frame_is_reported() -> None:
     report = validate_tables({"subjects": [1, 2, 3]})
     assert any(i.file == "subjects" and i.rule == "type" for i in report.errors)
+
+
+def test_dates_outside_1900_2100_are_year_slips_at_any_storage(valid_study: Path) -> None:
+    subjects = load_study(valid_study).tables["subjects"]
+    typed = subjects.copy()
+    typed["start_date"] = pd.to_datetime(
+        ["2100-12-31 10:00", "2101-01-01 00:00", "1899-12-31 23:59"]
+    )
+    mixed = subjects.astype(object)
+    mixed["start_date"] = [dt.date(1, 1, 1), pd.Timestamp("2021-08-15 08:30"), "2202-03-10"]
+    found = set()
+    for name, frame in (("typed", typed), ("mixed", mixed)):
+        checked = check_tables({"subjects": frame}, protocol="ChiCTR2100046715", settings={})
+        found |= {(name, i.row, i.rule) for i in checked.report.errors if i.column == "start_date"}
+    assert {
+        ("typed", 2, "date_range"),
+        ("typed", 3, "date_range"),
+        ("mixed", 1, "date_range"),
+        ("mixed", 2, "type"),
+        ("mixed", 3, "date_range"),
+    } <= found
+    assert not {("typed", 1, rule) for rule in ("type", "date_range")} & found

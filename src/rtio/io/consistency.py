@@ -19,9 +19,6 @@ from rtio.vocabulary import DAYS_PER_YEAR, LesionRole, MeasurementStatus
 
 __all__ = [
     "DATED_COLUMNS",
-    "EARLIEST_DATE",
-    "LATEST_DATE",
-    "check_date_range",
     "check_dates_after_death",
     "check_dates_before_birth",
     "check_duplicate_timepoints",
@@ -48,10 +45,6 @@ DATED_COLUMNS: dict[str, tuple[str, ...]] = {
     "surgery": ("date",),
 }
 """Date columns of the records of a subject (compared with death, birth and the cut-off)."""
-
-EARLIEST_DATE = pd.Timestamp("1900-01-01")
-LATEST_DATE = pd.Timestamp("2100-12-31")
-"""Dates outside these are typing slips (1921 for 2021), not study dates."""
 
 
 def key_values_text(frame: pd.DataFrame, columns: list[str], mask: np.ndarray) -> pd.Series:
@@ -263,25 +256,6 @@ def check_dates_before_birth(study: CheckedStudy, collect: Collector) -> None:
                 values,
                 "before_birth",
                 _before_birth(start, age),
-            )
-
-
-def check_date_range(study: CheckedStudy, collect: Collector) -> None:
-    """Every date lies between 1900 and 2100."""
-    for name, table in study.parsed.items():
-        for column in SCHEMAS[name].columns:
-            if column.kind != "date" or not table.has(column.name):
-                continue
-            values = table.frame[column.name]
-            outside = ((values < EARLIEST_DATE) | (values > LATEST_DATE)).to_numpy()
-            collect.add_rows(
-                "error",
-                table.raw.locator,
-                outside,
-                column.name,
-                values,
-                "date_range",
-                f"outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: a typing slip in the year?",
             )
 
 

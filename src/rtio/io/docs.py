@@ -48,7 +48,7 @@ This page is generated from `rtio.io.schema` and `rtio/io/data/*.csv`
 | key | meaning |
 |---|---|
 | `protocol` | a shipped protocol id (see `rtio protocols`), or the path of a protocol YAML inside the study folder; an absolute path or one leading out of the folder is refused (and never read); without the key, `protocol.yaml` in the folder is used. Ids are looked up before paths |
-| `data_cutoff` | data cut-off date: later events are ignored and follow-up is censored at it; subjects who start after it are excluded from analysis (a warning names each). The command line's `--cutoff` overrides it |
+| `data_cutoff` | data cut-off date: later events are ignored and follow-up is censored at it; subjects who start after it are excluded from analysis (a warning names each). A year outside 1900–2100 is an error, as in the tables. The command line's `--cutoff` overrides it |
 | `ctcae_version` | CTCAE version for grading (default `5.0`, the version rtio grades with) |
 | `synthetic`, `seed`, `generator` | mark simulated data and how it was made |
 | `notes` | free-text notes on the data (list) |

@@ -12,6 +12,7 @@ Checks run over whole columns (pandas / numpy); messages are built only for the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -23,10 +24,13 @@ import pandas as pd
 from rtio.io.issues import Collector
 from rtio.io.readers import RawTable
 from rtio.io.schema import Column, TableSchema
+from rtio.io.settings import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
+    "EARLIEST_DATE",
     "INVISIBLE",
     "KIND_TEXT",
+    "LATEST_DATE",
     "ParsedTable",
     "clean_key",
     "normalised_name",
@@ -49,9 +53,10 @@ KIND_TEXT = {
 }
 NESTED = (list, tuple, dict, set, np.ndarray, bytes, bytearray)
 """Cell values that are not one value (nested Parquet types, binary data)."""
-EARLIEST_NS = pd.Timestamp("1678-01-01")
-LATEST_NS = pd.Timestamp("2261-12-31")
-"""The dates a datetime64[ns] column holds (within a day)."""
+EARLIEST_DATE = pd.Timestamp(FIRST_YEAR, 1, 1)
+LATEST_DATE = pd.Timestamp(LAST_YEAR, 12, 31)
+"""Dates outside these are typing slips (1921 for 2021), not study dates. They are reported
+(rule ``date_range``) and not used, so no later rule compares dates centuries apart."""
 MAX_INT_DIGITS = 18
 """Whole numbers with more digits do not fit 64 bits (and are no plausible study value)."""
 
@@ -186,9 +191,10 @@ def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]
         return number.where(~bad), bad
     if column.kind == "date":
         ok = stripped.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
-        dates = _nanosecond_dates(
-            pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
-        )
+        year = pd.to_numeric(stripped.str[:4].where(ok), errors="coerce")
+        ok = ok & ((year >= EARLIEST_DATE.year) & (year <= LATEST_DATE.year)).to_numpy(dtype=bool)
+        dates = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
+        dates = dates.astype("datetime64[ns]")
         return dates, ~empty & dates.isna().to_numpy()
     lowered = stripped.str.lower()
     ok = lowered.isin(["true", "false"]).to_numpy()
@@ -196,11 +202,32 @@ def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]
     return typed.where(~empty & ok, pd.NA), ~empty & ~ok
 
 
-def _nanosecond_dates(values: pd.Series) -> pd.Series:
-    """Dates as datetime64[ns]; a date outside what that holds (years before 1678 or after 2261,
-    which pandas 3 parses at a coarser unit) becomes missing, so its cell is reported."""
-    inside = (values >= EARLIEST_NS) & (values <= LATEST_NS)
+def _dates_in_range(values: pd.Series) -> pd.Series:
+    """Dates as datetime64[ns], those outside :data:`EARLIEST_DATE` – :data:`LATEST_DATE` missing
+    (their cells are reported): pandas 3 keeps far dates at a coarser unit, pandas 2 cannot hold
+    them at all, and either way they are typing slips."""
+    inside = (values >= EARLIEST_DATE) & (values < LATEST_DATE + pd.Timedelta(days=1))
     return values.where(inside).astype("datetime64[ns]")
+
+
+def _far_date(value: object) -> bool:
+    """Whether a cell that did not give a usable date is a calendar date whose year lies outside
+    :data:`EARLIEST_DATE` – :data:`LATEST_DATE` (then the year is the slip, not the format)."""
+    if isinstance(value, np.datetime64):
+        year = int(value.astype("datetime64[Y]").astype(np.int64)) + 1970
+    elif isinstance(value, dt.date):
+        year = value.year
+    elif isinstance(value, str):
+        text = INVISIBLE.sub("", value).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return False
+        try:
+            year = dt.date.fromisoformat(text).year
+        except ValueError:
+            return False
+    else:
+        return False
+    return not EARLIEST_DATE.year <= year <= LATEST_DATE.year
 
 
 # ---------------------------------------------------------------- typed (native) cells
@@ -288,7 +315,7 @@ def _from_native(
         typed = pd.to_datetime(values, errors="coerce")
         if getattr(typed.dt, "tz", None) is not None:
             typed = typed.dt.tz_localize(None)
-        typed = _nanosecond_dates(typed).dt.normalize()
+        typed = _dates_in_range(typed).dt.normalize()
         return typed, values.notna().to_numpy() & typed.isna().to_numpy(), None
     if kind == "bool" and storage == "bool":
         return values.astype("boolean"), none, None
@@ -427,17 +454,36 @@ def _parse_column(
         typed, bad, note = native
     if note:
         collect.add("warning", raw.file, "type", note, column=column.name)
+    far = _far_dates(values, bad) if column.kind == "date" else np.zeros(len(bad), dtype=bool)
     collect.add_rows(
         "error",
         raw.locator,
-        bad,
+        bad & ~far,
         column.name,
         values,
         "type",
         lambda pos: _type_message(values.iloc[pos], column),
     )
+    collect.add_rows(
+        "error",
+        raw.locator,
+        far,
+        column.name,
+        values,
+        "date_range",
+        f"outside {EARLIEST_DATE.year}–{LATEST_DATE.year}: a typing slip in the year?",
+    )
     _check_values(raw, column, typed, bad, values, collect)
     return _finalise(typed, column), bad
+
+
+def _far_dates(values: pd.Series, bad: np.ndarray) -> np.ndarray:
+    """Which unusable cells of a date column are calendar dates outside the range (looked at
+    only for the unusable cells, one by one: there are few)."""
+    far = np.zeros(len(bad), dtype=bool)
+    positions = np.flatnonzero(bad)
+    far[positions] = [_far_date(values.iloc[p]) for p in positions]
+    return far
 
 
 def _finalise(typed: pd.Series, column: Column) -> pd.Series:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+"""Study dates lie in these years (as the tables' dates do); anything else is a typing slip."""
 
 
 class StudySettings(BaseModel):
@@ -33,3 +36,14 @@ class StudySettings(BaseModel):
     visit_windows: dict[str, Any] = Field(
         default_factory=dict, description="Overrides of the protocol's visit windows."
     )
+
+    @field_validator("data_cutoff")
+    @classmethod
+    def _plausible_cutoff(cls, value: dt.date | None) -> dt.date | None:
+        """The cut-off lies in the years the tables' dates may take (rule ``date_range``)."""
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(
+                f"the data cut-off {value.isoformat()} is outside {FIRST_YEAR}–{LAST_YEAR}: a "
+                "typing slip in the year?"
+            )
+        return value

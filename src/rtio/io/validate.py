@@ -53,7 +53,6 @@ RULES: list[Rule] = [
     consistency.check_references,
     consistency.check_duplicate_timepoints,
     consistency.check_subject_dates,
-    consistency.check_date_range,
     consistency.check_dates_before_birth,
     consistency.check_dates_after_death,
     consistency.check_end_after_start,
@@ -273,7 +272,7 @@ def check_folder(folder: str | Path, *, data_cutoff: dt.date | None = None) -> C
         return study
     settings, ref = _read_settings(path, collect)
     if settings is not None and data_cutoff is not None:
-        settings = settings.model_copy(update={"data_cutoff": data_cutoff})
+        settings = _settings_from({**dict(settings), "data_cutoff": data_cutoff}, collect)
     study.settings, study.protocol_ref = settings, ref
     if settings is not None or ref is not None:
         study.protocol = resolve_protocol(path, ref, collect)

@@ -106,7 +106,8 @@ def screening_form(protocol: Any, stage: str, data: dict[str, Any] | None = None
         if fact.kind == "number":
             fields[fact.name] = forms.FloatField(
                 required=False,
-                help_text=f"criteria {used}" + (f"; unit {fact.unit}" if fact.unit else ""),
+                help_text=f"criteria {used}"
+                + (f"; unit {fact.unit}" if fact.unit not in (None, "", "1") else ""),
                 widget=forms.NumberInput(attrs={"step": "any"}),
             )
             if fact.unit and fact.unit not in ("1", "years"):

@@ -67,14 +67,20 @@ def criteria(version: str = "5.0") -> pd.DataFrame:
         raise ValueError(
             f"CTCAE version {version!r} is not available; versions: {', '.join(VERSIONS)}"
         )
-    table = pd.read_csv(resources.files("rtio.derive.data").joinpath("ctcae_v5_labs.csv").open())
+    table = _packaged_table("ctcae_v5_labs.csv")
     return table[table["version"].astype(str) == version].reset_index(drop=True)
 
 
 @cache
 def lab_units() -> pd.DataFrame:
     """Accepted units per test and their exact conversion to the unit of the criteria."""
-    return pd.read_csv(resources.files("rtio.derive.data").joinpath("lab_units.csv").open())
+    return _packaged_table("lab_units.csv")
+
+
+def _packaged_table(name: str) -> pd.DataFrame:
+    """A CSV table shipped in ``rtio.derive.data`` (the file closed once read)."""
+    with resources.files("rtio.derive.data").joinpath(name).open(encoding="utf-8") as handle:
+        return pd.read_csv(handle)
 
 
 DIGITS = 6
@@ -492,7 +498,7 @@ def adverse_event_terms(version: str = "5.0") -> pd.DataFrame:
         raise ValueError(
             f"CTCAE version {version!r} is not available; versions: {', '.join(VERSIONS)}"
         )
-    return pd.read_csv(resources.files("rtio.derive.data").joinpath("ctcae_v5_terms.csv").open())
+    return _packaged_table("ctcae_v5_terms.csv")
 
 
 def validate_ae_terms(

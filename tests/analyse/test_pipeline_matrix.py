@@ -1,6 +1,6 @@
 """Every shipped protocol runs simulate → validate → derive → analyse → report without an
 exception: the tiny studies (n = 1, 2, 3, 5, where fits fail and populations are empty) in the
-default run, seeds 1–20 at n = 33 and n = 300 in the slow run. The randomized protocol runs with
+default run, seeds 1–20 at n = 33 and n = 300 in the exhaustive run (``pytest -m exhaustive``). The randomized protocol runs with
 its silent plan values given on the command line (and an interim look)."""
 
 import re
@@ -46,6 +46,7 @@ def test_tiny_studies_never_crash(protocol: str, n: int, tmp_path: Path) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("n", [33, 300])
 @pytest.mark.parametrize("seed", range(1, 21))
 @pytest.mark.parametrize("protocol", list_protocols())

@@ -10,7 +10,7 @@ import pytest
 from rtio.rwd.api import run
 from rtio.rwd.simulate import write_omop
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.exhaustive]
 
 
 def test_null_cohort_of_a_million_persons(tmp_path) -> None:

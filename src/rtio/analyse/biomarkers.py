@@ -35,6 +35,12 @@ def _key(text: str) -> str:
     return str(text).strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def timepoint_label(timepoint: object) -> str:
+    """A timepoint code as a reader reads it (``on_treatment`` → ``on-treatment``), as in the
+    report's biomarker tables."""
+    return str(timepoint).strip().replace("_", "-")
+
+
 def units(biomarkers: pd.DataFrame) -> dict[object, str]:
     """The unit(s) of each biomarker name as written in the table."""
     if "unit" not in biomarkers:
@@ -132,7 +138,7 @@ def paired_tests(biomarkers: pd.DataFrame) -> list[PairedBiomarkerTest]:
         v, p, method, reason = signed_rank(change)
         out.append(
             PairedBiomarkerTest(
-                biomarker=f"{name} ({timepoint} vs baseline)",
+                biomarker=f"{name} ({timepoint_label(timepoint)} vs baseline)",
                 unit=unit.get(name),
                 n_pairs=len(part),
                 median_baseline=float(part["value_base"].median()),
@@ -175,7 +181,7 @@ def biomarker_survival(
         if key != BASELINE:
             if key not in days:
                 skipped.append(
-                    f"{timepoint}: survival by an on-treatment marker needs a landmark at its "
+                    f"{timepoint_label(timepoint)}: survival by an on-treatment marker needs a landmark at its "
                     "planned sampling day, which the protocol does not give (comparing from day 1 "
                     "would be biased by guarantee time)"
                 )

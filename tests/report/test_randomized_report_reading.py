@@ -1,7 +1,10 @@
-"""Figures of a randomized study read cleanly: the hazard-ratio note of the KM-by-arm figure sits
-under the axis (never across a curve), a median not reached is said in words, and the forest
-plot's two "favours" labels share one line under the axis label, meeting at HR = 1."""
+"""A randomized study's report reads cleanly: the hazard-ratio note of the KM-by-arm figure sits
+under the axis (never across a curve), a median not reached is said in words, the forest plot's
+two "favours" labels share one line under the axis label, meeting at HR = 1; competing first events
+are given per arm and in total; the per-protocol note says how many ITT patients it leaves out and
+why; exposure quartiles share the median's number format."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,12 +12,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from rtio.analyse import analyse_study
 from rtio.report.figures import forest_figure, hazard_note, km_figure
+from rtio.report.tables import _competing_first_events, deviations, exposure
 from rtio.simulate.protocols import write_protocol_study
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    study = write_protocol_study(tmp_path_factory.mktemp("npc") / "study", "NCT07235319", 60, 5)
+    study = write_protocol_study(tmp_path_factory.mktemp("npc") / "study", "NCT07235319", 60, 6)
     return analyse_study(Path(study))
 
 
@@ -73,3 +77,40 @@ def test_forest_favours_labels_share_one_line_under_the_axis_label(results):
     label = ax.xaxis.label.get_window_extent(renderer)
     assert left.y1 < label.y0 and right.y1 < label.y0
     assert min(t.get_fontsize() for t in favours) >= 8
+
+
+def test_competing_first_events_are_given_per_arm_and_in_total(results):
+    risks = results.rt_lesions.competing_risks
+    (table,) = _competing_first_events(risks)
+    assert table.header[:3] == ["First event", "Group", "Events"]
+    arms = list(risks.by_arm)
+    assert arms == [a.label for a in results.arms]
+    for i, cause in enumerate(risks.incidence):
+        block = table.rows[i * (len(arms) + 1) : (i + 1) * (len(arms) + 1)]
+        assert block[0][0] == cause
+        assert [row[1] for row in block] == [
+            *(f"{arm} (n = {risks.by_arm[arm].n})" for arm in arms),
+            f"Total (n = {risks.n})",
+        ]
+        for row, counts in zip(block, [*risks.by_arm.values(), risks], strict=True):
+            assert row[2] == str(counts.events.get(cause, 0))
+            assert row[3:6] == [f"{100 * v:.1f}%" for v in counts.incidence[cause]]
+    assert sum(risks.by_arm[arm].n for arm in arms) == risks.n
+
+
+def test_per_protocol_note_counts_the_itt_patients_left_out(results):
+    itt, pp = results.populations["ITT"], results.populations["per_protocol"]
+    not_received = sum(a.allocated - a.received_allocated for a in results.disposition.arms)
+    note = deviations(results).note
+    assert f"Per-protocol population: {pp} of {itt} ITT patients ({itt - pp} left out" in note
+    if not_received:
+        assert f"{not_received} did not receive the allocated intervention" in note
+    assert "deviating patients left out" not in note
+
+
+def test_exposure_cycles_median_and_quartiles_share_one_number_format(results):
+    for row in exposure(results).rows:
+        median_iqr = row[3].split(";")[0]
+        numbers = re.findall(r"\d+(?:\.\d+)?", median_iqr)
+        assert len(numbers) == 3
+        assert len({"." in n for n in numbers}) == 1, row[3]

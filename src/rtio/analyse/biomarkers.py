@@ -70,17 +70,13 @@ def biomarker_tests(biomarkers: pd.DataFrame, bor: pd.DataFrame) -> list[Biomark
     return out
 
 
-TIED = "every value is the same: the rank test has no variance"
-
-
 def responders_vs_stable(
     name: str, timepoint: str, unit: str | None, responders: pd.Series, stable: pd.Series
 ) -> BiomarkerTest:
-    """Two-sided Mann–Whitney test of one biomarker x timepoint; not estimable when every value
-    of both groups is the same (R ``wilcox.test`` then gives p NaN; its normal approximation
-    divides by a zero variance)."""
-    tied = np.unique(np.concatenate([responders.to_numpy(float), stable.to_numpy(float)])).size == 1
-    test = None if tied else mann_whitney(responders, stable)
+    """Two-sided Mann–Whitney test of one biomarker x timepoint; not estimable, with the reason
+    :func:`rtio.stats.mann_whitney` gives, when every value of both groups is the same (R
+    ``wilcox.test`` then gives p NaN; its normal approximation divides by a zero variance)."""
+    test = mann_whitney(responders, stable)
     return BiomarkerTest(
         biomarker=name,
         timepoint=timepoint,
@@ -89,10 +85,10 @@ def responders_vs_stable(
         n_stable=len(stable),
         median_responders=float(responders.median()),
         median_stable=float(stable.median()),
-        statistic=None if test is None else test.statistic,
-        p_value=None if test is None else test.p_value,
-        method="Wilcoxon rank sum test" if test is None else test.method,
-        not_estimable=TIED if tied else None,
+        statistic=None if test.not_estimable else test.statistic,
+        p_value=None if test.not_estimable else test.p_value,
+        method=test.method,
+        not_estimable=test.not_estimable,
     )
 
 

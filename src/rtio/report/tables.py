@@ -43,12 +43,9 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "NE" if value is None else f"{value:.{digits}f}"
 
 
-def _median_iqr(median: float | None, q1: float | None, q3: float | None) -> str:
-    """Median (Q1–Q3) in one number format: whole numbers when all three are whole, else one
-    decimal."""
-    known = [v for v in (median, q1, q3) if v is not None]
-    digits = 0 if all(float(v).is_integer() for v in known) else 1
-    return f"{_num(median, digits)} ({_num(q1, digits)}–{_num(q3, digits)})"
+def _whole_digits(*values: float | None) -> int:
+    """0 when every known value is a whole number, else 1: one number format for a column."""
+    return 0 if all(float(v).is_integer() for v in values if v is not None) else 1
 
 
 def _interval(interval: Interval | None, digits: int = 1) -> str:
@@ -925,12 +922,16 @@ def exposure(results: Results) -> Table | None:
     e = results.exposure
     if e is None:
         return None
+    digits = _whole_digits(
+        *(v for r in e.rows for v in (r.cycles_median, r.cycles_q1, r.cycles_q3))
+    )
     rows = [
         [
             r.drug,
             r.group,
             str(r.patients),
-            f"{_median_iqr(r.cycles_median, r.cycles_q1, r.cycles_q3)}; "
+            f"{_num(r.cycles_median, digits)} ({_num(r.cycles_q1, digits)}–"
+            f"{_num(r.cycles_q3, digits)}); "
             f"{_num(r.cycles_min, 0)}–{_num(r.cycles_max, 0)}",
             f"{_num(r.months_median)} ({_num(r.months_q1)}–{_num(r.months_q3)})",
             "—" if r.dose_intensity_median is None else f"{100 * r.dose_intensity_median:.0f}%",

@@ -31,14 +31,22 @@ def _text(n: int, total: int) -> str:
     return f"{n} ({100 * n / total:.1f}%)" if total else "0"
 
 
-def _age_text(age: np.ndarray) -> str:
-    """Median (IQR) with one number format for all three: whole numbers when all are whole,
-    else one decimal (R ``quantile`` type 7)."""
+def _age_quartiles(age: np.ndarray) -> np.ndarray | None:
+    """Q1, median, Q3 of the ages (R ``quantile`` type 7); None without any age."""
     if age.size == 0 or np.isnan(age).all():
-        return "—"
-    quartiles = np.nanpercentile(age, [25, 50, 75])
-    q1, median, q3 = (f"{v:.0f}" if np.all(quartiles % 1 == 0) else f"{v:.1f}" for v in quartiles)
-    return f"{median} ({q1}–{q3})"
+        return None
+    return np.nanpercentile(age, [25, 50, 75])
+
+
+def _age_texts(quartiles: Sequence[np.ndarray | None]) -> list[str]:
+    """Median (IQR) of each column in one number format for the whole row (every arm and the
+    total): whole numbers when every quartile of the row is whole, else one decimal."""
+    known = [q for q in quartiles if q is not None]
+    digits = 0 if all(np.all(q % 1 == 0) for q in known) else 1
+    return [
+        "—" if q is None else f"{q[1]:.{digits}f} ({q[0]:.{digits}f}–{q[2]:.{digits}f})"
+        for q in quartiles
+    ]
 
 
 def _indicators(
@@ -114,12 +122,15 @@ def baseline_table(
         return standardized_difference(values[order], treated[order], np.ones(int(keep.sum())))
 
     age = subjects["age"].astype(float).to_numpy() if "age" in subjects else np.array([])
+    total_age, *arm_age = _age_texts(
+        [_age_quartiles(age)] + [_age_quartiles(age[label == g]) for g in order]
+    )
     rows = [
         BaselineRow(
             characteristic="Age, years",
             category="median (IQR)",
-            text=_age_text(age),
-            by_arm={g: BaselineCell(text=_age_text(age[label == g])) for g in order},
+            text=total_age,
+            by_arm={g: BaselineCell(text=text) for g, text in zip(order, arm_age, strict=True)},
             smd=difference(age) if age.size and not np.isnan(age).any() else None,
         )
     ]

@@ -35,6 +35,12 @@ def _key(text: str) -> str:
     return str(text).strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def timepoint_label(timepoint: object) -> str:
+    """A timepoint code as a reader reads it (``on_treatment`` → ``on-treatment``), as in the
+    report's biomarker tables."""
+    return str(timepoint).strip().replace("_", "-")
+
+
 def units(biomarkers: pd.DataFrame) -> dict[object, str]:
     """The unit(s) of each biomarker name as written in the table."""
     if "unit" not in biomarkers:
@@ -64,17 +70,13 @@ def biomarker_tests(biomarkers: pd.DataFrame, bor: pd.DataFrame) -> list[Biomark
     return out
 
 
-TIED = "every value is the same: the rank test has no variance"
-
-
 def responders_vs_stable(
     name: str, timepoint: str, unit: str | None, responders: pd.Series, stable: pd.Series
 ) -> BiomarkerTest:
-    """Two-sided Mann–Whitney test of one biomarker x timepoint; not estimable when every value
-    of both groups is the same (R ``wilcox.test`` then gives p NaN; its normal approximation
-    divides by a zero variance)."""
-    tied = np.unique(np.concatenate([responders.to_numpy(float), stable.to_numpy(float)])).size == 1
-    test = None if tied else mann_whitney(responders, stable)
+    """Two-sided Mann–Whitney test of one biomarker x timepoint; not estimable, with the reason
+    :func:`rtio.stats.mann_whitney` gives, when every value of both groups is the same (R
+    ``wilcox.test`` then gives p NaN; its normal approximation divides by a zero variance)."""
+    test = mann_whitney(responders, stable)
     return BiomarkerTest(
         biomarker=name,
         timepoint=timepoint,
@@ -83,10 +85,10 @@ def responders_vs_stable(
         n_stable=len(stable),
         median_responders=float(responders.median()),
         median_stable=float(stable.median()),
-        statistic=None if test is None else test.statistic,
-        p_value=None if test is None else test.p_value,
-        method="Wilcoxon rank sum test" if test is None else test.method,
-        not_estimable=TIED if tied else None,
+        statistic=None if test.not_estimable else test.statistic,
+        p_value=None if test.not_estimable else test.p_value,
+        method=test.method,
+        not_estimable=test.not_estimable,
     )
 
 
@@ -132,7 +134,7 @@ def paired_tests(biomarkers: pd.DataFrame) -> list[PairedBiomarkerTest]:
         v, p, method, reason = signed_rank(change)
         out.append(
             PairedBiomarkerTest(
-                biomarker=f"{name} ({timepoint} vs baseline)",
+                biomarker=f"{name} ({timepoint_label(timepoint)} vs baseline)",
                 unit=unit.get(name),
                 n_pairs=len(part),
                 median_baseline=float(part["value_base"].median()),
@@ -175,7 +177,7 @@ def biomarker_survival(
         if key != BASELINE:
             if key not in days:
                 skipped.append(
-                    f"{timepoint}: survival by an on-treatment marker needs a landmark at its "
+                    f"{timepoint_label(timepoint)}: survival by an on-treatment marker needs a landmark at its "
                     "planned sampling day, which the protocol does not give (comparing from day 1 "
                     "would be biased by guarantee time)"
                 )

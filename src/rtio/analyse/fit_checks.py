@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from rtio.analyse.results import Effect, ForestRow, Results
-
-FIT_CHECKS = ("did not converge", "monotone likelihood", "collinear")
-"""Phrases of the reasons :meth:`rtio.stats.cox.CoxPH.not_estimable` gives for a failed check."""
+from rtio.stats.cox import CoxFitCheck
 
 
 def _name(node: BaseModel) -> str | None:
@@ -52,6 +50,7 @@ def fit_warnings(results: Results) -> list[str]:
         + f"HR {effect.group} vs {effect.reference} not estimable ({effect.not_estimable}); "
         f"{effect.method}"
         for where, effect in _effects(results)
-        if effect.not_estimable and any(check in effect.not_estimable for check in FIT_CHECKS)
+        if effect.not_estimable
+        and any(check.value in effect.not_estimable for check in CoxFitCheck)
     )
     return list(dict.fromkeys(said))

@@ -603,14 +603,24 @@ class Abscopal(_Result):
     out_of_field_definition: str = ""
 
 
+class CompetingRisksArm(_Result):
+    """The cumulative incidence of each competing first event within one arm."""
+
+    n: int
+    incidence: dict[str, list[float]]
+    events: dict[str, int]
+
+
 class CompetingRisks(_Result):
-    """Aalen–Johansen cumulative incidence of each competing first event at ``times_months``."""
+    """Aalen–Johansen cumulative incidence of each competing first event at ``times_months``,
+    over all patients and (randomized trials) within each arm."""
 
     n: int
     times_months: list[float]
     incidence: dict[str, list[float]]
     events: dict[str, int]
     gray_test_by_arm: dict[str, Test] | None = None
+    by_arm: dict[str, CompetingRisksArm] | None = None
 
 
 class RTLesions(_Result):

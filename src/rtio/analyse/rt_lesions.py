@@ -4,13 +4,14 @@ the cumulative incidence of competing first events (in-field / out-of-field prog
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from rtio.analyse.arms import StudyArms
 from rtio.analyse.derived import Derived
-from rtio.analyse.results import Abscopal, CompetingRisks, RTLesions, Test
+from rtio.analyse.results import Abscopal, CompetingRisks, CompetingRisksArm, RTLesions, Test
 from rtio.derive.lesions_rt import (
     PROGRESSION_CAUSES,
     abscopal_response,
@@ -106,32 +107,63 @@ def progression_incidence(
     derived: Derived, fields: pd.DataFrame, arms: StudyArms
 ) -> CompetingRisks | None:
     """Aalen–Johansen cumulative incidence of each competing first event (in-field / out-of-field
-    progression, field undetermined, death) at 6, 12 and 24 months; with two arms, Gray's test of
-    each cause between arms."""
+    progression, field undetermined, death) at 6, 12 and 24 months, over all patients and within
+    each arm (R ``cmprsk::cuminc(ftime, fstatus, group)`` with ``timepoints``); with two arms,
+    Gray's test of each cause between arms."""
     if not (derived.adtte["paramcd"] == "PFS").any():
         return None
     events = progression_causes(derived.adtte, fields)
-    incidence = cumulative_incidence(events["time"], events["cause"], list(INCIDENCE_MONTHS))
-    gray = None
-    if len(arms.labels) == 2:
+    incidence, counts = cause_incidence(events)
+    gray, by_arm = None, None
+    if len(arms.labels) >= 2:
         arm = events["subject_id"].map(arms.of_subject)
-        gray = gray_tests(events[arm.notna()], arm[arm.notna()].to_numpy(dtype=str))
-    counts = events["cause"].value_counts().sort_index()
+        known, label = events[arm.notna()], arm[arm.notna()].to_numpy(dtype=str)
+        per_arm = incidence_by_arm(known, label)
+        by_arm = {a: per_arm[a] for a in arms.labels if a in per_arm}
+        if len(arms.labels) == 2:
+            gray = gray_tests(known, label)
     return CompetingRisks(
         n=len(events),
         times_months=list(INCIDENCE_MONTHS),
-        incidence={
-            PROGRESSION_CAUSES[int(c[len("cause_") :])]: [float(v) for v in incidence[c]]
-            for c in incidence.columns
-            if c.startswith("cause_")
-        },
-        events={
-            PROGRESSION_CAUSES[int(k)]: int(v)
-            for k, v in zip(counts.index.to_numpy(), counts.to_numpy(), strict=True)
-            if k > 0
-        },
+        incidence=incidence,
+        events=counts,
         gray_test_by_arm=gray,
+        by_arm=by_arm,
     )
+
+
+def cause_incidence(
+    events: pd.DataFrame, causes: Sequence[int] = ()
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Cumulative incidence at 6, 12 and 24 months and the number of events of each cause seen in
+    ``events`` (time in months, cause 0 censored); ``causes`` adds causes not seen (incidence 0)."""
+    incidence = cumulative_incidence(events["time"], events["cause"], list(INCIDENCE_MONTHS))
+    counts = events["cause"].value_counts()
+    columns = {int(c[len("cause_") :]) for c in incidence.columns if c.startswith("cause_")}
+    seen = sorted(columns | {int(c) for c in counts.index if c > 0} | set(causes))
+    return (
+        {
+            PROGRESSION_CAUSES[c]: (
+                [float(v) for v in incidence[f"cause_{c}"]]
+                if f"cause_{c}" in incidence
+                else [0.0] * len(INCIDENCE_MONTHS)
+            )
+            for c in seen
+        },
+        {PROGRESSION_CAUSES[c]: int(counts.get(c, 0)) for c in seen},
+    )
+
+
+def incidence_by_arm(events: pd.DataFrame, arm: np.ndarray) -> dict[str, CompetingRisksArm]:
+    """The cumulative incidence of every cause within each arm (``arm`` per row of ``events``);
+    a cause not seen in an arm has incidence 0 there."""
+    causes = sorted({int(c) for c in events["cause"] if c > 0})
+    out = {}
+    for label in np.unique(arm):
+        part = events[arm == label]
+        incidence, counts = cause_incidence(part, causes)
+        out[str(label)] = CompetingRisksArm(n=len(part), incidence=incidence, events=counts)
+    return out
 
 
 GRAY_METHOD = "Gray's test of equal cumulative incidence (R cmprsk cuminc)"

@@ -147,10 +147,13 @@ def km_figure(
     note: str | None = None,
 ) -> Figure:
     """Kaplan–Meier curves with 95 % CI bands, censoring ticks, medians and a numbers-at-risk table
-    (with several curves, each row under its own label line). ``note`` may have several lines."""
+    (with several curves, each row under its own label line). ``note`` (several lines allowed) is
+    printed under the axis, above the numbers at risk, so it never crosses a curve."""
     labels = labels or [c.group or c.population for c in curves]
     several = len(curves) > 1
-    lines = 1 + len(curves) * (2 if several else 1)
+    note_lines = [safe_label(line, 120) for line in note.splitlines()] if note else []
+    first = len(note_lines) + 1 if note_lines else 0  # the line of "Number at risk"
+    lines = first + 1 + len(curves) * (2 if several else 1)
     figure, (ax, table) = _new(
         (6.4, 4.4 + AT_RISK_LINE_IN * (lines + 1)),
         2,
@@ -162,12 +165,12 @@ def km_figure(
     ticks = np.arange(0, np.ceil(horizon / step) * step + 1e-9, step)
     for i, curve in enumerate(curves):
         median = curve.median.value
-        text = "NR" if median is None else f"{median:.1f}"
+        text = "not reached" if median is None else f"{median:.1f} mo"
         _step(
             ax,
             curve,
             CURVE_COLOURS[i % len(CURVE_COLOURS)],
-            f"{safe_label(labels[i], 40)} (n = {curve.n}; median {text} mo)",
+            f"{safe_label(labels[i], 40)} (n = {curve.n}; median {text})",
         )
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, ticks[-1] if len(ticks) > 1 else horizon)
@@ -176,24 +179,17 @@ def km_figure(
     ax.set_title(safe_label(title, 80), loc="left", fontweight="bold")
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, ls=":")
     ax.legend(frameon=False, loc="upper right", fontsize=7 if several else 8)
-    if note:
-        ax.text(
-            0.02,
-            0.03,
-            "\n".join(safe_label(line, 120) for line in note.splitlines()),
-            transform=ax.transAxes,
-            fontsize=7.5,
-            va="bottom",
-        )
     ax.set_xlabel("Months")
     table.axis("off")
     table.set_xlim(ax.get_xlim())
     table.set_ylim(lines - 0.3, -0.7)  # one unit per text line, top down
     left = ax.get_xlim()[0]
-    table.text(left, 0, "Number at risk", fontsize=8, fontweight="bold", va="center")
+    for y, line in enumerate(note_lines):
+        table.text(left, y, line, fontsize=7.5, va="center")
+    table.text(left, first, "Number at risk", fontsize=8, fontweight="bold", va="center")
     for row, curve in enumerate(curves):
         colour = CURVE_COLOURS[row % len(CURVE_COLOURS)]
-        y = 1 + row * 2 if several else 1 + row
+        y = first + 1 + row * 2 if several else first + 1 + row
         if several:
             table.text(left, y, safe_label(labels[row], 50), va="center", fontsize=7, color=colour)
             y += 1
@@ -400,6 +396,11 @@ FOOTNOTE_CHARS = 110
 """Characters of a footnote line under a figure."""
 
 
+FAVOURS_OFFSET_PT = 36
+"""Distance (points) from the x axis down to the line of both "favours" labels, under the axis
+label; the labels meet at HR = 1, one on each side."""
+
+
 @styled
 def forest_figure(forest: Forest) -> Figure:
     """Hazard ratios of ``group`` vs ``reference`` with 95 % CIs per subgroup, on a log scale, with
@@ -477,21 +478,21 @@ def forest_figure(forest: Forest) -> Figure:
         f"← favours {safe_label(forest.group, 45)}",
         xy=(1, 0),
         xycoords=("data", "axes fraction"),
-        xytext=(-4, -30),
+        xytext=(-4, -FAVOURS_OFFSET_PT),
         textcoords="offset points",
         ha="right",
         va="top",
-        fontsize=7,
+        fontsize=8,
     )
     ax.annotate(
         f"favours {safe_label(forest.reference, 45)} →",
         xy=(1, 0),
         xycoords=("data", "axes fraction"),
-        xytext=(4, -42),
+        xytext=(4, -FAVOURS_OFFSET_PT),
         textcoords="offset points",
         ha="left",
         va="top",
-        fontsize=7,
+        fontsize=8,
     )
     ax.set_title(
         f"HR {safe_label(forest.group, 45)}\nvs {safe_label(forest.reference, 45)}",

@@ -43,6 +43,11 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "NE" if value is None else f"{value:.{digits}f}"
 
 
+def _whole_digits(*values: float | None) -> int:
+    """0 when every known value is a whole number, else 1: one number format for a column."""
+    return 0 if all(float(v).is_integer() for v in values if v is not None) else 1
+
+
 def _interval(interval: Interval | None, digits: int = 1) -> str:
     if interval is None:
         return "—"
@@ -763,19 +768,36 @@ def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:
         return []
     gray = risks.gray_test_by_arm or {}
     months = [f"{t:g} months" for t in risks.times_months]
-    rows = [
-        [
-            cause,
-            str(risks.events.get(cause, 0)),
-            *[f"{100 * v:.1f}%" for v in values],
-            *([test_text(gray.get(cause))] if gray else []),
+    arms = risks.by_arm or {}
+    rows = []
+    for cause, values in risks.incidence.items():
+        groups = [
+            *[
+                (f"{arm} (n = {a.n})", a.events.get(cause, 0), a.incidence[cause])
+                for arm, a in arms.items()
+            ],
+            (f"Total (n = {risks.n})", risks.events.get(cause, 0), values),
         ]
-        for cause, values in risks.incidence.items()
-    ]
+        for i, (group, events, incidence) in enumerate(groups):
+            rows.append(
+                [
+                    cause if i == 0 else "",
+                    *([group] if arms else []),
+                    str(events),
+                    *[f"{100 * v:.1f}%" for v in incidence],
+                    *([test_text(gray.get(cause)) if i == 0 else ""] if gray else []),
+                ]
+            )
     return [
         Table(
             "Competing first events after day 1 (cumulative incidence)",
-            ["First event", "n", *months, *(["Gray's test p, by arm"] if gray else [])],
+            [
+                "First event",
+                *(["Group"] if arms else []),
+                "Events",
+                *months,
+                *(["Gray's test p, by arm"] if gray else []),
+            ],
             rows,
             "Aalen–Johansen cumulative incidence of each first event (PFS time; in-field includes "
             "progression in and out of the field together); competing events are the other rows. "
@@ -839,6 +861,26 @@ def interim(results: Results) -> Table | None:
     )
 
 
+def _per_protocol_note(results: Results, pp: int) -> str:
+    """How many ITT patients the per-protocol population leaves out, and why: not receiving the
+    allocated intervention (the trial profile's count) and deviating from the RT prescription."""
+    itt = results.populations.get("ITT")
+    if itt is None or itt == pp:
+        return f" Per-protocol population: {pp} patients (none left out)."
+    arms = results.disposition.arms if results.disposition is not None else []
+    not_received = sum(a.allocated - a.received_allocated for a in arms)
+    deviating = len(results.deviations.subjects) if results.deviations is not None else 0
+    why = [
+        *([f"{not_received} did not receive the allocated intervention"] if not_received else []),
+        *([f"{deviating} deviated from the RT prescription"] if deviating else []),
+    ]
+    return (
+        f" Per-protocol population: {pp} of {itt} ITT patients ({itt - pp} left out"
+        + (f": {'; '.join(why)}" if why else "")
+        + ")."
+    )
+
+
 def deviations(results: Results) -> Table | None:
     d = results.deviations
     if d is None:
@@ -867,7 +909,7 @@ def deviations(results: Results) -> Table | None:
         d.consequence
         + (f" Deviations by rule: {by_rule}." if by_rule else "")
         + (
-            f" Per-protocol population: {pp} patients (deviating patients left out)."
+            _per_protocol_note(results, pp)
             if pp is not None
             else " The protocol defines no per-protocol population: the deviating patients stay in "
             "the ITT analyses."
@@ -880,12 +922,16 @@ def exposure(results: Results) -> Table | None:
     e = results.exposure
     if e is None:
         return None
+    digits = _whole_digits(
+        *(v for r in e.rows for v in (r.cycles_median, r.cycles_q1, r.cycles_q3))
+    )
     rows = [
         [
             r.drug,
             r.group,
             str(r.patients),
-            f"{_num(r.cycles_median, 0)} ({_num(r.cycles_q1, 1)}–{_num(r.cycles_q3, 1)}); "
+            f"{_num(r.cycles_median, digits)} ({_num(r.cycles_q1, digits)}–"
+            f"{_num(r.cycles_q3, digits)}); "
             f"{_num(r.cycles_min, 0)}–{_num(r.cycles_max, 0)}",
             f"{_num(r.months_median)} ({_num(r.months_q1)}–{_num(r.months_q3)})",
             "—" if r.dose_intensity_median is None else f"{100 * r.dose_intensity_median:.0f}%",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,16 @@ from rtio.stats.inputs import (
 )
 from rtio.stats.risk_set import fix_sorted_times, fix_times, sort_order
 
-__all__ = ["CoxData", "CoxPH", "cox_ph"]
+__all__ = ["CoxData", "CoxFitCheck", "CoxPH", "cox_ph"]
+
+
+class CoxFitCheck(StrEnum):
+    """The reasons :meth:`CoxPH.not_estimable` gives when a fit fails one of the checks R survival
+    makes (``coxph.fit``): a coefficient NA, the iteration limit, an infinite coefficient."""
+
+    COLLINEAR = "collinear with other covariates (R: coefficient NA)"
+    NOT_CONVERGED = "the fit did not converge within the iteration limit"
+    MONOTONE_LIKELIHOOD = "monotone likelihood: the coefficient may be infinite"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,11 +108,11 @@ class CoxPH:
         its estimate stands."""
         j = self.names.index(name)
         if self.singular[j]:
-            return "collinear with other covariates (R: coefficient NA)"
+            return CoxFitCheck.COLLINEAR.value
         if not self.converged:
-            return "the fit did not converge within the iteration limit"
+            return CoxFitCheck.NOT_CONVERGED.value
         if self.may_be_infinite[j]:
-            return "monotone likelihood: the coefficient may be infinite"
+            return CoxFitCheck.MONOTONE_LIKELIHOOD.value
         return None
 
 

@@ -3,6 +3,9 @@
 R uses the exact distribution when both samples have fewer than 50 values and there are no ties,
 otherwise the normal approximation with continuity correction and tie-corrected variance. scipy
 implements both; this module only applies R's rule for choosing between them and reports R's W.
+When every value of both samples is the same the variance is zero: R's two-sided p is NaN (0 / 0),
+which this module reports as not estimable (p NaN with :data:`ALL_TIED` as the reason) where scipy
+would print p = 1.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from rtio.stats.estimate import NotEstimableError
 from rtio.stats.inputs import ArrayLike, FloatArray, as_array
 
 ALTERNATIVES = ("two-sided", "less", "greater")
+ALL_TIED = "every value is the same: the rank test has no variance"
+"""Why a two-sided test of samples whose values are all the same is not estimable."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +33,8 @@ class MannWhitney:
     method: str
     n_a: int
     n_b: int
+    not_estimable: str | None = None
+    """Why the p-value cannot be computed (then ``p_value`` is NaN, as in R), or None."""
 
 
 def _values(values: ArrayLike, name: str) -> FloatArray:
@@ -61,10 +68,12 @@ def mann_whitney(a: ArrayLike, b: ArrayLike, alternative: str = "two-sided") -> 
         if exact
         else "Wilcoxon rank sum test with continuity correction (normal approximation)"
     )
+    no_variance = alternative == "two-sided" and np.unique(np.concatenate([x, y])).size == 1
     return MannWhitney(
         statistic=float(result.statistic),
-        p_value=float(result.pvalue),
+        p_value=np.nan if no_variance else float(result.pvalue),
         method=method,
         n_a=x.size,
         n_b=y.size,
+        not_estimable=ALL_TIED if no_variance else None,
     )

@@ -1,67 +1,86 @@
 """Time rtio.design.simulate_two_arm against rpact getSimulationSurvival in the same run.
 
 Setting (trial-design reference): 2 arms 1:1, 400 patients, control median 12 months, HR 0.7,
-uniform accrual over 24 months, 3 looks at 83 / 167 / 250 events with Lan–DeMets O'Brien–Fleming
-boundaries, 10^4 replicates. Each tool runs REPEATS times (rtio after one warm-up call, rpact
-timed inside R with system.time so R's start-up is not counted); the best and the median of the
-runs and their ratios are printed.
+uniform accrual over 24 months, looks at 83 / 167 / 250 events (three looks, Lan–DeMets
+O'Brien–Fleming boundaries) or at 250 events (one look). Cases: 10^4 replicates with three looks
+(seven runs each), and 10^5 replicates with one and with three looks (three runs each). rtio
+runs after one warm-up call; rpact is timed inside R with system.time, so R's start-up is not
+counted. The best and the median of the runs and their ratios are printed.
 
-    python benchmarks/design_simulation_vs_rpact.py
+    python benchmarks/design_simulation_vs_rpact.py            # all cases
+    python benchmarks/design_simulation_vs_rpact.py --quick    # 10^4 trials, three looks only
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
+import sys
 import time
 
 from rtio.design import simulate_two_arm
 
-REPEATS = 7
+CASES = [(10_000, 3, 7), (100_000, 1, 3), (100_000, 3, 3)]  # trials, looks, runs
 R_CODE = r"""
 suppressPackageStartupMessages(library(rpact))
-design <- getDesignGroupSequential(kMax = 3, alpha = 0.025, beta = 0.2, sided = 1, typeOfDesign = "asOF")
-run <- function() system.time(sim <<- getSimulationSurvival(design, hazardRatio = 0.7, median2 = 12, accrualTime = 24,
-  directionUpper = FALSE, plannedEvents = c(83, 167, 250), maxNumberOfSubjects = 400, maxNumberOfIterations = 10000,
-  seed = 1))[["elapsed"]]
-seconds <- replicate(REPEATS, run())
+looks <- LOOKS
+design <- if (looks == 1) getDesignGroupSequential(kMax = 1, alpha = 0.025, beta = 0.2, sided = 1) else
+  getDesignGroupSequential(kMax = looks, alpha = 0.025, beta = 0.2, sided = 1, typeOfDesign = "asOF")
+events <- if (looks == 1) 250 else c(83, 167, 250)
+run <- function() system.time(sim <<- getSimulationSurvival(design, hazardRatio = 0.7, median2 = 12,
+  accrualTime = 24, directionUpper = FALSE, plannedEvents = events, maxNumberOfSubjects = 400,
+  maxNumberOfIterations = TRIALS, seed = 1))[["elapsed"]]
+seconds <- replicate(RUNS, run())
 cat(jsonlite::toJSON(list(seconds = seconds, power = sim$overallReject,
   expected_events = sim$expectedNumberOfEvents), auto_unbox = TRUE, digits = NA))
 """
 
 
-def _rtio():
+def _rtio(trials: int, looks: int):
     start = time.perf_counter()
     result = simulate_two_arm(
-        12, hazard_ratio=0.7, looks=3, n_patients=400, events=250, n_trials=10_000, seed=1
+        12, hazard_ratio=0.7, looks=looks, n_patients=400, events=250, n_trials=trials, seed=1
     )
     return time.perf_counter() - start, result
 
 
-def main() -> None:
-    code = R_CODE.replace("REPEATS", str(REPEATS))
-    rpact = json.loads(
-        subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True).stdout
+def _rpact(trials: int, looks: int, runs: int) -> dict:
+    code = (
+        R_CODE.replace("LOOKS", str(looks))
+        .replace("TRIALS", str(trials))
+        .replace("RUNS", str(runs))
     )
-    _rtio()  # warm-up: imports, thread pool
-    runs = [_rtio() for _ in range(REPEATS)]
-    ours = runs[-1][1]
-    mine = [seconds for seconds, _ in runs]
-    theirs = rpact["seconds"]
-    print(f"{'':8} {'best s':>8} {'median s':>9} {'power':>7} {'E[events]':>10}")
-    for name, secs, power, events in (
-        ("rtio", mine, ours.power, ours.expected_events),
-        ("rpact", theirs, rpact["power"], rpact["expected_events"]),
-    ):
+    done = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main(quick: bool) -> None:
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
+    print(f"{'case':22} {'tool':6} {'best s':>8} {'median s':>9} {'power':>7} {'E[events]':>10}")
+    for trials, looks, runs in CASES[:1] if quick else CASES:
+        rpact = _rpact(trials, looks, runs)
+        _rtio(trials, looks)  # warm-up: imports, thread pool
+        timed = [_rtio(trials, looks) for _ in range(runs)]
+        ours = timed[-1][1]
+        mine = [seconds for seconds, _ in timed]
+        theirs = rpact["seconds"]
+        case = f"{trials:,} trials, {looks} look{'s' if looks > 1 else ''}"
+        for name, secs, power, events in (
+            ("rtio", mine, ours.power, ours.expected_events),
+            ("rpact", theirs, rpact["power"], rpact["expected_events"]),
+        ):
+            print(
+                f"{case:22} {name:6} {min(secs):8.3f} {statistics.median(secs):9.3f} "
+                f"{power:7.4f} {events:10.2f}"
+            )
         print(
-            f"{name:8} {min(secs):8.3f} {statistics.median(secs):9.3f} {power:7.4f} {events:10.2f}"
+            f"{case:22} rpact / rtio time: best {min(theirs) / min(mine):.1f}x, "
+            f"median {statistics.median(theirs) / statistics.median(mine):.1f}x"
         )
-    print(
-        f"rpact / rtio time: best {min(theirs) / min(mine):.1f}x, "
-        f"median {statistics.median(theirs) / statistics.median(mine):.1f}x"
-    )
+    print(f"load average at end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":
-    main()
+    main("--quick" in sys.argv)

@@ -269,7 +269,7 @@ CASES = [
         "report/header-only-subjects",
         lambda f: ["report", f.study("header_only_subjects")],
         1,
-        r"subject_id not found in the subjects table",
+        r"the subjects table has no rows",
     ),
     Case("report/no-subjects", lambda f: ["report", f.study("no_subjects")], 1, r"subjects"),
     Case("report/bad-status", lambda f: ["report", f.study("bad_status")], 1, r"'presnt'"),

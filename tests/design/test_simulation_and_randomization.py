@@ -141,3 +141,13 @@ def test_minimization_balances_every_factor_level() -> None:
         patients, ["ECOG", "burden"], arms=("immediate", "salvage"), p_best=0.9, seed=4
     )
     assert again["arm"].tolist() == allocated["arm"].tolist()
+
+
+def test_every_local_scheduler_gives_the_same_numbers() -> None:
+    threads = simulate_two_arm(12, hazard_ratio=0.7, looks=3, n_trials=2500, seed=9)
+    synchronous = simulate_two_arm(
+        12, hazard_ratio=0.7, looks=3, n_trials=2500, seed=9, scheduler="synchronous"
+    )
+    assert threads.power == synchronous.power
+    np.testing.assert_array_equal(threads.reject_by_look, synchronous.reject_by_look)
+    assert threads.expected_duration == synchronous.expected_duration

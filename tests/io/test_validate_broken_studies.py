@@ -32,7 +32,7 @@ CASES = [
             .replace(",0,2021", ",2021")
             .replace(",1,2021", ",2021"),
         },
-        ("subjects.csv", 1, "ecog", "missing_column"),
+        ("subjects.csv", None, "ecog", "missing_column"),
     ),
     (
         "sex-outside-allowed",

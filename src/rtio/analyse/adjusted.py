@@ -85,7 +85,7 @@ def _terms(fit: CoxPH, frame: pd.DataFrame, covariates: Sequence[str]) -> list[C
 def _subject_covariates(
     study: Study, covariates: Sequence[str]
 ) -> tuple[pd.DataFrame | None, str | None]:
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     absent = [c for c in covariates if c not in subjects.columns]
     if absent:
         return None, f"covariates {absent} are not columns of subjects"
@@ -116,7 +116,7 @@ def multivariable_cox(study: Study) -> CoxRegression | None:
     radiotherapy = study.table("radiotherapy")
     if not covariates or radiotherapy is None or radiotherapy.empty:
         return None
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     followup = overall_survival(subjects, study.settings.data_cutoff)
     title = "Multivariable Cox model of overall survival"
     model = f"Surv(start, stop, event) ~ exposed (time-varying local RT) + {' + '.join(covariates)}"
@@ -183,7 +183,7 @@ def propensity_analysis(study: Study) -> PropensityAnalysis | None:
     radiotherapy = study.table("radiotherapy")
     if not covariates or radiotherapy is None or radiotherapy.empty:
         return None
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     values, problem = _subject_covariates(study, covariates)
     followup = overall_survival(subjects, study.settings.data_cutoff)
     rt_day = first_rt_start_day(subjects, radiotherapy)

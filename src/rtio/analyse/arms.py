@@ -40,7 +40,7 @@ def study_arms(study: Study) -> StudyArms:
     """Resolve ``subjects.arm`` to the protocol's arms (label or id, trimmed) for a randomized
     trial; single-arm studies and cohorts have no arm comparison (cohort groups come from the
     protocol's exposure rule)."""
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     ids = subjects["subject_id"].astype(str).to_numpy()
     none = pd.Series(dtype=object)
     if study.protocol.design.type != "randomized":

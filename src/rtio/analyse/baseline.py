@@ -12,7 +12,7 @@ import pandas as pd
 from rtio.analyse.results import BaselineCell, BaselineRow
 from rtio.cohort.propensity import standardized_difference
 
-CATEGORICAL = [
+CATEGORICAL: list[tuple[str, str, dict[object, str] | None]] = [
     ("sex", "Sex", {"M": "Male", "F": "Female"}),
     ("smoking", "Smoking history", {True: "Yes", False: "No"}),
     ("alcohol", "Alcohol history", {True: "Yes", False: "No"}),

@@ -35,7 +35,7 @@ def _key(text: str) -> str:
     return str(text).strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def units(biomarkers: pd.DataFrame) -> dict[str, str]:
+def units(biomarkers: pd.DataFrame) -> dict[object, str]:
     """The unit(s) of each biomarker name as written in the table."""
     if "unit" not in biomarkers:
         return {}

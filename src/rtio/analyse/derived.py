@@ -73,9 +73,16 @@ def derive_study(
         timepoints = timepoint_responses(
             lesions, measurements, subjects, tables.get("radiotherapy"), baseline_window_days=window
         )
-        options = {"sd_min_days": sd_min_days, "confirm_min_days": confirm_min_days}
-        confirmed = best_overall_response(timepoints, subjects, confirm=True, **options)
-        unconfirmed = best_overall_response(timepoints, subjects, confirm=False, **options)
+        confirmed, unconfirmed = (
+            best_overall_response(
+                timepoints,
+                subjects,
+                confirm=confirm_bor,
+                sd_min_days=sd_min_days,
+                confirm_min_days=confirm_min_days,
+            )
+            for confirm_bor in (True, False)
+        )
         bor = confirmed if confirm else unconfirmed
         events = tables.get("events")
         parts += [

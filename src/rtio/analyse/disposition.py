@@ -26,7 +26,7 @@ NO_REASON = "no reason recorded"
 def stop_reasons(study: Study, derived: Derived) -> pd.Series:
     """Per subject (index: subject_id), why treatment stopped: the first stop event's detail or
     kind, else disease progression or death from ADTTE, else None (no stop)."""
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     ids = pd.Index(subjects["subject_id"].astype(str))
     events = study.table("events")
     reason = pd.Series(None, index=ids, dtype=object)
@@ -36,7 +36,7 @@ def stop_reasons(study: Study, derived: Derived) -> pd.Series:
             "subject_id"
         )
         detail = (
-            first["detail"].astype("string").str.strip().replace("", pd.NA)
+            first["detail"].astype("string").str.strip().mask(lambda d: d == "")
             if "detail" in first
             else pd.Series(pd.NA, index=first.index)
         )
@@ -91,7 +91,7 @@ def disposition(
 ) -> Disposition:
     """The trial profile's numbers; per arm in a randomized trial. Patients whose RT broke the
     protocol's window or coverage rule (``rt_not_completed``) do not count as having completed RT."""
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     screening = study.table("screening")
     log = (
         screening

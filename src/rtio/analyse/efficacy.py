@@ -113,7 +113,7 @@ ANCHORS = {
 
 def anchor_dates(study: Study, anchor: str) -> pd.Series | None:
     """Per subject, the date a protocol timepoint is counted from; None when the study lacks it."""
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     radiotherapy = study.table("radiotherapy")
     if anchor == "treatment_start":
         return subjects.set_index("subject_id")["start_date"]

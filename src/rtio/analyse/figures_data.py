@@ -35,7 +35,7 @@ def spider_points(study: Study, derived: Derived) -> list[SpiderPoint]:
     """% change of the target sum over months from day 1, per patient and timepoint."""
     if derived.timepoints is None:
         return []
-    return records(spider_data(derived.timepoints, study.table("subjects")), SpiderPoint)
+    return records(spider_data(derived.timepoints, study.tables["subjects"]), SpiderPoint)
 
 
 def swimmer_lanes(study: Study, derived: Derived) -> list[SwimmerLane]:
@@ -43,7 +43,7 @@ def swimmer_lanes(study: Study, derived: Derived) -> list[SwimmerLane]:
     (first CR/PR timepoint) and BOR; one merge of each source on subject_id."""
     if derived.timepoints is None or derived.bor is None:
         return []
-    subjects = study.table("subjects")[["subject_id", "start_date"]]
+    subjects = study.tables["subjects"][["subject_id", "start_date"]]
     adtte = derived.adtte
     os_rows = adtte.loc[adtte["paramcd"] == "OS", ["subject_id", "aval_months", "cnsr"]]
     pfs_rows = adtte.loc[adtte["paramcd"] == "PFS", ["subject_id", "aval_months", "cnsr"]]

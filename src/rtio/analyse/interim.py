@@ -123,7 +123,7 @@ def interim_analysis(
     schedule = np.array([*earlier, observed])
     alpha1 = plan.one_sided_alpha
     bound = float(efficacy_bounds(schedule, alpha1, spending)[-1])
-    strata, problem = strata_of(study.table("subjects"), plan.strata)
+    strata, problem = strata_of(study.tables["subjects"], plan.strata)
     if problem is not None:
         return _not_assessed(look, problem, plan.assumed)
     label = rows["subject_id"].map(arms.of_subject).to_numpy(dtype=object)

@@ -46,7 +46,7 @@ def irecist(study: Study, derived: Derived, populations: dict[str, pd.Index]) ->
     frame = pd.DataFrame({"subject_id": ids}).merge(best, how="left", on="subject_id")
     counts = frame["ibor"].fillna("NE").value_counts()
     n = len(frame)
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     cutoff = study.settings.data_cutoff
     if cutoff is not None:
         subjects = subjects.assign(

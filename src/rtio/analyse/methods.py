@@ -89,7 +89,7 @@ def _primary(results: Results) -> list[str]:
             f"Non-inferiority was judged on the hazard ratio of {primary.endpoint} with a "
             f"{100 * (primary.conf_level or 0):g} % CI (1 − 2α, one-sided α "
             f"{(primary.alpha or 0) / (1 if primary.sided == 1 else 2):g}) against the margin "
-            f"{primary.margin:g} in {' and '.join(primary.populations)}"
+            f"{primary.margin:g} in {' and '.join(p.replace('_', '-') for p in primary.populations)}"
             + (
                 f", stratified by {' × '.join(primary.stratified_by)}"
                 if primary.stratified_by

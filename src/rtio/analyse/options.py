@@ -15,21 +15,25 @@ class AnalysisOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cutoff: dt.date | None = Field(None, description="Data cut-off (overrides study.yaml).")
-    look: int | None = Field(None, ge=1, description="Interim look number at this cut-off.")
-    endpoint: str | None = Field(None, description="Primary endpoint (PFS or OS).")
-    alpha: float | None = Field(None, gt=0, lt=1, description="Significance level.")
-    sided: Literal[1, 2] | None = Field(None, description="One- or two-sided alpha.")
+    cutoff: dt.date | None = Field(default=None, description="Data cut-off (overrides study.yaml).")
+    look: int | None = Field(default=None, ge=1, description="Interim look number at this cut-off.")
+    endpoint: str | None = Field(default=None, description="Primary endpoint (PFS or OS).")
+    alpha: float | None = Field(default=None, gt=0, lt=1, description="Significance level.")
+    sided: Literal[1, 2] | None = Field(default=None, description="One- or two-sided alpha.")
     ni_margin: float | None = Field(
-        None, gt=1, description="Non-inferiority margin on the hazard-ratio scale."
+        default=None, gt=1, description="Non-inferiority margin on the hazard-ratio scale."
     )
-    stratify: tuple[str, ...] = Field((), description="Stratification factors (subjects columns).")
-    looks: int | None = Field(None, ge=1, description="Planned analyses (interim + final).")
+    stratify: tuple[str, ...] = Field(
+        default=(), description="Stratification factors (subjects columns)."
+    )
+    looks: int | None = Field(default=None, ge=1, description="Planned analyses (interim + final).")
     spending: Literal["obf", "pocock"] | None = Field(
-        None, description="Lan–DeMets spending function of the group-sequential boundaries."
+        default=None, description="Lan–DeMets spending function of the group-sequential boundaries."
     )
     target_events: int | None = Field(
-        None, ge=1, description="Planned events at the final analysis (information = events)."
+        default=None,
+        ge=1,
+        description="Planned events at the final analysis (information = events).",
     )
 
     def given(self) -> dict[str, str]:

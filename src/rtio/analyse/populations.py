@@ -34,7 +34,7 @@ def received_allocated(study: Study, arms: StudyArms) -> pd.Series:
     """Per subject: received the allocated intervention — an RT course where the arm's protocol
     prescribes unconditional radiotherapy (immediate RT), else at least one dose of study drug
     (everyone when no exposures table exists)."""
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     ids = pd.Index(subjects["subject_id"].astype(str))
     rt = study.table("radiotherapy")
     exposures = study.table("exposures")

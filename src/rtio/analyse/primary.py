@@ -304,7 +304,7 @@ def two_arm(
     alpha1 = plan.one_sided_alpha
     ni = plan.hypothesis == "non_inferiority"
     conf_level = 1 - 2 * alpha1
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     strata, problem = strata_of(subjects, plan.strata)
     if problem is not None:
         return _not_assessed(plan, problem)

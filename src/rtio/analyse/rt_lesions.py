@@ -50,12 +50,18 @@ def rt_lesion_summary(study: Study, derived: Derived, arms: StudyArms) -> RTLesi
     """Abscopal and out-of-field responses and the field of first progression; None without
     lesion or RT data."""
     radiotherapy = study.table("radiotherapy")
-    if derived.timepoints is None or radiotherapy is None:
+    lesions, measurements = study.table("lesions"), study.table("measurements")
+    if (
+        derived.timepoints is None
+        or radiotherapy is None
+        or lesions is None
+        or measurements is None
+    ):
         return None
     trajectories = lesion_trajectories(
-        study.table("lesions"),
-        study.table("measurements"),
-        study.table("subjects"),
+        lesions,
+        measurements,
+        study.tables["subjects"],
         radiotherapy,
         derived.baseline_window_days,
     )
@@ -108,6 +114,7 @@ def progression_incidence(
     if len(arms.labels) == 2:
         arm = events["subject_id"].map(arms.of_subject)
         gray = gray_tests(events[arm.notna()], arm[arm.notna()].to_numpy(dtype=str))
+    counts = events["cause"].value_counts().sort_index()
     return CompetingRisks(
         n=len(events),
         times_months=list(INCIDENCE_MONTHS),
@@ -118,7 +125,7 @@ def progression_incidence(
         },
         events={
             PROGRESSION_CAUSES[int(k)]: int(v)
-            for k, v in events["cause"].value_counts().sort_index().items()
+            for k, v in zip(counts.index.to_numpy(), counts.to_numpy(), strict=True)
             if k > 0
         },
         gray_test_by_arm=gray,
@@ -147,7 +154,7 @@ def gray_tests(events: pd.DataFrame, arm: np.ndarray) -> dict[str, Test]:
             for c in causes
         }
     return {
-        PROGRESSION_CAUSES[int(k)]: Test(
+        PROGRESSION_CAUSES[int(str(k))]: Test(
             statistic=float(r.statistic),
             df=float(r.df),
             p_value=float(r.p_value),

@@ -88,7 +88,7 @@ def adverse_events_checked(study: Study) -> pd.DataFrame | None:
 
 
 def _safety_ids(study: Study, populations: dict[str, pd.Index]) -> tuple[pd.Index, pd.Index]:
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     safety_ids = populations.get("safety", pd.Index(subjects["subject_id"]))
     rt = study.table("radiotherapy")
     irradiated = (
@@ -137,7 +137,7 @@ def arm_comparisons(
     if not arms.comparable or arms.reference is None:
         return [], [f"arms not compared: {arms.problem}"]
     plan = resolve_plan(study, options)
-    strata, problem = strata_of(study.table("subjects"), plan.strata)
+    strata, problem = strata_of(study.tables["subjects"], plan.strata)
     label = " × ".join(plan.strata)
     adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
     comparisons = (
@@ -169,7 +169,7 @@ def _forest(
     if not (derived.adtte["paramcd"] == endpoint).any():
         endpoint = "OS"
     adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
-    return forest(adtte, study.table("subjects"), arms, endpoint, "ITT")
+    return forest(adtte, study.tables["subjects"], arms, endpoint, "ITT")
 
 
 def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None]:
@@ -178,25 +178,40 @@ def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None
     radiotherapy = study.table("radiotherapy")
     if radiotherapy is None:
         return None, [], None
-    ids = study.table("subjects")["subject_id"].astype(str)
+    ids = study.tables["subjects"]["subject_id"].astype(str)
     return exposure_groups(
         study.protocol, ids, ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
     )
 
 
 def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> Results:
-    """Run the protocol's analysis plan on the study folder at ``path``."""
+    """Run the protocol's analysis plan on the study folder at ``path`` (a big study laid out in
+    subject blocks is loaded and derived one block at a time: :mod:`rtio.pipeline`)."""
+    from rtio.io.blocks import subject_blocks
+
     options = options or AnalysisOptions()
-    loaded = load_study(path)
+    blocks = subject_blocks(path)
+    if blocks is not None:
+        from rtio.pipeline import analyse_in_blocks
+
+        return analyse_in_blocks(path, blocks, options)
+    return analyse_loaded(load_study(path), options)
+
+
+def analyse_loaded(
+    loaded: Study, options: AnalysisOptions, derived: Derived | None = None
+) -> Results:
+    """The analysis plan on a loaded study; ``derived``: its tables derived already (as
+    :func:`derive_study` of the study at the cut-off), else derived here."""
     study, cutoff_warnings = apply_cutoff(loaded, options.cutoff)
-    derived = derive_study(study)
+    derived = derive_study(study) if derived is None else derived
     arms = study_arms(study)
     design = study.protocol.design.type
     deviations = rt_deviations(study, arms) if design != "retrospective_cohort" else None
     populations, assumed_populations = analysis_populations(
         study, derived, arms, deviations.subjects if deviations else ()
     )
-    subjects = study.table("subjects")
+    subjects = study.tables["subjects"]
     itt_ids = populations.get("ITT", pd.Index(subjects["subject_id"]))
     itt = subjects[subjects["subject_id"].isin(itt_ids)]
     biomarkers = study.table("biomarkers")
@@ -277,7 +292,7 @@ def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> R
                 if with_biomarkers
                 else []
             ),
-            *filter(None, [cohort and immortal_time_note(cohort)]),
+            *([note] if cohort and (note := immortal_time_note(cohort)) else []),
             *[f"Assumed: {text}." for text in assumed_populations],
         ],
     )

@@ -18,6 +18,7 @@ from rtio.analyse.results import (
     SurvivalResult,
     Test,
 )
+from rtio.analyse.rows import records
 from rtio.stats import CoxPH, NotEstimableError, cox_zph, kaplan_meier
 
 KM_METHOD = (
@@ -58,28 +59,8 @@ def summarise_km(
         median=Interval(
             value=median.value, lower=median.lower, upper=median.upper, method=KM_METHOD
         ),
-        rates=[
-            RateAt(
-                months=float(r.time),
-                survival=r.survival,
-                lower=r.lower,
-                upper=r.upper,
-                n_risk=int(r.n_risk),
-            )
-            for r in at.itertuples()
-        ],
-        curve=[
-            CurvePoint(
-                months=float(r.time),
-                survival=float(r.survival),
-                lower=r.lower,
-                upper=r.upper,
-                n_risk=float(r.n_risk),
-                n_event=float(r.n_event),
-                n_censor=float(r.n_censor),
-            )
-            for r in table.itertuples()
-        ],
+        rates=records(at.rename(columns={"time": "months"}), RateAt),
+        curve=records(table.rename(columns={"time": "months"}), CurvePoint),
         method=KM_METHOD,
     )
 
@@ -137,8 +118,8 @@ def compare_groups(
     Cox HR (ICH E9: analysed as randomized). ``strata_problem`` (missing strata values) makes the
     stratified results not estimable with that reason. None when the endpoint has no rows."""
     rows = adtte[adtte["paramcd"] == endpoint]
-    label = rows["subject_id"].map(groups)
-    rows, label = rows[label.notna()], label[label.notna()].to_numpy(dtype=object)
+    mapped = rows["subject_id"].map(groups)
+    rows, label = rows[mapped.notna()], mapped[mapped.notna()].to_numpy(dtype=object)
     if rows.empty:
         return None
     time = rows["aval_months"].to_numpy(float)
@@ -232,13 +213,9 @@ def _proportional_hazards(model: CoxPH | None) -> Test | None:
     except (np.linalg.LinAlgError, NotEstimableError) as error:
         reason = getattr(error, "reason", "singular information")
         return Test(statistic=None, p_value=None, method=PH_METHOD, not_estimable=reason)
-    if not np.isfinite(row["chisq"]):
+    chisq, df, p = (float(np.asarray(row[key])) for key in ("chisq", "df", "p"))
+    if not np.isfinite(chisq):
         return Test(
             statistic=None, p_value=None, method=PH_METHOD, not_estimable="singular information"
         )
-    return Test(
-        statistic=float(row["chisq"]),
-        df=float(row["df"]),
-        p_value=float(row["p"]),
-        method=PH_METHOD,
-    )
+    return Test(statistic=chisq, df=df, p_value=p, method=PH_METHOD)

@@ -5,12 +5,14 @@ graded labs) from a study folder — what the study's tables allow, saying what 
 from __future__ import annotations
 
 import enum
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from rtio.cli.common import check_out, default_out, folder_out, study_argument
+from rtio.cli.group import UsageError
 from rtio.vocabulary import BASELINE_WINDOW_DAYS, DAYS_PER_MONTH, SD_MIN_DAYS
 
 if TYPE_CHECKING:
@@ -46,11 +48,24 @@ def derive(
     """Derive RECIST 1.1 timepoint responses, BOR (confirmed and unconfirmed), PFS/OS/DoR/TTR and
     graded labs; tables a study cannot support are listed, not failed."""
     from rtio.io import load_study
+    from rtio.io.blocks import subject_blocks
     from rtio.io.outputs import manifest, output_folder, write_frame
+    from rtio.pipeline import derive_in_blocks, write_derived_blocks
 
     target = check_out(folder_out(out or default_out(study, "derive")), {"study folder": study})
-    st = load_study(study)
-    derived, notes, window = _derive_tables(st, baseline_window_days, sd_min_days)
+    blocks = subject_blocks(study)
+    if blocks is not None and fmt is TableFormat.xlsx:
+        raise UsageError(
+            "a study in subject blocks is derived as csv or parquet", option="--format"
+        )
+    results = (
+        iter([_derive_tables(load_study(study), baseline_window_days, sd_min_days)])
+        if blocks is None
+        else derive_in_blocks(
+            study, blocks, lambda st: _derive_tables(st, baseline_window_days, sd_min_days)
+        )
+    )
+    derived, notes, window = next(results)
     options = {
         "format": fmt.value,
         "baseline_window_days": window,
@@ -59,8 +74,12 @@ def derive(
     }
     written = []
     with output_folder(target, manifest("derive", options, study)) as tmp:
-        for name, frame in derived.items():
-            written.append((name, len(frame), write_frame(frame, tmp, name, fmt.value).name))
+        if blocks is None:
+            for name, frame in derived.items():
+                written.append((name, len(frame), write_frame(frame, tmp, name, fmt.value).name))
+        else:
+            per_block = itertools.chain([derived], (tables for tables, *_ in results))
+            written, derived = write_derived_blocks(per_block, tmp, fmt.value)
     for name, rows, file in written:
         typer.echo(f"{name}: {rows} rows -> {target / file}")
     for table, why in notes.items():

@@ -247,8 +247,9 @@ def simulate_cmd(
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",
-        help="Address of a dask.distributed scheduler to run the trials on (default: threads "
-        "in this process, the faster choice on one machine).",
+        help="Address of a dask.distributed scheduler to run the trials on, or 'synchronous' "
+        "for one thread (default: threads in this process, the faster choice on one machine; "
+        "see docs/design.md).",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -62,7 +62,18 @@ def _ae_term_problems(study: Path, report: Any) -> list[str]:
         return []
     from rtio.derive.ctcae import validate_ae_terms
     from rtio.io import load_study
+    from rtio.io.blocks import subject_blocks
 
+    blocks = subject_blocks(study)
+    if blocks is not None:  # a big study: read one part at a time
+        from rtio.io import Collector, ValidationReport
+        from rtio.io.validate import _read_settings
+        from rtio.pipeline import ae_term_problems_in_blocks
+
+        settings, _ = _read_settings(study, Collector(ValidationReport(str(study))))
+        if settings is None:
+            return []
+        return ae_term_problems_in_blocks(blocks, settings.term_map, settings.ctcae_version)
     loaded = load_study(study)
     events = loaded.table("adverse_events")
     if events is None:

@@ -69,8 +69,13 @@ def _hazard_ratio(
     events = int(frame["event"].sum())
     try:
         fit = cox_ph(
-            frame, "stop" if entry else "time", "event", [covariate], entry=entry, **options
-        )  # type: ignore[arg-type]
+            frame,
+            "stop" if entry else "time",
+            "event",
+            [covariate],
+            entry=entry,
+            **options,  # type: ignore[arg-type]
+        )
     except (NotEstimableError, np.linalg.LinAlgError) as error:
         reason = getattr(error, "reason", None) or (
             "no events" if events == 0 else "the data cannot support a Cox fit"
@@ -249,11 +254,11 @@ def compare_categorical_exposure(
     )
     for landmark in landmarks_days:
         keep = time > landmark
-        level = level_at(changes, ids[keep], np.full(keep.sum(), landmark))
+        reached = level_at(changes, ids[keep], np.full(keep.sum(), landmark))
         t, e = time[keep] - landmark, event[keep]
-        result.landmark_medians[landmark] = group_medians(t, e, level, names)
-        if np.unique(level).size > 1:
-            result.landmark_logrank_p[landmark] = logrank_p(t, e, level)
+        result.landmark_medians[landmark] = group_medians(t, e, reached, names)
+        if np.unique(reached).size > 1:
+            result.landmark_logrank_p[landmark] = logrank_p(t, e, reached)
     process = counting_process(followup, changes)
     present = sorted(set(process["level"]))
     if len(present) > 1 and process["event"].sum() > 0:

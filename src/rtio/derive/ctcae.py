@@ -503,16 +503,16 @@ def validate_ae_terms(
     known = adverse_event_terms(version).set_index("term")
     terms = map_terms(adverse_events, term_map)
     unknown = ~terms.isin(known.index)
-    low = terms.map(known["min_grade"])
-    high = terms.map(known["max_grade"])
-    grade = adverse_events["grade"]
+    low = terms.map(known["min_grade"]).astype(float)
+    high = terms.map(known["max_grade"]).astype(float)
+    grade = adverse_events["grade"].astype(float)
     outside = ~unknown & ((grade < low) | (grade > high))
     messages = [
         f"adverse_events row {i}, column 'term': {t!r} is not a CTCAE v{version} term known to rtio; map it in study.yaml term_map"
         for i, t in zip(np.flatnonzero(unknown.to_numpy()), terms[unknown], strict=True)
     ]
     messages += [
-        f"adverse_events row {i}, column 'grade': grade {g} is not allowed for {t!r} (grades {lo:.0f}–{hi:.0f})"
+        f"adverse_events row {i}, column 'grade': grade {g:g} is not allowed for {t!r} (grades {lo:.0f}–{hi:.0f})"
         for i, t, g, lo, hi in zip(
             np.flatnonzero(outside.to_numpy()),
             terms[outside],

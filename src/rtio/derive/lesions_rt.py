@@ -126,11 +126,12 @@ def field_response(trajectories: pd.DataFrame) -> pd.DataFrame:
     out = []
     for flag, label in ((True, "irradiated"), (False, "non_irradiated")):
         part = post[post["irradiated"] == flag]
+        part = part.assign(unassessed=part["diameter"].isna())
         grouped = part.groupby(["subject_id", "timepoint", "timepoint_date"])
         sums = grouped.agg(
             sum_mm=("diameter", "sum"),
             baseline_mm=("baseline_diameter", "sum"),
-            missing=("diameter", lambda d: d.isna().any()),
+            missing=("unassessed", "any"),
         )
         sums[f"{label}_sum_mm"] = sums["sum_mm"].where(~sums["missing"])
         sums[f"{label}_baseline_mm"] = sums["baseline_mm"]

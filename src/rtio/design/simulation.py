@@ -6,8 +6,9 @@ as rpact), finds each look's calendar time as the time of the target number of e
 computes the log-rank statistic of every replicate at once (sort, running risk sets). Batches use
 independent streams from ``SeedSequence(seed).spawn``, so a run split over workers gives the same
 numbers. Batches run on local threads (numpy releases the GIL in the sorts and array
-arithmetic, and threads start instantly where processes would be spawned), or on a Dask cluster
-given by ``scheduler``.
+arithmetic, and threads start instantly where processes would be spawned), in the calling thread
+(``scheduler="synchronous"``), or on a Dask cluster given by its address (measured on one
+machine in ``benchmarks/RESULTS-design.md``: threads win there).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from rtio.design.accrual import dropout_hazard, hazard_from_median
 from rtio.design.two_arm import two_arm_survival
 
 BATCH = 1000
+CACHE_BLOCK = 250
+"""Trials of a batch processed together at each look: their arrays stay in the CPU's cache
+(about 4x faster per look than the whole batch at once on a 400-patient design)."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +70,36 @@ def _logrank_sorted(bits: np.ndarray, precision: type = np.float64) -> np.ndarra
     over the square root of the hypergeometric variance, summed over event times (Mantel 1966).
 
     With s the experimental share of the risk set at an event, E = Σ s and V = Σ s(1 − s)
-    = E − Σ s²; at-risk counts come from one forward integer cumulative sum. The shares are held
-    in ``precision`` (the simulation uses single precision: half the memory traffic, Z to about
-    1e-7); the sums are always accumulated in double precision."""
-    code = bits.astype(np.int8) & 3
-    arm = code & 1
-    counts = np.int16 if bits.shape[1] < 2**15 else np.int32  # int16 x float32 stays float32
-    cum = np.cumsum(arm, axis=1, dtype=counts)
-    at_risk = np.arange(bits.shape[1], 0, -1, dtype=np.float64)
-    share = (cum[:, -1:] - cum + arm) * (1 / at_risk).astype(precision)
-    at_events = share * (code < 2)
-    expected = at_events.sum(axis=1, dtype=np.float64)
+    = E − Σ s²; at-risk counts come from one integer cumulative sum over the reversed row (the
+    patient at sorted position j has n − j at risk). The shares are held in ``precision`` (the
+    simulation uses single precision: half the memory traffic, Z to about 1e-7); the sums are
+    always accumulated in double precision."""
+    n = bits.shape[1]
+    code = bits.astype(np.int8)
+    code &= 3
+    reverse = code[:, ::-1]
+    counts = np.int16 if n < 2**15 else np.int32  # int16 x float32 stays float32
+    experimental_at_risk = np.cumsum(reverse & 1, axis=1, dtype=counts)
+    share = experimental_at_risk * (1 / np.arange(1, n + 1, dtype=np.float64)).astype(precision)
+    share *= reverse < 2  # shares at events only
+    expected = share.sum(axis=1, dtype=np.float64)
     observed = np.count_nonzero(code == 1, axis=1)
-    variance = expected - np.einsum("ij,ij->i", at_events, share, dtype=np.float64)
+    variance = expected - np.einsum("ij,ij->i", share, share, dtype=np.float64)
     return (expected - observed) / np.sqrt(variance)
+
+
+def _look_keys(entry, observed, calendar, cut, arm):
+    """Sorted keys of one look (as :func:`_sorted_keys`) built in place: follow-up at the cut
+    (negative for patients not yet enrolled, who are never at risk), the arm bit and the
+    censoring bit of patients whose event falls after the cut."""
+    follow = np.subtract(cut, entry)
+    np.minimum(follow, observed, out=follow)
+    keys = follow.view(np.int32)
+    keys &= ~3
+    keys |= arm
+    keys += np.greater(calendar, cut).view(np.int8) * np.int32(2)
+    keys.sort(axis=1)
+    return keys
 
 
 def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, margin):
@@ -103,6 +123,18 @@ def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, 
         observed = np.minimum(event_time, dropout / np.float32(eta))
     calendar = np.where(observed == event_time, entry + event_time, np.float32(np.inf))
     cuts = np.sort(calendar, axis=1)[:, np.asarray(targets) - 1]
+    arm_bit = arm.astype(np.int32)
+    blocks = [
+        _looks(entry[b], observed[b], calendar[b], cuts[b], arm_bit, ratio, targets, bounds, margin)
+        for b in (slice(lo, lo + CACHE_BLOCK) for lo in range(0, size, CACHE_BLOCK))
+    ]
+    return tuple(np.concatenate(part) for part in zip(*blocks, strict=True))
+
+
+def _looks(entry, observed, calendar, cuts, arm, ratio, targets, bounds, margin):
+    """The looks of a block of trials: each trial stops at its first look whose Z crosses the
+    boundary. Returns (rejected, first rejecting look, events used, duration) per trial."""
+    size = len(entry)
     rejected = np.zeros(size, dtype=bool)
     first_look = np.full(size, len(targets))
     events_used = np.full(size, float(targets[-1]))
@@ -110,11 +142,7 @@ def _batch(stream, size, n, ratio, lam_c, lam_e, eta, accrual, targets, bounds, 
     live = np.arange(size)  # trials still running
     for k, (target, bound) in enumerate(zip(targets, bounds, strict=True)):
         cut = cuts[live, k : k + 1]
-        # follow-up at the cut; negative for patients not yet enrolled (never at risk)
-        follow = np.minimum(cut - entry, observed)
-        code = (calendar > cut).view(np.int8) << 1
-        code |= arm
-        z = _logrank_sorted(_sorted_keys(follow, code), np.float32)
+        z = _logrank_sorted(_look_keys(entry, observed, calendar, cut, arm), np.float32)
         if margin is not None:  # H0: HR >= margin, on the shifted log-rank scale
             z = z + np.log(margin) * np.sqrt(target * ratio) / (1 + ratio)
         newly = (z >= bound) & ~rejected[live]
@@ -153,6 +181,9 @@ def simulate_two_arm(
 
     ``true_hazard_ratio`` sets the truth the trials are drawn from (default: the design's hazard
     ratio); set it to 1 (or to the margin for non-inferiority) to estimate the type I error.
+    ``scheduler``: None or ``"threads"`` (local threads, the default and the fastest on one
+    machine), ``"synchronous"`` (one core) or the address of a ``dask.distributed`` scheduler;
+    every choice gives the same numbers.
 
     Returns the rejection rate (power, or type I error when the true HR is the null) with its
     Monte-Carlo SE sqrt(p(1 − p)/n_trials), and expected events, patients and duration (months).
@@ -200,8 +231,8 @@ def simulate_two_arm(
         )
         for s, size in zip(streams, sizes, strict=True)
     ]
-    if scheduler is None:
-        parts = dask.compute(*tasks, scheduler="threads")
+    if scheduler in (None, "threads", "synchronous"):
+        parts = dask.compute(*tasks, scheduler=scheduler or "threads")
     else:
         from dask.distributed import Client
 

@@ -237,9 +237,10 @@ def check_deviations(study: CheckedStudy, collect: Collector) -> None:
     ):
         return
     exposures = study.table("exposures")
+    lesion_frame = lesions.frame if "site" in lesions.frame else lesions.frame.assign(site=None)
     deviations = rt_compliance(
         rt.frame,
-        lesions.frame,
+        lesion_frame,
         None if exposures is None else exposures.frame,
         study.protocol,
     )

@@ -49,6 +49,9 @@ KIND_TEXT = {
 }
 NESTED = (list, tuple, dict, set, np.ndarray, bytes, bytearray)
 """Cell values that are not one value (nested Parquet types, binary data)."""
+EARLIEST_NS = pd.Timestamp("1678-01-01")
+LATEST_NS = pd.Timestamp("2261-12-31")
+"""The dates a datetime64[ns] column holds (within a day)."""
 MAX_INT_DIGITS = 18
 """Whole numbers with more digits do not fit 64 bits (and are no plausible study value)."""
 
@@ -183,12 +186,21 @@ def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]
         return number.where(~bad), bad
     if column.kind == "date":
         ok = stripped.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
-        dates = pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
+        dates = _nanosecond_dates(
+            pd.to_datetime(stripped.where(ok), format="%Y-%m-%d", errors="coerce")
+        )
         return dates, ~empty & dates.isna().to_numpy()
     lowered = stripped.str.lower()
     ok = lowered.isin(["true", "false"]).to_numpy()
     typed = pd.Series(lowered.to_numpy() == "true", index=text.index, dtype="boolean")
     return typed.where(~empty & ok, pd.NA), ~empty & ~ok
+
+
+def _nanosecond_dates(values: pd.Series) -> pd.Series:
+    """Dates as datetime64[ns]; a date outside what that holds (years before 1678 or after 2261,
+    which pandas 3 parses at a coarser unit) becomes missing, so its cell is reported."""
+    inside = (values >= EARLIEST_NS) & (values <= LATEST_NS)
+    return values.where(inside).astype("datetime64[ns]")
 
 
 # ---------------------------------------------------------------- typed (native) cells
@@ -276,7 +288,7 @@ def _from_native(
         typed = pd.to_datetime(values, errors="coerce")
         if getattr(typed.dt, "tz", None) is not None:
             typed = typed.dt.tz_localize(None)
-        typed = typed.astype("datetime64[ns]").dt.normalize()
+        typed = _nanosecond_dates(typed).dt.normalize()
         return typed, values.notna().to_numpy() & typed.isna().to_numpy(), None
     if kind == "bool" and storage == "bool":
         return values.astype("boolean"), none, None
@@ -497,7 +509,6 @@ def parse_table(raw: RawTable, schema: TableSchema, collect: Collector) -> Parse
                     raw.file,
                     "missing_column",
                     f"required column {column.name!r} of the {schema.name} table is missing",
-                    row=1 if raw.textual else None,
                     column=column.name,
                 )
             continue

@@ -71,7 +71,13 @@ def _checked(path: str | Path, data_cutoff: dt.date | None) -> CheckedStudy:
 def validate_study(path: str | Path, *, data_cutoff: dt.date | None = None) -> ValidationReport:
     """Every problem of a study folder at once (errors and warnings); never raises.
 
-    ``data_cutoff`` overrides ``study.yaml``'s."""
+    ``data_cutoff`` overrides ``study.yaml``'s. A big study laid out in subject blocks is
+    checked one block at a time (:mod:`rtio.io.blocks`), with the same issues."""
+    from rtio.io.blocks import subject_blocks, validate_in_blocks
+
+    blocks = subject_blocks(path) if Path(path).is_dir() else None
+    if blocks is not None:
+        return validate_in_blocks(path, blocks, data_cutoff=data_cutoff)
     return _checked(path, data_cutoff).report
 
 

@@ -27,6 +27,7 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             caption.runs[0].italic = True
         else:
             table = block.table
+            assert table is not None
             document.add_paragraph(table.title).runs[0].bold = True
             grid = document.add_table(rows=1, cols=len(table.header))
             grid.style = "Light List"
@@ -37,5 +38,5 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
                     cell.text = text
             if table.note:
                 document.add_paragraph(table.note).runs[0].italic = True
-    document.save(path)
+    document.save(str(path))
     return path

@@ -50,6 +50,11 @@ STYLE = {
     "svg.hashsalt": "rtio",
 }
 """The house style, applied with ``matplotlib.rc_context`` (global rcParams are never changed)."""
+MARK_LIMIT = 500
+"""Censoring ticks of a KM curve and the points beside a box plot are drawn up to this many (a
+larger study shows the curve and the box alone; the figure's data are in results.json)."""
+BAR_LIMIT = 300
+"""Waterfalls of more patients are drawn as lines (one artist), not one bar patch each."""
 LABEL_LIMIT = 60
 """Longest label drawn (characters); longer ones end in "…"."""
 P = ParamSpec("P")
@@ -76,7 +81,7 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with mpl.rc_context(STYLE):
+        with mpl.rc_context(STYLE):  # type: ignore[arg-type]
             return function(*args, **kwargs)
 
     return wrapper
@@ -116,7 +121,8 @@ def _step(ax: Any, curve: SurvivalResult, colour: str, label: str) -> None:
     ax.step(times, surv, where="post", color=colour, lw=1.6, label=label)
     ax.fill_between(times, lower, upper, step="post", color=colour, alpha=0.15, lw=0)
     censored = points[points["n_censor"] > 0]
-    ax.plot(censored["months"], censored["survival"], "|", color=colour, ms=7, mew=1.2)
+    if len(censored) <= MARK_LIMIT:
+        ax.plot(censored["months"], censored["survival"], "|", color=colour, ms=7, mew=1.2)
 
 
 def _at_risk(curve: SurvivalResult, ticks: np.ndarray) -> np.ndarray:
@@ -198,7 +204,11 @@ def waterfall_figure(data: pd.DataFrame) -> Figure:
     data = finite.sort_values("best_pct_from_baseline", ascending=False)
     figure, ax = _new((7, 3.6))
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"].fillna("NE")]
-    ax.bar(np.arange(len(data)), data["best_pct_from_baseline"], color=colours, width=0.8)
+    if len(data) <= BAR_LIMIT:
+        ax.bar(np.arange(len(data)), data["best_pct_from_baseline"], color=colours, width=0.8)
+    else:  # one line collection instead of a patch per patient
+        ax.vlines(np.arange(len(data)), 0, data["best_pct_from_baseline"], colors=colours, lw=0.4)
+        ax.set_xlim(-1, len(data))
     ax.axhline(20, color="#d6604d", ls="--", lw=0.9)
     ax.axhline(-30, color="#1b7837", ls="--", lw=0.9)
     ax.axhline(0, color="black", lw=0.6)
@@ -287,6 +297,8 @@ def biomarker_box_figure(data: pd.DataFrame, tests: list[BiomarkerTest]) -> Figu
         groups = [part.loc[part["response"] == g, "value"].to_numpy() for g in ("PR/CR", "SD")]
         ax.boxplot(groups, whis=(0, 100), widths=0.55, medianprops={"color": "black"})
         for i, values in enumerate(groups, start=1):
+            if values.size > MARK_LIMIT:
+                continue
             ax.plot(
                 np.full(values.size, i) + np.linspace(-0.12, 0.12, values.size),
                 values,
@@ -588,7 +600,7 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
                 if comparison is not None and comparison.hazard_ratio is not None:
                     hr = comparison.hazard_ratio
                     note = (
-                        f"HR {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
+                        f"HR (unstratified) {hr.value:.2f} ({hr.lower:.2f}–{hr.upper:.2f})"
                         if hr.value is not None and hr.lower is not None and hr.upper is not None
                         else f"HR not estimable ({hr.not_estimable})"
                     ) + (

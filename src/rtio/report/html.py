@@ -24,6 +24,7 @@ footer { margin-top: 3em; font-size: 0.75em; color: #666; word-break: break-all;
 
 def _table(block: Block) -> str:
     table = block.table
+    assert table is not None
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows
@@ -44,6 +45,7 @@ def write_html(blocks: list[Block], path: Path) -> Path:
         elif block.kind == "paragraph":
             parts.append(f"<p>{html.escape(block.text)}</p>")
         elif block.kind == "figure":
+            assert block.figure is not None
             data = base64.b64encode(block.figure.read_bytes()).decode()
             parts.append(
                 f'<figure><img alt="{html.escape(block.text)}" src="data:image/png;base64,{data}">'

@@ -26,6 +26,9 @@ from rtio.analyse.results import (
 from rtio.derive.adverse_events import percent_text
 from rtio.vocabulary import DAYS_PER_MONTH
 
+ROW_LIMIT = 100
+"""Listings of patients (deviations) print at most this many rows; results.json has them all."""
+
 
 @dataclass
 class Table:
@@ -137,7 +140,7 @@ def primary(results: Results) -> Table | None:
             ]
         )
     facts = [
-        f"Hypothesis: {(p.hypothesis or 'not stated').replace('_', ' ')}",
+        f"Hypothesis: {(p.hypothesis or 'not stated').replace('non_inferiority', 'non-inferiority').replace('_', ' ')}",
         f"endpoint: {p.endpoint or 'not stated'}",
         f"alpha: {'not stated' if p.alpha is None else f'{p.alpha:g}'}"
         + ("" if p.sided is None else f" ({p.sided}-sided)"),
@@ -806,8 +809,17 @@ def deviations(results: Results) -> Table | None:
         return None
     rows = [
         [row.subject_id, *([row.arm or ""] if results.arms else []), row.description, row.detail]
-        for row in d.rows
+        for row in d.rows[:ROW_LIMIT]
     ]
+    if len(d.rows) > ROW_LIMIT:
+        rows.append(
+            [
+                f"… {len(d.rows) - ROW_LIMIT} more (all in results.json)",
+                *([""] if results.arms else []),
+                "",
+                "",
+            ]
+        )
     if not rows:
         rows = [["—", *([""] if results.arms else []), "none", ""]]
     by_rule = "; ".join(f"{k}: {v}" for k, v in d.by_rule.items())

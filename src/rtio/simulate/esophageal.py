@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import yaml
 
+from rtio.simulate.writer import CHUNK_SIZE, write_tables
 from rtio.vocabulary import DAYS_PER_MONTH
 
 
@@ -63,8 +65,17 @@ def _date(base: dt.date, days: np.ndarray) -> np.ndarray:
     return np.datetime64(base, "D") + days.astype("timedelta64[D]")
 
 
-def _iso(values: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
+def id_width(n: int, minimum: int = 4) -> int:
+    """Digits of the zero-padded number in an id: ``minimum`` (the width small studies have
+    always had, so they stay byte-identical) or the digits of ``n``, so that ids sort as their
+    numbers do at any size."""
+    return max(minimum, len(str(n)))
+
+
+def numbered_ids(prefix: str, first: int, n: int, width: int) -> np.ndarray:
+    """Ids ``prefix`` + the zero-padded numbers ``first .. first + n - 1`` (vectorised)."""
+    numbers = np.arange(first, first + n).astype(str)
+    return np.char.add(prefix, np.char.zfill(numbers, width)).astype(object)
 
 
 def _subjects(
@@ -87,7 +98,7 @@ def _subjects(
     cn = rng.choice(np.array(["N0", "N1", "N2", "N3"]), n, p=[0.06, 0.33, 0.36, 0.25])
     return pd.DataFrame(
         {
-            "subject_id": [f"S{i:0{width}d}" for i in range(first, first + n)],
+            "subject_id": numbered_ids("S", first, n, width),
             "arm": cfg.arm,
             "sex": np.where(rng.random(n) < cfg.male, "M", "F"),
             "age": age,
@@ -275,6 +286,19 @@ def _measurements(cfg, subjects, lesions, rng):
     return meas.reset_index(drop=True), new_les, pd_day
 
 
+def _joined_targets(lesions: pd.DataFrame, irradiated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Subject positions (ascending) and their metastatic lesion ids joined by ``;`` (one SBRT
+    course per irradiated subject with metastases), found by position, never by id lookup."""
+    mets = lesions[(lesions["site"] != "primary").to_numpy() & irradiated[lesions["_sub"]]]
+    joined = (
+        pl.DataFrame({"sub": mets["_sub"].to_numpy(), "lesion": mets["lesion_id"].to_numpy()})
+        .group_by("sub", maintain_order=True)
+        .agg(pl.col("lesion").str.join(";"))
+        .sort("sub")
+    )
+    return joined["sub"].to_numpy(), joined["lesion"].to_numpy().astype(object)
+
+
 def _treatment(cfg, subjects, lesions, rng):
     """Exposures on the q3w cycle calendar, RT from cycle 3, discontinuation events."""
     n = len(subjects)
@@ -348,14 +372,13 @@ def _treatment(cfg, subjects, lesions, rng):
             "planned_fractions": planned,
         }
     )
-    mets = lesions[(lesions["site"] != "primary") & lesions["_sub"].isin(s)]
-    met_targets = mets.groupby("subject_id")["lesion_id"].agg(";".join)
-    sbrt_fx = rng.choice(np.array([3, 5]), len(met_targets))
-    sb_start = starts[np.searchsorted(ids, met_targets.index)] + np.timedelta64(rt_day + 7, "D")
+    met_sub, met_targets = _joined_targets(lesions, gets_rt)
+    sbrt_fx = rng.choice(np.array([3, 5]), len(met_sub))
+    sb_start = starts[met_sub] + np.timedelta64(rt_day + 7, "D")
     sbrt = pd.DataFrame(
         {
-            "subject_id": met_targets.index,
-            "target": met_targets.to_numpy(),
+            "subject_id": ids[met_sub],
+            "target": met_targets,
             "technique": "SBRT",
             "dose_per_fraction_gy": np.where(sbrt_fx == 3, 10.0, 8.0),
             "fractions": sbrt_fx,
@@ -495,13 +518,8 @@ def _labs(cfg, subjects, last_dose, rng):
             )
         )
     labs = pd.concat(frames, ignore_index=True)
-    lim = (
-        subjects["last_known_alive_date"]
-        .to_numpy()
-        .astype("datetime64[D]")[
-            np.searchsorted(subjects["subject_id"].to_numpy(), labs["subject_id"].to_numpy())
-        ]
-    )
+    alive = subjects["last_known_alive_date"].to_numpy().astype("datetime64[D]")
+    lim = np.tile(alive[s], len(_LABS))  # each test's rows are the same (subject, visit) grid
     return labs[labs["date"].to_numpy() <= lim].reset_index(drop=True)
 
 
@@ -568,7 +586,7 @@ def _screening(cfg, subjects, rng, prefix="C"):
             "subject_id": list(subjects["subject_id"]) + [""] * n_excl,
         }
     ).sort_values("screening_date", kind="stable")
-    frame.insert(0, "candidate_id", [f"{prefix}{i + 1:04d}" for i in range(len(frame))])
+    frame.insert(0, "candidate_id", numbered_ids(prefix, 1, len(frame), id_width(len(frame))))
     return frame.reset_index(drop=True)
 
 
@@ -578,14 +596,17 @@ def simulate_study(
     config: SimulationConfig | None = None,
     chunk: int = 0,
     first: int = 1,
-    width: int = 4,
+    width: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Simulate all tables of one study (or of one chunk of subjects ``first..first+n-1``).
 
     Keys are table names, ``_truth`` the latent course. Each chunk draws from its own
-    ``SeedSequence([seed, chunk])``, so a chunked run is reproducible chunk by chunk.
+    ``SeedSequence([seed, chunk])``, so a chunked run is reproducible chunk by chunk. Subject
+    ids are ``S`` + the number padded to ``width`` digits (default :func:`id_width` of the last
+    number), so they sort as their numbers.
     """
     cfg = config or SimulationConfig()
+    width = id_width(first + n - 1) if width is None else width
     sequence = np.random.SeedSequence([seed, chunk])
     streams = [np.random.default_rng(s) for s in sequence.spawn(8)]
     subjects = _subjects(cfg, n, streams[0], first, width)
@@ -626,57 +647,27 @@ def simulate_study(
     }
 
 
-def _to_csv(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(out[col]):
-            out[col] = np.where(out[col], "true", "false")
-    out.to_csv(path, index=False)
-
-
-def _missing_as_null(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty strings (missing in CSV) become Parquet nulls."""
-    out = frame.copy()
-    for col in out.columns[[pd.api.types.is_string_dtype(t) for t in out.dtypes]]:
-        out[col] = out[col].where(out[col] != "", None)
-    return out
-
-
 def write_study(
     out: Path | str,
     n: int,
     seed: int,
     config: SimulationConfig | None = None,
-    chunk_size: int = 50_000,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Path:
     """Write a simulated study folder and return it.
 
     Up to ``chunk_size`` subjects: one CSV per table. More: each table is a folder of Parquet
     parts (``<table>/part-00000.parquet``, one part per chunk of subjects), memory bounded by
-    the chunk size. ``_truth/`` holds the latent course; ``study.yaml`` marks it synthetic.
+    the chunk size (:func:`rtio.simulate.writer.write_tables`). ``_truth/`` holds the latent
+    course; ``study.yaml`` marks it synthetic.
     """
     cfg = config or SimulationConfig()
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "_truth").mkdir(exist_ok=True)
-    if n <= chunk_size:
-        tables = simulate_study(n, seed, cfg)
-        for name, frame in tables.items():
-            path = (
-                folder / "_truth" / "subjects.csv" if name == "_truth" else folder / f"{name}.csv"
-            )
-            _to_csv(frame, path)
-    else:
-        width = len(str(n))
-        for chunk, first in enumerate(range(1, n + 1, chunk_size)):
-            size = min(chunk_size, n + 1 - first)
-            tables = simulate_study(size, seed, cfg, chunk=chunk, first=first, width=width)
-            for name, frame in tables.items():
-                part = folder / "_truth" / "subjects" if name == "_truth" else folder / name
-                part.mkdir(exist_ok=True)
-                _missing_as_null(frame).to_parquet(part / f"part-{chunk:05d}.parquet", index=False)
+
+    def generate(size: int, seed: int, chunk: int, first: int, width: int):
+        return simulate_study(size, seed, cfg, chunk=chunk, first=first, width=width)
+
+    write_tables(folder, generate, n, seed, id_width(n), chunk_size)
     settings = {
         "protocol": cfg.protocol,
         "data_cutoff": cfg.data_cutoff.isoformat(),

@@ -21,11 +21,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from rtio.simulate.esophageal import DAYS_PER_MONTH, SimulationConfig, simulate_study
+from rtio.simulate.esophageal import (
+    DAYS_PER_MONTH,
+    SimulationConfig,
+    id_width,
+    numbered_ids,
+    simulate_study,
+    write_study,
+)
+from rtio.simulate.writer import CHUNK_SIZE, Generate, write_tables
 
 LDRT = SimulationConfig(
     protocol="NCT07164690",
@@ -69,17 +79,32 @@ def _days(values: np.ndarray) -> np.ndarray:
     return np.round(values).astype(int).astype("timedelta64[D]")
 
 
-def simulate_ldrt(n: int, seed: int) -> dict[str, pd.DataFrame]:
+def _stream(seed: int, model: int, chunk: int) -> np.random.Generator:
+    """The generator of one model's own draws for one chunk of subjects (chunk 0: the
+    unchunked study's stream)."""
+    return np.random.default_rng(np.random.SeedSequence([seed, model, *([chunk] if chunk else [])]))
+
+
+def _positions(ids: pd.Series, subjects: pd.DataFrame) -> np.ndarray:
+    """Row positions in ``subjects`` of each id (the simulator's ids sort as their numbers)."""
+    order = subjects["subject_id"].to_numpy()
+    found = np.searchsorted(order, ids.to_numpy())
+    if not (order[:-1] < order[1:]).all() or not (order[found] == ids.to_numpy()).all():
+        raise AssertionError("simulated subject ids must be unique and sorted")
+    return found
+
+
+def simulate_ldrt(
+    n: int, seed: int, chunk: int = 0, first: int = 1, width: int | None = None
+) -> dict[str, pd.DataFrame]:
     """Seed 000: LDRT 2 Gy x 1 to every visible lesion within 7 days, then the PD-1 inhibitor."""
-    tables = simulate_study(n, seed, LDRT)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1000]))
+    tables = simulate_study(n, seed, LDRT, chunk, first, width)
+    rng = _stream(seed, 1000, chunk)
     subjects, lesions = tables["subjects"], tables["lesions"]
-    start = subjects.set_index("subject_id")["start_date"]
+    start = subjects["start_date"].to_numpy().astype("datetime64[D]")
     baseline = lesions[lesions["role"].isin(["target", "non_target"])]
     offset = rng.integers(0, 7, len(baseline))
-    day = baseline["subject_id"].map(start).to_numpy().astype("datetime64[D]") + offset.astype(
-        "timedelta64[D]"
-    )
+    day = start[_positions(baseline["subject_id"], subjects)] + offset.astype("timedelta64[D]")
     tables["radiotherapy"] = pd.DataFrame(
         {
             "subject_id": baseline["subject_id"].to_numpy(),
@@ -95,9 +120,8 @@ def simulate_ldrt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     pd1 = tables["exposures"][tables["exposures"]["drug"] == "toripalimab"].copy()
     pd1["drug"], pd1["dose"] = "camrelizumab", 200.0
     pd1["date"] = pd1["date"] + pd.Timedelta(days=7)
-    alive = pd1["date"] < pd1["subject_id"].map(
-        subjects.set_index("subject_id")["last_known_alive_date"]
-    )
+    last_alive = subjects["last_known_alive_date"].to_numpy()
+    alive = pd1["date"].to_numpy() < last_alive[_positions(pd1["subject_id"], subjects)]
     tables["exposures"] = pd1[alive].reset_index(drop=True)
     tables["events"] = tables["events"].iloc[0:0]
     tables["adverse_events"] = tables["adverse_events"][
@@ -107,10 +131,13 @@ def simulate_ldrt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
-    """Seed 003: immediate vs salvage locoregional RT after PD-1 + GP, randomized 1:1 within strata."""
-    tables = simulate_study(n, seed, NPC)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 3000]))
+def simulate_randomized_npc(
+    n: int, seed: int, chunk: int = 0, first: int = 1, width: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """Seed 003: immediate vs salvage locoregional RT after PD-1 + GP, randomized 1:1 within strata
+    (within each chunk of subjects in a chunked study)."""
+    tables = simulate_study(n, seed, NPC, chunk, first, width)
+    rng = _stream(seed, 3000, chunk)
     subjects = tables["subjects"].copy()
     burden = np.where(rng.random(n) < 0.5, "oligometastatic", "polymetastatic")
     subjects["stratum"] = "ECOG" + subjects["ecog"].astype(str) + "|" + burden
@@ -145,8 +172,8 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
         planned_fractions=33,
         end_date=primary["start_date"] + pd.Timedelta(days=45),
     )
-    ends = primary["subject_id"].map(subjects.set_index("subject_id")["last_known_alive_date"])
-    tables["radiotherapy"] = primary[primary["end_date"] <= ends].reset_index(drop=True)
+    ends = subjects["last_known_alive_date"].to_numpy()[_positions(primary["subject_id"], subjects)]
+    tables["radiotherapy"] = primary[primary["end_date"].to_numpy() <= ends].reset_index(drop=True)
     tables["adverse_events"] = tables["adverse_events"][
         ~tables["adverse_events"]["related_radiotherapy"]
         | tables["adverse_events"]["subject_id"].isin(immediate)
@@ -155,16 +182,18 @@ def simulate_randomized_npc(n: int, seed: int) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
+def simulate_cohort_local_rt(
+    n: int, seed: int, chunk: int = 0, first: int = 1, width: int | None = None
+) -> dict[str, pd.DataFrame]:
     """Seed 001: first-line IO +/- local RT; RT and cycles have no effect on overall survival."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1001]))
+    rng = _stream(seed, 1001, chunk)
     index = np.datetime64("2019-03-01") + rng.integers(0, 1400, n).astype("timedelta64[D]")
     cutoff = np.datetime64("2023-12-31")
     death_day = np.maximum(rng.exponential(15 * DAYS_PER_MONTH / np.log(2), n), 10)
     follow_day = (cutoff - index).astype(int) - rng.integers(0, 60, n)
     dead = death_day <= follow_day
     end_day = np.where(dead, np.round(death_day), follow_day).astype(int)
-    ids = np.array([f"P{i:03d}" for i in range(1, n + 1)])
+    ids = numbered_ids("P", first, n, id_width(first + n - 1, 3) if width is None else width)
     end_date = index + end_day.astype("timedelta64[D]")
     subjects = pd.DataFrame(
         {
@@ -222,10 +251,12 @@ def simulate_cohort_local_rt(n: int, seed: int) -> dict[str, pd.DataFrame]:
     return {"subjects": subjects, "exposures": exposures, "radiotherapy": radiotherapy}
 
 
-def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
+def simulate_neoadjuvant(
+    n: int, seed: int, chunk: int = 0, first: int = 1, width: int | None = None
+) -> dict[str, pd.DataFrame]:
     """Seed 002: induction RT after poor response to neoadjuvant chemo-IO, then surgery."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1002]))
-    ids = np.array([f"P{i:03d}" for i in range(1, n + 1)])
+    rng = _stream(seed, 1002, chunk)
+    ids = numbered_ids("P", first, n, id_width(first + n - 1, 3) if width is None else width)
     index = np.datetime64("2021-01-10") + rng.integers(0, 900, n).astype("timedelta64[D]")
     stage = rng.choice(np.array(["II", "III", "IVA"]), n, p=[0.304, 0.609, 0.087])
     fractions = rng.choice(np.array([22, 23, 25, 28]), n, p=[0.2, 0.5, 0.2, 0.1])
@@ -237,8 +268,7 @@ def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
     viable = np.where(
         pcr, 0.0, np.where(mpr, np.round(rng.uniform(1, 10, n)), np.round(rng.uniform(15, 80, n)))
     )
-    rank = {"II": 2, "III": 3, "IVA": 4}
-    group = np.array([rank[s] for s in stage])
+    group = np.select([stage == "II", stage == "III"], [2, 3], 4)
     down = rng.random(n) < 0.61
     post = np.array(["I", "II", "III", "IVA"])[np.clip(np.where(down, group - 2, group - 1), 0, 3)]
     path_down = pcr | (rng.random(n) < 0.62)
@@ -305,18 +335,20 @@ def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
     )
     myelo = rng.random(n) < 0.13
     gi = rng.random(n) < 0.09
-    ae_rows = [(ids[i], "Lymphocyte count decreased", 3) for i in np.flatnonzero(myelo)] + [
-        (ids[i], "Esophagitis", 3) for i in np.flatnonzero(gi)
-    ]
-    events = pd.DataFrame(ae_rows, columns=["subject_id", "term", "grade"])
-    start = subjects.set_index("subject_id")["start_date"]
-    adverse_events = events.assign(
-        start_date=events["subject_id"].map(start) + pd.Timedelta(days=14),
-        end_date=pd.NaT,
-        related_treatment=True,
-        related_radiotherapy=True,
-        immune_related=False,
-        serious=False,
+    who = np.concatenate([np.flatnonzero(myelo), np.flatnonzero(gi)])
+    terms = np.repeat(["Lymphocyte count decreased", "Esophagitis"], [myelo.sum(), gi.sum()])
+    adverse_events = pd.DataFrame(
+        {
+            "subject_id": ids[who],
+            "term": terms.astype(object),
+            "grade": 3,
+            "start_date": index[who] + np.timedelta64(14, "D"),
+            "end_date": pd.NaT,
+            "related_treatment": True,
+            "related_radiotherapy": True,
+            "immune_related": False,
+            "serious": False,
+        }
     )
     return {
         "subjects": subjects,
@@ -327,7 +359,7 @@ def simulate_neoadjuvant(n: int, seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
-GENERATORS = {
+GENERATORS: dict[str, Generate] = {
     "NCT07164690": simulate_ldrt,
     "NCT07235319": simulate_randomized_npc,
     "yu2025-escc-local-rt": simulate_cohort_local_rt,
@@ -341,28 +373,24 @@ CUTOFFS = {
 }
 
 
-def write_protocol_study(out, protocol: str, n: int, seed: int):
-    """Write a simulated study folder for any shipped protocol and return its path."""
-    from pathlib import Path
+ID_MINIMUM = {"yu2025-escc-local-rt": 3, "lv2026-escc-induction-rt": 3}
+"""Digits of the subject numbers of small studies (``P001``; the others ``S0001``)."""
 
-    import yaml
 
-    from rtio.simulate.esophageal import _to_csv, write_study
-
+def write_protocol_study(
+    out: Path | str, protocol: str, n: int, seed: int, chunk_size: int = CHUNK_SIZE
+) -> Path:
+    """Write a simulated study folder for any shipped protocol and return its path (CSV up to
+    ``chunk_size`` subjects, Parquet parts per chunk of subjects above)."""
     if protocol == SimulationConfig.protocol:
-        return write_study(out, n, seed)
+        return write_study(out, n, seed, chunk_size=chunk_size)
     if protocol not in GENERATORS:
         raise ValueError(
             f"no simulation model for protocol {protocol!r}; available: {', '.join([SimulationConfig.protocol, *GENERATORS])}"
         )
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in GENERATORS[protocol](n, seed).items():
-        if name == "_truth":
-            (folder / "_truth").mkdir(exist_ok=True)
-            _to_csv(frame, folder / "_truth" / "subjects.csv")
-        else:
-            _to_csv(frame, folder / f"{name}.csv")
+    width = id_width(n, ID_MINIMUM.get(protocol, 4))
+    write_tables(folder, GENERATORS[protocol], n, seed, width, chunk_size)
     settings = {
         "protocol": protocol,
         "data_cutoff": CUTOFFS[protocol].isoformat(),

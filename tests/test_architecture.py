@@ -1,5 +1,5 @@
 """docs/architecture.md's dependency table is the one rtio's imports give, and the imports keep
-the layering of the design (DESIGN.md, "Packages"): no cycles, nothing imports upward, nothing
+the layering of docs/architecture.md ("Layers"): no cycles, nothing imports upward, nothing
 imports ``cli``, only ``cli`` imports ``report``, ``stats`` imports no other rtio package, and
 every unit declares its public names in ``__all__``."""
 

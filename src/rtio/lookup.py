@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["by_key"]
+
 
 def by_key(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``table`` (unique index) looked up for each key, NaN / NaT where absent, on ``keys``' index.

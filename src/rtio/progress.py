@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+__all__ = ["on_terminal", "progress"]
+
 T = TypeVar("T")
 
 

@@ -156,7 +156,7 @@ def build_form(
         fields[column.name] = field
     form_class = type(f"{table.title()}Form", (forms.Form,), fields)
     form = form_class(data=None if data is None else as_form_data(data), initial=initial)
-    form.suggestions = {  # type: ignore[attr-defined]
+    form.suggestions = {
         c.name: _suggestions(table, c.name) for c in columns if _suggestions(table, c.name)
     }
     return form

@@ -148,7 +148,7 @@ def screening_form(protocol: Any, stage: str, data: dict[str, Any] | None = None
             )
     form_class = type(f"Screening{stage.title()}Form", (forms.Form,), fields)
     form = form_class(data=data)
-    form.suggestions = suggestions  # type: ignore[attr-defined]
+    form.suggestions = suggestions
     return form
 
 

@@ -181,7 +181,7 @@ def import_sdtm_cmd(
         folder,
         loaded,
         target,
-        imputation=Imputation(impute.value if impute else None, impute_highest.value),  # type: ignore[arg-type]
+        imputation=Imputation(impute.value if impute else None, impute_highest.value),
         cutoff=_cutoff(cutoff),
         term_map=_term_map(term_map),
         fmt=fmt.value,
@@ -230,7 +230,7 @@ def import_redcap_cmd(
         loaded,
         target,
         mapping=mapping,
-        imputation=Imputation(impute.value if impute else None),  # type: ignore[arg-type]
+        imputation=Imputation(impute.value if impute else None),
         cutoff=_cutoff(cutoff),
         fmt=fmt.value,
         protocol_file=protocol_file,
@@ -351,7 +351,7 @@ def import_flat_cmd(
         path,
         loaded,
         target,
-        imputation=Imputation(impute.value if impute else None),  # type: ignore[arg-type]
+        imputation=Imputation(impute.value if impute else None),
         cutoff=_cutoff(cutoff),
         fmt=fmt.value,
         protocol_file=protocol_file,

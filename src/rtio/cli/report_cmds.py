@@ -7,11 +7,15 @@ written whole into a temporary folder and swapped in at the end, with its ``mani
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from rtio.cli.common import check_out, default_out, folder_out, study_argument
 from rtio.cli.group import UsageError
+
+if TYPE_CHECKING:
+    from rtio.analyse.options import AnalysisOptions
 
 REPORT_FORMATS = ("html", "docx", "pdf")
 PLAN = "Used only where the protocol is silent; recorded as assumed in every output."
@@ -46,7 +50,7 @@ def analysis_options(
     looks: int | None,
     spending: str | None,
     target_events: int | None,
-) -> object:
+) -> AnalysisOptions:
     """The analysis options typed on the command line (a bad value is a usage error)."""
     import datetime as dt
 
@@ -59,17 +63,19 @@ def analysis_options(
     except ValueError:
         raise UsageError(f"{cutoff!r} is not a YYYY-MM-DD date", option="--cutoff") from None
     try:
-        return AnalysisOptions(
-            cutoff=date,
-            look=look,
-            endpoint=endpoint,
-            alpha=alpha,
-            sided=sided,  # type: ignore[arg-type]
-            ni_margin=ni_margin,
-            stratify=tuple(f.strip() for f in (stratify or "").split(",") if f.strip()),
-            looks=looks,
-            spending=spending,  # type: ignore[arg-type]
-            target_events=target_events,
+        return AnalysisOptions.model_validate(
+            {
+                "cutoff": date,
+                "look": look,
+                "endpoint": endpoint,
+                "alpha": alpha,
+                "sided": sided,
+                "ni_margin": ni_margin,
+                "stratify": tuple(f.strip() for f in (stratify or "").split(",") if f.strip()),
+                "looks": looks,
+                "spending": spending,
+                "target_events": target_events,
+            }
         )
     except ValidationError as error:
         problems = "; ".join(
@@ -111,7 +117,7 @@ def analyse(
     options = analysis_options(
         cutoff, look, endpoint, alpha, sided, ni_margin, stratify, looks, spending, target_events
     )
-    results = analyse_study(study, options)  # type: ignore[arg-type]
+    results = analyse_study(study, options)
     text = results.model_dump_json(indent=1)
     atomic_write_text(target, text)
     if json_output:
@@ -173,8 +179,8 @@ def report(
     options = analysis_options(
         cutoff, look, endpoint, alpha, sided, ni_margin, stratify, looks, spending, target_events
     )
-    results = analyse_study(study, options)  # type: ignore[arg-type]
-    record = manifest("report", {"format": chosen, **options.given()}, study)  # type: ignore[attr-defined]
+    results = analyse_study(study, options)
+    record = manifest("report", {"format": chosen, **options.given()}, study)
     with output_folder(target, record) as tmp:
         paths = render_report(results, tmp, chosen)
     for path in paths:

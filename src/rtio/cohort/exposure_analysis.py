@@ -63,19 +63,12 @@ class ExposureComparison:
 
 
 def _hazard_ratio(
-    frame: pd.DataFrame, covariate: str, method: str, entry: str | None = None, **options: object
+    frame: pd.DataFrame, covariate: str, method: str, entry: str | None = None
 ) -> HazardRatio:
     subjects = frame["subject_id"].nunique() if "subject_id" in frame else len(frame)
     events = int(frame["event"].sum())
     try:
-        fit = cox_ph(
-            frame,
-            "stop" if entry else "time",
-            "event",
-            [covariate],
-            entry=entry,
-            **options,  # type: ignore[arg-type]
-        )
+        fit = cox_ph(frame, "stop" if entry else "time", "event", [covariate], entry=entry)
     except (NotEstimableError, np.linalg.LinAlgError) as error:
         reason = getattr(error, "reason", None) or (
             "no events" if events == 0 else "the data cannot support a Cox fit"

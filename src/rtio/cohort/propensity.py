@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm  # type: ignore[import-untyped]
+import statsmodels.api as sm
 
 
 def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:

@@ -190,11 +190,11 @@ def _confirming_row(
     search once something between can no longer be allowed."""
     n = len(resp)
     out = np.full(n, -1, dtype=np.int64)
-    ne_cum = np.cumsum(resp == NE)
+    ne_cum = np.cumsum(resp == NE, dtype=np.int64)
     allowed_pr = [CR, PR, NE, SD] if accept_sd_between_pr else [CR, PR, NE]
-    bad_cr_cum = np.cumsum(~np.isin(resp, [CR, NE]))
-    bad_pr_cum = np.cumsum(~np.isin(resp, allowed_pr))
-    cr_cum = np.cumsum(resp == CR)
+    bad_cr_cum = np.cumsum(~np.isin(resp, [CR, NE]), dtype=np.int64)
+    bad_pr_cum = np.cumsum(~np.isin(resp, allowed_pr), dtype=np.int64)
+    cr_cum = np.cumsum(resp == CR, dtype=np.int64)
     active = np.flatnonzero(np.isin(resp, [CR, PR]))
     is_cr = resp[active] == CR
     step = 1

@@ -47,37 +47,39 @@ def _phi(x: np.ndarray) -> np.ndarray:
 
 
 class _Process:
-    """Sub-density of the score process on the continuation region, stage by stage."""
+    """Sub-density of the score process on the continuation region, stage by stage: after the
+    first look, ``paths`` holds the grid of B(t) values and each point's probability mass
+    (Simpson weight x sub-density)."""
 
     def __init__(self, drift: float) -> None:
         self.drift = drift
-        self.grid: np.ndarray | None = None
-        self.weights: np.ndarray | None = None
-        self.density: np.ndarray | None = None
+        self.paths: tuple[np.ndarray, np.ndarray] | None = None
         self.t = 0.0
 
     def cross(self, t: float, bound: float) -> float:
         """P(continue so far and B(t) ≥ bound)."""
         step = t - self.t
         mean = self.drift * step
-        if self.grid is None:
+        if self.paths is None:
             return float(ndtr((self.drift * t - bound) / np.sqrt(t)))
-        z = (bound - self.grid - mean) / np.sqrt(step)
-        return float(np.sum(self.weights * self.density * ndtr(-z)))
+        grid, mass = self.paths
+        z = (bound - grid - mean) / np.sqrt(step)
+        return float(np.sum(mass * ndtr(-z)))
 
     def advance(self, t: float, bound: float) -> None:
         """Move to information ``t``, keeping only paths below ``bound``."""
         step = t - self.t
         low = min(self.drift * t - 8 * np.sqrt(t), bound - 1)
         grid, weights = _simpson_grid(low, bound)
-        if self.grid is None:
+        if self.paths is None:
             density = _phi((grid - self.drift * t) / np.sqrt(t)) / np.sqrt(t)
         else:
+            previous, mass = self.paths
             kernel = _phi(
-                (grid[:, None] - self.grid[None, :] - self.drift * step) / np.sqrt(step)
+                (grid[:, None] - previous[None, :] - self.drift * step) / np.sqrt(step)
             ) / np.sqrt(step)
-            density = kernel @ (self.weights * self.density)
-        self.grid, self.weights, self.density, self.t = grid, weights, density, t
+            density = kernel @ mass
+        self.paths, self.t = (grid, weights * density), t
 
 
 def efficacy_bounds(fractions: np.ndarray, alpha: float, spending: str) -> np.ndarray:

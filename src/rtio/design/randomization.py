@@ -85,7 +85,7 @@ def minimization_list(
     if not 0.5 <= p_best <= 1:
         raise ValueError(f"p_best must lie in [0.5, 1], not {p_best}")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    counts = {f: {} for f in factors}
+    counts: dict[str, dict[object, np.ndarray]] = {f: {} for f in factors}
     allocated = []
     for _, patient in patients.iterrows():
         imbalance = np.zeros(len(arms))

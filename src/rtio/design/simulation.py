@@ -14,8 +14,10 @@ machine in ``benchmarks/RESULTS-design.md``: threads win there).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rtio.design.accrual import dropout_hazard, hazard_from_median
 from rtio.design.two_arm import two_arm_survival
@@ -58,14 +60,16 @@ def _sorted_keys(follow: np.ndarray, code: np.ndarray) -> np.ndarray:
     (patients not yet enrolled) all before them. Times closer than 4 units in the last place
     count as tied; events then sort before censorings, so a patient censored at an event time
     is in its risk set (the usual convention)."""
-    bits = follow.view(np.int32 if follow.dtype == np.float32 else np.int64)
+    bits: npt.NDArray[np.signedinteger[Any]] = follow.view(
+        np.int32 if follow.dtype == np.float32 else np.int64
+    )
     bits &= ~bits.dtype.type(3)
     bits |= code
     bits.sort(axis=1)
     return bits
 
 
-def _logrank_sorted(bits: np.ndarray, precision: type = np.float64) -> np.ndarray:
+def _logrank_sorted(bits: np.ndarray, precision: type[np.floating[Any]] = np.float64) -> np.ndarray:
     """Log-rank Z from row-sorted keys: expected minus observed events of the experimental arm
     over the square root of the hypergeometric variance, summed over event times (Mantel 1966).
 
@@ -79,7 +83,9 @@ def _logrank_sorted(bits: np.ndarray, precision: type = np.float64) -> np.ndarra
     code &= 3
     reverse = code[:, ::-1]
     counts = np.int16 if n < 2**15 else np.int32  # int16 x float32 stays float32
-    experimental_at_risk = np.cumsum(reverse & 1, axis=1, dtype=counts)
+    experimental_at_risk: npt.NDArray[np.signedinteger[Any]] = np.cumsum(
+        reverse & 1, axis=1, dtype=counts
+    )
     share = experimental_at_risk * (1 / np.arange(1, n + 1, dtype=np.float64)).astype(precision)
     share *= reverse < 2  # shares at events only
     expected = share.sum(axis=1, dtype=np.float64)

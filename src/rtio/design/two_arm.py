@@ -74,12 +74,15 @@ def two_arm_survival(
     hazard-ratio non-inferiority margin (H0: HR ≥ margin). ``alpha`` is one-sided; ``sided=2`` halves
     it. ``looks`` equally spaced analyses with Lan–DeMets ``spending`` ("obf" or "pocock").
     """
-    if (median_treatment is None) == (hazard_ratio is None):
+    if hazard_ratio is not None and median_treatment is None:
+        hr1 = hazard_ratio
+    elif median_treatment is not None and hazard_ratio is None:
+        hr1 = median_control / median_treatment
+    else:
         raise ValueError("give exactly one of median_treatment and hazard_ratio")
     if sided not in (1, 2):
         raise ValueError(f"sided must be 1 or 2, not {sided}")
     one_sided = alpha / 2 if sided == 2 else alpha
-    hr1 = hazard_ratio if hazard_ratio is not None else median_control / median_treatment
     hr0 = 1.0 if margin is None else margin
     if margin is None and hr1 >= 1:
         raise ValueError("superiority needs a hazard ratio below 1 (experimental better)")

@@ -17,6 +17,12 @@ from typing import Any
 
 import pandas as pd
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
+from fhir.resources.R4B.medicationstatement import MedicationStatement
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.procedure import Procedure
 
 from rtio.dates import parse_iso_dates
 
@@ -97,22 +103,26 @@ def fhir_bundle_to_facts(
 
     for entry in parsed.entry or []:
         res = entry.resource
+        if res is None:  # an entry with only a request or response carries no facts
+            continue
         kind = res.__resource_type__
-        if kind == "Patient":
+        if isinstance(res, Patient):
             if res.gender in ("male", "female"):
                 rows.append({"candidate_id": res.id, "fact": "sex", "value": res.gender[0].upper()})
             if res.birthDate is not None and as_of is not None:
                 b = res.birthDate
                 age = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
                 rows.append({"candidate_id": res.id, "fact": "age", "value": age, "unit": "years"})
-        elif kind == "Observation":
+        elif isinstance(res, Observation):
             fact = mapped(kind, res.code)
             if fact is None:
                 continue
             q = res.valueQuantity
             value = q.value if q is not None else res.valueInteger
-            unit = UCUM.get(q.code or q.unit, q.code or q.unit) if q is not None else "1"
+            spelled = None if q is None else q.code or q.unit
+            unit = "1" if q is None else None if spelled is None else UCUM.get(spelled, spelled)
             high = res.referenceRange[0].high if res.referenceRange else None
+            uln = None if high is None or high.value is None else float(high.value)
             rows.append(
                 {
                     "candidate_id": _patient_id(res.subject),
@@ -120,12 +130,16 @@ def fhir_bundle_to_facts(
                     "value": None if value is None else float(value),
                     "unit": unit,
                     "date": _date(res.effectiveDateTime),
-                    "uln": None if high is None else float(high.value),
+                    "uln": uln,
                 }
             )
-        elif kind in ("Condition", "MedicationStatement", "MedicationAdministration", "Procedure"):
+        elif isinstance(
+            res, Condition | MedicationStatement | MedicationAdministration | Procedure
+        ):
             concept = (
-                res.code if kind in ("Condition", "Procedure") else res.medicationCodeableConcept
+                res.code
+                if isinstance(res, Condition | Procedure)
+                else res.medicationCodeableConcept
             )
             fact = mapped(kind, concept) if concept is not None else None
             if fact is None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from rtio.dates import parse_iso_dates
 from rtio.eligibility.reasons import explain_decision
@@ -43,7 +44,9 @@ def facts_to_wide(facts: pd.DataFrame) -> pd.DataFrame:
         f["date"] = parse_iso_dates(f["date"], column="date", source="facts table")
         f = f.sort_values("date", kind="stable", na_position="first")
     last = f.groupby(["candidate_id", "fact"], sort=False).tail(1)
-    parts = [last.pivot(index="candidate_id", columns="fact", values="value")]
+    parts: list[pd.DataFrame | pd.Series] = [
+        last.pivot(index="candidate_id", columns="fact", values="value")
+    ]
     for extra in ("unit", "date", "uln"):
         if extra in last:
             w = last.pivot(index="candidate_id", columns="fact", values=extra)
@@ -197,7 +200,7 @@ def _candidate_major(per_criterion: list[pl.DataFrame], n: int) -> pl.DataFrame:
 
 def _arrow_text(series: pl.Series) -> pd.Series:
     """A polars text column as a pandas text column (``string[pyarrow]``) on the same Arrow memory."""
-    return pd.Series(pd.arrays.ArrowStringArray(series.to_arrow()), copy=False)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([series.to_arrow()])), copy=False)
 
 
 def screening_summary(s: Screening) -> dict[str, Any]:

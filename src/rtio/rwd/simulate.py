@@ -181,7 +181,7 @@ def write_omop(
 
 
 def _arrow_schema(columns: dict[str, str]) -> pa.Schema:
-    kinds = {
+    kinds: dict[str, pa.DataType] = {
         "int64": pa.int64(),
         "int32": pa.int32(),
         "float64": pa.float64(),

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rtio.analyse.derived import baseline_window
 from rtio.derive.adverse_events import map_terms, treatment_emergent
 from rtio.derive.ctcae import adverse_event_terms, grade_labs
 from rtio.derive.populations import derive_adsl
@@ -28,6 +27,7 @@ from rtio.interop.adam.spec import POPULATION_FLAGS, RESPONSE_CODES
 from rtio.interop.sdtm.export import arm_codes, study_id_of
 from rtio.interop.sdtm.terms import LAB_CODES
 from rtio.io import Study
+from rtio.io.timing import baseline_window_days
 from rtio.vocabulary import (
     DISEASE_CONTROL,
     OBJECTIVE_RESPONSE,
@@ -77,7 +77,7 @@ def rtio_derived(study: Study, *, sd_min_days: int = SD_MIN_DAYS) -> RtioDerived
             measurements,
             subjects,
             study.table("radiotherapy"),
-            baseline_window_days=baseline_window(study.protocol),
+            baseline_window_days=baseline_window_days(study.protocol),
         )
         source = "rtio RECIST 1.1 derivation from lesion measurements"
     elif study.table("responses") is not None:

@@ -33,6 +33,8 @@ __all__ = [
 
 ImputationRule = Literal["first", "mid", "last"]
 IMPUTATION_RULES: tuple[ImputationRule, ...] = ("first", "mid", "last")
+ImputationLevel = Literal["D", "M"]
+"""The highest level a partial date may be imputed at: "D" (day) or "M" (month and day)."""
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 # An ISO 8601 date, possibly partial, possibly with a time part (SDTM --DTC): the year is required.
@@ -169,7 +171,7 @@ def impute_partial_dates(
     values: object,
     *,
     rule: ImputationRule = "first",
-    highest: Literal["D", "M"] = "M",
+    highest: ImputationLevel = "M",
     min_dates: object | None = None,
     max_dates: object | None = None,
     column: str = "date",

@@ -175,7 +175,11 @@ def ae_term_problems_in_blocks(
         events = pd.read_parquet(part, columns=["term", "grade"])
         events["term"] = events["term"].str.strip()
         for problem in validate_ae_terms(events, term_map, version):
-            row = int(re.match(r"adverse_events row (\d+)", problem).group(1))  # type: ignore[union-attr]
+            found = re.match(r"adverse_events row (\d+)", problem)
+            if found is None:  # a message naming no row has no row to renumber
+                problems.append(problem)
+                continue
+            row = int(found.group(1))
             problems.append(problem.replace(f"row {row},", f"row {row + offset},", 1))
         offset += len(events)
     return problems

@@ -12,8 +12,9 @@ from rtio.derive.populations import derive_adsl
 from rtio.derive.recist import best_overall_response, timepoint_responses
 from rtio.derive.tte import derive_dor, derive_os, derive_pfs
 from rtio.io import Study
+from rtio.io.timing import baseline_window_days
 from rtio.protocol.models import Protocol
-from rtio.vocabulary import BASELINE_WINDOW_DAYS, CONFIRM_MIN_DAYS, SD_MIN_DAYS
+from rtio.vocabulary import CONFIRM_MIN_DAYS, SD_MIN_DAYS
 
 
 @dataclass
@@ -33,18 +34,6 @@ class Derived:
     confirm_min_days: int
 
 
-def baseline_window(protocol: Protocol) -> int:
-    """The imaging baseline window (days before day 1) the protocol states, else
-    :data:`rtio.vocabulary.BASELINE_WINDOW_DAYS`."""
-    for assessment in protocol.assessments:
-        if assessment.kind != "imaging":
-            continue
-        for phase in assessment.phases:
-            if phase.within_days_before_start is not None:
-                return int(phase.within_days_before_start)
-    return BASELINE_WINDOW_DAYS
-
-
 def confirmation_required(protocol: Protocol) -> bool:
     """Whether the protocol's response criteria require confirmation (default: not required)."""
     criteria = protocol.response_criteria
@@ -62,7 +51,7 @@ def derive_study(
     subjects = tables["subjects"]
     cutoff = study.settings.data_cutoff
     adsl = derive_adsl(tables, study.protocol)
-    window = baseline_window(study.protocol)
+    window = baseline_window_days(study.protocol)
     confirm = confirmation_required(study.protocol)
     parts = [derive_os(subjects, data_cutoff=cutoff)]
     timepoints = bor = confirmed = unconfirmed = None

@@ -179,10 +179,10 @@ def duration_of_response(
     if rows.empty:
         return None
     fit = kaplan_meier(rows["aval_months"], 1 - rows["cnsr"])
-    median = fit.median()  # type: ignore[union-attr]
+    median = fit.median()
     return (
         Interval(value=median.value, lower=median.lower, upper=median.upper, method=median.method),
-        (_none(fit.quantile(0.25).value), _none(fit.quantile(0.75).value)),  # type: ignore[union-attr]
+        (_none(fit.quantile(0.25).value), _none(fit.quantile(0.75).value)),
     )
 
 

@@ -90,6 +90,10 @@ def resolve_plan(study: Study, options: AnalysisOptions) -> Plan:
         ",".join(options.stratify) or None,
         "stratification factors {} (--stratify)",
     )
+    if isinstance(strata, str):
+        factors = strata.split(",")
+    else:
+        factors = list(strata) if isinstance(strata, list) else []
     populations = list(plan.primary_populations) if plan and plan.primary_populations else []
     if not populations and hypothesis is not None:
         populations = DEFAULT_POPULATIONS.get(hypothesis, ["ITT"])
@@ -114,7 +118,7 @@ def resolve_plan(study: Study, options: AnalysisOptions) -> Plan:
         )  # type: ignore[arg-type]
         if hypothesis == "non_inferiority"
         else None,
-        strata=(strata.split(",") if isinstance(strata, str) else list(strata)) if strata else [],  # type: ignore[union-attr, call-overload]
+        strata=factors,
         populations=populations,
         rule=plan.success_rule.rule if plan and plan.success_rule else None,
         assumed=assumed,
@@ -184,7 +188,7 @@ def single_arm(
         if rows.empty:
             return _not_assessed(plan, f"no {plan.endpoint} data in the {population} population")
         time, event = rows["aval_months"].to_numpy(float), 1 - rows["cnsr"].to_numpy(int)
-        median = kaplan_meier(time, event).median()  # type: ignore[union-attr]
+        median = kaplan_meier(time, event).median()
         test = one_sample_logrank(time, event, control.median_months, sided=sided)
         if rule == "median_reaches_target":
             assert expected is not None and expected.median_months is not None

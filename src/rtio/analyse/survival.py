@@ -47,9 +47,9 @@ def summarise_km(
     time = rows["aval_months"].to_numpy(float)
     event = 1 - rows["cnsr"].to_numpy(int)
     fit = kaplan_meier(time, event)
-    median = fit.median()  # type: ignore[union-attr]
-    at = fit.survival_at(list(rate_months), extend=True)  # type: ignore[union-attr]
-    table = fit.table  # type: ignore[union-attr]
+    median = fit.median()
+    at = fit.survival_at(list(rate_months), extend=True)
+    table = fit.table
     return SurvivalResult(
         endpoint=endpoint,
         population=population,

@@ -98,16 +98,18 @@ def _derive_tables(
     """The derived tables the study supports, the ones it does not (with why), the baseline window."""
     import pandas as pd
 
-    from rtio.analyse.derived import baseline_window
     from rtio.derive.ctcae import grade_labs
     from rtio.derive.lesions_rt import lesion_trajectories
     from rtio.derive.recist import best_overall_response, timepoint_responses
     from rtio.derive.tte import derive_dor, derive_os, derive_pfs, derive_ttr
+    from rtio.io import timing
 
     subjects = st.table("subjects")
     lesions, measurements = st.table("lesions"), st.table("measurements")
     window = (
-        baseline_window_days if baseline_window_days is not None else baseline_window(st.protocol)
+        baseline_window_days
+        if baseline_window_days is not None
+        else timing.baseline_window_days(st.protocol)
     )
     cutoff = st.settings.data_cutoff
     derived: dict[str, pd.DataFrame] = {}

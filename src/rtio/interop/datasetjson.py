@@ -74,7 +74,8 @@ def validate_dataset_json(document: dict[str, Any], source: str = "document") ->
         )
 
 
-def _json_value(value: object, kind: str) -> object:
+def _json_value(value: Any, kind: str) -> object:
+    """One cell of an object column (any Python, numpy or pandas scalar) as its JSON value."""
     if (
         value is None
         or value is pd.NaT
@@ -83,11 +84,11 @@ def _json_value(value: object, kind: str) -> object:
     ):
         return None
     if kind == "date":
-        return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+        return pd.Timestamp(value).date().isoformat()
     if kind == "integer":
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     if kind == "float":
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     return str(value)
 
 

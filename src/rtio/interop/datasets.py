@@ -240,11 +240,11 @@ def number_texts(values: pd.Series) -> pd.Series:
     return text.where(numbers.notna(), "").astype(object)
 
 
-def _number_text(value: object) -> str:
+def _number_text(value: float | np.integer | np.floating) -> str:
     """The shortest decimal text that reads back as exactly the same double ("" when missing)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if isinstance(value, float) and np.isnan(value):
         return ""
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 

@@ -53,7 +53,7 @@ def parse_dates(
             imputed = impute_partial_dates(
                 text.where(~bad, ""),
                 rule=imputation.rule or "first",
-                highest="M" if imputation.rule is None else imputation.highest,  # type: ignore[arg-type]
+                highest="M" if imputation.rule is None else imputation.highest,
                 min_dates=None if min_dates is None else min_dates.where(~bad),
                 column=variable,
                 source=source,

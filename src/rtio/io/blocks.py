@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow.parquet as pq
 
 from rtio.io.issues import MAX_ROWS_PER_RULE, Issue, ValidationReport
 from rtio.io.readers import find_table_source
@@ -56,13 +56,17 @@ def _id_range(part: Path) -> tuple[str, str] | bool | None:
         if meta.row_group(group).num_rows == 0:
             continue
         stats = meta.row_group(group).column(column).statistics
-        if stats is None or not stats.has_null_count:
+        if stats is None or stats.null_count is None:  # None: the statistics hold no null count
             return False
         if stats.null_count == meta.row_group(group).num_rows:
             continue
-        if not stats.has_min_max or not isinstance(stats.min, str | bytes):
+        first, last = stats.min, stats.max
+        if not (
+            stats.has_min_max and isinstance(first, str | bytes) and isinstance(last, str | bytes)
+        ):
             return False
-        lo, hi = (v.decode() if isinstance(v, bytes) else v for v in (stats.min, stats.max))
+        lo = first.decode() if isinstance(first, bytes) else first
+        hi = last.decode() if isinstance(last, bytes) else last
         low = lo if low is None or lo < low else low
         high = hi if high is None or hi > high else high
     return None if low is None or high is None else (low, high)
@@ -77,20 +81,18 @@ def _columns(part: Path) -> list[str]:
 
 def _unique_candidates(folder: Path, names: list[str]) -> bool:
     """Whether no candidate id appears in two screening parts (the key spans parts)."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     try:
-        ids = pa.chunked_array(
-            [
-                pq.read_table(folder / part, columns=["candidate_id"])["candidate_id"]
-                for part in names
-            ]
-        )
+        columns = [
+            pq.read_table(folder / part, columns=["candidate_id"])["candidate_id"] for part in names
+        ]
+        ids = pa.chunked_array([column.combine_chunks() for column in columns])
     except Exception:  # a part without the column or unreadable: the validator reports it
         return False
-    ids = pc.utf8_trim_whitespace(ids.cast(pa.string()))
-    return len(pc.unique(ids)) == len(ids)
+    trimmed = pc.utf8_trim_whitespace(ids.cast(pa.string()))
+    return len(pc.unique(trimmed)) == len(trimmed)
 
 
 def subject_blocks(folder: str | Path) -> list[Block] | None:

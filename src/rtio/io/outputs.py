@@ -146,10 +146,12 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """Write ``frame`` as an XLSX sheet whose text cells are stored as text (never formulas)."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     path = Path(path)
     book = Workbook(write_only=False)
     ws = book.active
+    assert isinstance(ws, Worksheet)  # a new workbook opens on one empty worksheet
     ws.title = safe_name(sheet, "data")[:31]
     table = _study_format(frame)
     ws.append([str(c) for c in table.columns])
@@ -164,7 +166,8 @@ def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Pa
     return path
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
+    """Whether a cell value is missing (None, NaN, NaT, NA) as pandas reads it."""
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

@@ -97,13 +97,18 @@ def _sequence(usubjid: pd.Series) -> np.ndarray:
     return usubjid.groupby(usubjid, sort=False).cumcount().to_numpy() + 1
 
 
-def _frame(domain: str, study_id: str, columns: Mapping[str, object], n: int) -> pd.DataFrame:
+def _frame(
+    domain: str,
+    study_id: str,
+    columns: Mapping[str, pd.Series | np.ndarray | str | float | None],
+    n: int,
+) -> pd.DataFrame:
     """A domain frame of ``n`` records: STUDYID, DOMAIN, then ``columns`` (scalars broadcast)."""
     out = pd.DataFrame(index=range(n))
     out["STUDYID"] = study_id
     out["DOMAIN"] = domain
     for name, values in columns.items():
-        out[name] = values.to_numpy() if isinstance(values, pd.Series) else values  # type: ignore[call-overload]
+        out[name] = values.to_numpy() if isinstance(values, pd.Series) else values
     return out
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rtio.dates import DateFormatError, ImputationRule, impute_partial_dates
+from rtio.dates import DateFormatError, ImputationLevel, ImputationRule, impute_partial_dates
 from rtio.interop.datasets import Dataset, find_datasets, read_dataset
 from rtio.interop.report import ImportReport, Rejector
 
@@ -30,7 +30,7 @@ class Imputation:
     """The partial-date rule chosen on the command line (None: partial dates are rejected)."""
 
     rule: ImputationRule | None = None
-    highest: str = "M"
+    highest: ImputationLevel = "M"
 
 
 @dataclass
@@ -227,7 +227,7 @@ def dates(
             imputed = impute_partial_dates(
                 text.where(~bad, ""),
                 rule=rule,
-                highest="M" if imputation.rule is None else imputation.highest,  # type: ignore[arg-type]
+                highest="M" if imputation.rule is None else imputation.highest,
                 min_dates=None if min_dates is None else min_dates.where(~bad),
                 column=variable,
                 source=domain.file,

@@ -103,6 +103,21 @@ def check_keys(study: CheckedStudy, collect: Collector) -> None:
         )
 
 
+def _rows_in(keys: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
+    """Whether each row of ``keys`` is a row of ``known`` (same number of columns, compared
+    position by position): each column factorised over both frames at once, the codes combined
+    into one integer per row (renumbered after each column, so they stay small), then one
+    ``isin`` over whole columns."""
+    combined = np.zeros(len(keys) + len(known), dtype=np.int64)
+    for mine, theirs in zip(keys.columns, known.columns, strict=True):
+        both = np.concatenate(
+            [keys[mine].to_numpy(dtype=object), known[theirs].to_numpy(dtype=object)]
+        )
+        codes, distinct = pd.factorize(both)
+        combined, _ = pd.factorize(combined * (len(distinct) + 1) + codes + 1)
+    return np.isin(combined[: len(keys)], combined[len(keys) :])
+
+
 def check_references(study: CheckedStudy, collect: Collector) -> None:
     """Every row refers to a subject (and lesion) that exists."""
     for name, table in study.parsed.items():
@@ -113,9 +128,9 @@ def check_references(study: CheckedStudy, collect: Collector) -> None:
             if ref.target == "subjects" and target.frame.empty:
                 continue  # reported once as no_subjects
             keys = _cleaned(study, table, ref.columns)
-            known = pd.MultiIndex.from_frame(_cleaned(study, target, ref.target_columns))
+            known = _cleaned(study, target, ref.target_columns)
             has_key = keys.notna().all(axis=1).to_numpy()
-            found = pd.MultiIndex.from_frame(keys).isin(known)
+            found = _rows_in(keys, known)
             label = " + ".join(ref.columns)
             unknown = has_key & ~found
             collect.add_rows(

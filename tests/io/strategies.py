@@ -218,6 +218,10 @@ def studies(draw: st.DrawFn, broken: bool = True) -> GeneratedStudy:
             table.frame = frame.drop(columns=draw(st.sampled_from(list(frame.columns))))
         elif action == "duplicate_row" and len(frame):
             table.frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
+            table.typed = {
+                column: pd.concat([values, values.iloc[[0]]], ignore_index=True)
+                for column, values in table.typed.items()
+            }
         elif action == "header_only":
             table.header_only = True
         elif action == "format":

@@ -93,8 +93,13 @@ def _choose(
     for site, targets in TARGET_FITS.items():
         for target in targets:
             allowed[target] = allowed.get(target, np.zeros(n, dtype=bool)) | flags[site]
-    sbrt = courses["technique"].astype(str).str.upper().str.contains("SBRT", regex=False)
-    sbrt = sbrt.to_numpy(dtype=bool)
+    sbrt = (
+        courses["technique"]
+        .astype(str)
+        .str.upper()
+        .str.contains("SBRT", regex=False)
+        .to_numpy(dtype=bool)
+    )
     scores = np.empty((n, len(prescriptions)))
     for j, rx in enumerate(prescriptions):
         fits = np.zeros(n, dtype=bool)

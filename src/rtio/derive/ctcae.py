@@ -473,10 +473,16 @@ def grade_labs(
         column: numbers[column][row] if column in numbers else given[column].array.take(row)
         for column in given.columns
     }
-    columns["ctcae_term"] = np.asarray(terms.names, dtype=object)[term_code]
+    columns["ctcae_term"] = _text_column(np.asarray(terms.names, dtype=object)[term_code])
     columns["grade"] = grade
-    columns["reason"] = _reason_text(terms, version)[reason + (2 + len(terms.names))]
+    columns["reason"] = _text_column(_reason_text(terms, version)[reason + (2 + len(terms.names))])
     return pd.DataFrame(columns, copy=False)  # one copy of each column: the result itself
+
+
+def _text_column(values: np.ndarray) -> pd.Series:
+    """Text as an object column, as the study's own text columns are typed (a frame built from
+    an object array would otherwise convert a million cells to Arrow text under pandas 3)."""
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _reason_text(terms: _Terms, version: str) -> np.ndarray:

@@ -68,11 +68,13 @@ class CheckedStudy:
             ids = self.key("subjects", "subject_id")
             first = (~ids.duplicated() & ids.notna()).to_numpy()
             lookup = pd.Series(
-                subjects.frame[column].to_numpy()[first], index=ids.to_numpy()[first]
+                subjects.frame[column].to_numpy()[first],
+                index=pd.Index(ids.to_numpy()[first], dtype=object),
             )
             self._lookups[column] = lookup
         rows = self.key(table.raw.name, "subject_id")
-        return pd.Series(lookup.reindex(rows.to_numpy()).to_numpy(), index=table.frame.index)
+        found = lookup.reindex(pd.Index(rows.to_numpy(), dtype=object))
+        return pd.Series(found.to_numpy(), index=table.frame.index)
 
     @property
     def cutoff(self) -> pd.Timestamp | None:

@@ -82,24 +82,16 @@ def normalised_name(name: str) -> str:
     return re.sub(r"[\s\-.]+", "_", text)
 
 
-def _per_distinct(values: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``derive`` (an element-wise function of a column) computed once per distinct value and
-    spread back to every row: a study repeats its ids, dates, codes and units thousands of
-    times, so text work (strip, regular expressions, parsing) runs on a few thousand values
-    instead of a million. Missing cells are a value of their own; the result keeps ``derive``'s
-    dtype and ``values``' index."""
-    codes, distinct = pd.factorize(values.to_numpy(), use_na_sentinel=False)
-    derived = derive(pd.Series(distinct, dtype=values.dtype))
-    return derived.take(codes).set_axis(values.index)
-
-
 def clean_key(values: pd.Series) -> pd.Series:
-    """Identifier text as compared across tables: invisible characters and surrounding spaces
-    removed, so that one bad cell is reported once, not at every row that refers to it."""
-    text = _per_distinct(
-        values.astype("string"), lambda v: v.str.replace(INVISIBLE, "", regex=True).str.strip()
-    )
-    return text.astype(object).where(text.notna(), None)
+    """Identifier text as compared across tables (object dtype, missing as None): invisible
+    characters and surrounding spaces removed, so that one bad cell is reported once, not at
+    every row that refers to it. A study repeats its ids thousands of times, so the text work
+    runs once per distinct value and is spread back by its code."""
+    codes, distinct = pd.factorize(values)
+    text = pd.Series(distinct.to_numpy(dtype=object), dtype=object).astype("string")
+    cleaned = text.str.replace(INVISIBLE, "", regex=True).str.strip()
+    spread = np.append(cleaned.astype(object).where(cleaned.notna(), None).to_numpy(), None)
+    return pd.Series(spread[codes], index=values.index, dtype=object)
 
 
 # ---------------------------------------------------------------- per-cell hints
@@ -162,13 +154,11 @@ def _type_message(value: object, column: Column) -> str:
 # ---------------------------------------------------------------- text cells
 
 
-def _text_of(values: pd.Series, mixed: bool = False) -> pd.Series:
-    """Cells as text (object dtype), missing as the empty text; ``mixed``: cells may hold any
-    Python value (a frame given in memory), each written as a CSV would hold it."""
+def _text_of(values: pd.Series) -> pd.Series:
+    """Cells that may hold any Python value (a frame given in memory) as text (object dtype),
+    each written as a CSV would hold it; missing as the empty text."""
     text = values.astype(object).where(values.notna(), "")
-    if mixed:
-        text = text.map(lambda v: v if isinstance(v, str) else _cell_text(v))
-    return text
+    return text.map(lambda v: v if isinstance(v, str) else _cell_text(v))
 
 
 def _cell_text(value: object) -> str:
@@ -188,11 +178,12 @@ def _cell_text(value: object) -> str:
 
 def _parse_text(text: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]:
     """Parse a text column (missing cells read as the empty text) into its kind; returns
-    (typed values, mask of unparseable cells). Each distinct text is parsed once (see
-    :func:`_per_distinct`)."""
-    codes, distinct = pd.factorize(text.to_numpy(dtype=object))
+    (typed values, mask of unparseable cells). Each distinct text is parsed once (as in
+    :func:`clean_key`), found by factorizing the column in its own storage (Arrow text
+    from Parquet is never converted cell by cell)."""
+    codes, distinct = pd.factorize(text)
     codes = np.where(codes < 0, len(distinct), codes)
-    texts = pd.Series([*distinct, ""], dtype=object)
+    texts = pd.Series([*distinct.to_numpy(dtype=object), ""], dtype=object)
     typed, bad = _parse_distinct(texts, column)
     return typed.take(codes).set_axis(text.index), bad[codes]
 
@@ -297,11 +288,11 @@ def _from_native(
     n = len(values)
     none = np.zeros(n, dtype=bool)
     if storage in ("text", "empty"):
-        return (*_parse_text(_text_of(values), column), None)
+        return (*_parse_text(values, column), None)
     if storage == "mixed":
         nested = values.map(lambda v: isinstance(v, NESTED), na_action="ignore")
         nested_mask = nested.fillna(False).to_numpy(dtype=bool)
-        typed, bad = _parse_text(_text_of(values.mask(nested_mask), mixed=True), column)
+        typed, bad = _parse_text(_text_of(values.mask(nested_mask)), column)
         if column.kind == "str":
             typed = typed.mask(nested_mask)
         return typed, bad | nested_mask, None

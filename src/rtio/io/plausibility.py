@@ -19,6 +19,7 @@ import pandas as pd
 from rtio.derive.ctcae import lab_units
 from rtio.io.checked import CheckedStudy
 from rtio.io.issues import Collector
+from rtio.lookup import join_distinct
 
 __all__ = [
     "DERIVED",
@@ -102,7 +103,7 @@ def _canonical_labs(frame: pd.DataFrame) -> pd.DataFrame:
     """value, lln, uln in the unit of the criteria (exact powers of ten, as grading converts);
     ``canonical_unit`` missing where the unit is not accepted for the test."""
     units = lab_units()
-    merged = frame[["test", "unit"]].merge(units, on=["test", "unit"], how="left")
+    merged = join_distinct(frame[["test", "unit"]], units)
     multiply = merged["multiply"].fillna(1).to_numpy(dtype=float)
     divide = merged["divide"].fillna(1).to_numpy(dtype=float)
     out = pd.DataFrame(index=frame.index)
@@ -128,9 +129,7 @@ def check_lab_limits(study: CheckedStudy, collect: Collector) -> None:
     graded_units = set(lab_units()["test"])
     test = frame["test"].astype(object)
     unit = np.where(test.isin(graded_units), canonical["canonical_unit"], "any")
-    keyed = pd.DataFrame({"test": test, "unit": unit}).merge(
-        limits, on=["test", "unit"], how="left"
-    )
+    keyed = join_distinct(pd.DataFrame({"test": test, "unit": unit}, index=frame.index), limits)
     value = canonical["value"].to_numpy()
     low = keyed["low"].to_numpy(dtype=float)
     high = keyed["high"].to_numpy(dtype=float)

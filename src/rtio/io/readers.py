@@ -363,7 +363,7 @@ def _read_csv(source: Path, name: str, file: str, collect: Collector) -> RawTabl
         grid = pd.read_csv(
             source,
             header=None,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_values=[],
             skip_blank_lines=False,

@@ -1,0 +1,47 @@
+"""Per-row lookups equal pandas' own left merge, row for row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rtio.lookup import join_distinct
+
+
+def _keys() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    tests = np.array(["alt", "ast", "sodium", None, "glucose"], dtype=object)
+    units = np.array(["U/L", "mmol/L", "mg/dL", None], dtype=object)
+    return pd.DataFrame(
+        {"test": tests[rng.integers(0, 5, 500)], "unit": units[rng.integers(0, 4, 500)]},
+        index=pd.RangeIndex(1000, 1500),
+    )
+
+
+def test_join_distinct_is_the_left_merge_row_for_row() -> None:
+    keys = _keys()
+    table = pd.DataFrame(
+        {
+            "test": ["alt", "ast", "sodium", "glucose", "glucose"],
+            "unit": ["U/L", "U/L", "mmol/L", "mg/dL", None],
+            "factor": [1.0, 1.0, 1.0, 0.0555, 2.0],
+        }
+    )
+    expected = keys.merge(table, on=["test", "unit"], how="left")
+    joined = join_distinct(keys, table)
+    assert joined.index.equals(keys.index)
+    pd.testing.assert_frame_equal(joined.reset_index(drop=True), expected)
+
+
+def test_join_distinct_refuses_a_table_that_repeats_a_key() -> None:
+    table = pd.DataFrame({"test": ["alt", "alt"], "unit": ["U/L", "U/L"], "factor": [1, 2]})
+    with pytest.raises(ValueError, match="repeats a key"):
+        join_distinct(_keys(), table)
+
+
+def test_join_distinct_of_no_rows() -> None:
+    keys = _keys().iloc[0:0]
+    table = pd.DataFrame({"test": ["alt"], "unit": ["U/L"], "factor": [1.0]})
+    joined = join_distinct(keys, table)
+    assert list(joined.columns) == ["test", "unit", "factor"] and joined.empty

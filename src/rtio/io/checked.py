@@ -35,7 +35,7 @@ class CheckedStudy:
     folder: Path | None = None
     protocol_ref: str | None = None
     _keys: dict[tuple[str, str], pd.Series] = field(default_factory=dict, repr=False)
-    _lookups: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    _rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -63,18 +63,25 @@ class CheckedStudy:
         subjects = self.table("subjects", "subject_id", column)
         if subjects is None or not table.has("subject_id"):
             return None
-        lookup = self._lookups.get(column)
-        if lookup is None:
+        values = subjects.frame[column].to_numpy()
+        found = pd.api.extensions.take(values, self._subject_rows(table), allow_fill=True)
+        return pd.Series(found, index=table.frame.index)
+
+    def _subject_rows(self, table: ParsedTable) -> np.ndarray:
+        """For each row of ``table``, the row of its subject in the subjects table (the first
+        with that id), -1 when unknown; one hash lookup per table, shared by every column."""
+        name = table.raw.name
+        rows = self._rows.get(name)
+        if rows is None:
             ids = self.key("subjects", "subject_id")
             first = (~ids.duplicated() & ids.notna()).to_numpy()
-            lookup = pd.Series(
-                subjects.frame[column].to_numpy()[first],
-                index=pd.Index(ids.to_numpy()[first], dtype=object),
+            known = pd.Index(ids.to_numpy()[first], dtype=object)
+            where = known.get_indexer(
+                pd.Index(self.key(name, "subject_id").to_numpy(), dtype=object)
             )
-            self._lookups[column] = lookup
-        rows = self.key(table.raw.name, "subject_id")
-        found = lookup.reindex(pd.Index(rows.to_numpy(), dtype=object))
-        return pd.Series(found.to_numpy(), index=table.frame.index)
+            rows = np.append(np.flatnonzero(first), -1)[where]  # -1 (unknown) reads the -1
+            self._rows[name] = rows
+        return rows
 
     @property
     def cutoff(self) -> pd.Timestamp | None:

@@ -258,7 +258,13 @@ def check_dates_before_birth(study: CheckedStudy, collect: Collector) -> None:
             continue
         years = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
         years = np.where((years >= 0) & (years <= 130), years + 1, np.nan)
-        birth = pd.to_datetime(start) - pd.to_timedelta(years * DAYS_PER_YEAR, unit="D")
+        before = (years * DAYS_PER_YEAR * 86_400e9).round()  # whole ns: quarter days are exact
+        offset = np.where(
+            np.isnan(before),
+            np.timedelta64("NaT", "ns"),
+            np.nan_to_num(before).astype(np.int64).astype("timedelta64[ns]"),
+        )
+        birth = pd.to_datetime(start).to_numpy(dtype="datetime64[ns]") - offset
         for column in columns:
             if not table.has(column):
                 continue
@@ -266,7 +272,7 @@ def check_dates_before_birth(study: CheckedStudy, collect: Collector) -> None:
             collect.add_rows(
                 "error",
                 table.raw.locator,
-                (values < birth).to_numpy(),
+                values.to_numpy(dtype="datetime64[ns]") < birth,
                 column,
                 values,
                 "before_birth",

@@ -202,17 +202,14 @@ class CoxStratum:
         d = None
         if self.tie_rows.size:  # the deaths' own sums, only at times with tied deaths (Efron)
             d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)
-        later = None
         if self.entry_order is not None and self.entry_first is not None:
-            later = np.zeros((z.shape[0], a.size + 1))
-            later[:, :-1] = _suffix(z[:, self.entry_order])
-        # Σ over the rows from each event time's first row on: a reverse cumulative sum over the
-        # sorted rows (R's backward accumulation, in place), read at those rows
-        reverse = z[:, ::-1]
-        np.cumsum(reverse, axis=1, out=reverse)
-        s = z[:, self.first]
-        if later is not None and self.entry_first is not None:
-            s -= later[:, self.entry_first]
+            s = self._at_risk_sums(z)
+        else:
+            # Σ over the rows from each event time's first row on: a reverse cumulative sum over
+            # the sorted rows (R's backward accumulation, in place), read at those rows
+            reverse = z[:, ::-1]
+            np.cumsum(reverse, axis=1, out=reverse)
+            s = z[:, self.first]
         return _Sums(
             a=a,
             eta=eta,
@@ -223,6 +220,20 @@ class CoxStratum:
             d1=None if d is None else d[1 : 1 + p],
             d2=None if d is None else d[1 + p :],
         )
+
+    def _at_risk_sums(self, z: FloatArray) -> FloatArray:
+        """Counting-process risk sets (start, stop]: the rows whose stop is at or after each
+        event time less those that enter at or after it, both as reverse cumulative sums. The
+        difference is taken in extended precision: when exp(xβ) is huge for the rows that left
+        (a coefficient running to infinity), float64 would lose the few rows still at risk in
+        the rounding of the large sums, and the log likelihood would wobble where R's is
+        flat."""
+        assert self.entry_order is not None and self.entry_first is not None
+        wide = z.astype(np.longdouble)
+        later = np.zeros((z.shape[0], z.shape[1] + 1), dtype=np.longdouble)
+        later[:, :-1] = _suffix(wide[:, self.entry_order])
+        total = _suffix(wide)[:, self.first]
+        return (total - later[:, self.entry_first]).astype(float)
 
     def terms(self, beta: FloatArray) -> StratumTerms:
         """Log partial likelihood, score and information of this stratum at ``beta``.

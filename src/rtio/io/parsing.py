@@ -90,7 +90,8 @@ def clean_key(values: pd.Series) -> pd.Series:
     codes, distinct = pd.factorize(values)
     text = pd.Series(distinct.to_numpy(dtype=object), dtype=object).astype("string")
     cleaned = text.str.replace(INVISIBLE, "", regex=True).str.strip()
-    spread = np.append(cleaned.astype(object).where(cleaned.notna(), None).to_numpy(), None)
+    spread = np.empty(len(cleaned) + 1, dtype=object)  # the last (code -1, missing) is None
+    spread[:-1] = cleaned.astype(object).where(cleaned.notna(), None).to_numpy()
     return pd.Series(spread[codes], index=values.index, dtype=object)
 
 

@@ -3,10 +3,12 @@ conversion)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["by_key", "join_distinct"]
+__all__ = ["Joined", "by_key", "join_distinct"]
 
 
 def by_key(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -18,11 +20,29 @@ def by_key(keys: pd.Series, table: pd.Series) -> pd.Series:
     return pd.Series(values, index=keys.index, name=keys.name)
 
 
-def join_distinct(keys: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """``keys`` left-joined to ``table`` (unique on the key columns) on every column of ``keys``:
-    the result has one row per row of ``keys``, on its index, with the key columns first, exactly
-    as ``keys.merge(table, how="left")``. The join is made once per distinct key combination and
-    spread back by its code: a study repeats a few hundred (test, unit) pairs a million times."""
+@dataclass(frozen=True)
+class Joined:
+    """Rows of a key frame left-joined to a lookup table, kept as one joined row per distinct
+    key combination (``distinct``) and each key row's line in it (``codes``): a column is
+    spread to every row only when asked for."""
+
+    codes: np.ndarray
+    distinct: pd.DataFrame
+
+    def column(self, name: str) -> np.ndarray:
+        """Column ``name`` of the join, one value per key row."""
+        values: np.ndarray = self.distinct[name].to_numpy()[self.codes]
+        return values
+
+    def row(self, position: int) -> pd.Series:
+        """The joined row of key row ``position`` (0-based)."""
+        return self.distinct.iloc[int(self.codes[position])]
+
+
+def join_distinct(keys: pd.DataFrame, table: pd.DataFrame) -> Joined:
+    """``keys`` left-joined to ``table`` (unique on the key columns) on every column of ``keys``,
+    as ``keys.merge(table, how="left")`` row for row. The join is made once per distinct key
+    combination: a study repeats a few hundred (test, unit) pairs a million times."""
     combined = np.zeros(len(keys), dtype=np.int64)
     for column in keys.columns:
         codes, distinct = pd.factorize(keys[column], use_na_sentinel=False)
@@ -31,4 +51,4 @@ def join_distinct(keys: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     joined = keys.iloc[first].reset_index(drop=True).merge(table, on=list(keys.columns), how="left")
     if len(joined) != len(first):
         raise ValueError(f"the lookup table repeats a key of {list(keys.columns)}")
-    return joined.iloc[combined].set_axis(keys.index)
+    return Joined(combined, joined)

@@ -104,8 +104,8 @@ def _canonical_labs(frame: pd.DataFrame) -> pd.DataFrame:
     ``canonical_unit`` missing where the unit is not accepted for the test."""
     units = lab_units()
     merged = join_distinct(frame[["test", "unit"]], units)
-    multiply = merged["multiply"].fillna(1).to_numpy(dtype=float)
-    divide = merged["divide"].fillna(1).to_numpy(dtype=float)
+    multiply = np.nan_to_num(merged.column("multiply").astype(float), nan=1.0)
+    divide = np.nan_to_num(merged.column("divide").astype(float), nan=1.0)
     out = pd.DataFrame(index=frame.index)
     for column in ("value", "lln", "uln"):
         raw = (
@@ -114,7 +114,9 @@ def _canonical_labs(frame: pd.DataFrame) -> pd.DataFrame:
             else np.full(len(frame), np.nan)
         )
         out[column] = np.where(divide > 1, raw / divide, raw * multiply)
-    out["canonical_unit"] = merged["canonical_unit"].to_numpy()
+    out["canonical_unit"] = pd.Series(
+        merged.column("canonical_unit"), index=frame.index, dtype=object
+    )
     return out
 
 
@@ -131,13 +133,13 @@ def check_lab_limits(study: CheckedStudy, collect: Collector) -> None:
     unit = np.where(test.isin(graded_units), canonical["canonical_unit"], "any")
     keyed = join_distinct(pd.DataFrame({"test": test, "unit": unit}, index=frame.index), limits)
     value = canonical["value"].to_numpy()
-    low = keyed["low"].to_numpy(dtype=float)
-    high = keyed["high"].to_numpy(dtype=float)
-    x_uln = keyed["high_x_uln"].to_numpy(dtype=float) * canonical["uln"].to_numpy()
+    low = keyed.column("low").astype(float)
+    high = keyed.column("high").astype(float)
+    x_uln = keyed.column("high_x_uln").astype(float) * canonical["uln"].to_numpy()
     outside = ~np.isnan(value) & ((value < low) | (value > high) | (value > x_uln))
 
     def message(pos: int) -> str:
-        row = keyed.iloc[pos]
+        row = keyed.row(pos)
         bounds = []
         if not np.isnan(low[pos]):
             bounds.append(f"≥ {low[pos]:g}")

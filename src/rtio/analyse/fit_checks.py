@@ -6,6 +6,8 @@ where it is (the analysis' title, exposure, subgroup or model term)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -24,6 +26,47 @@ def _name(node: BaseModel) -> str | None:
     return None
 
 
+def _mentions(annotation: object, holders: frozenset[type]) -> bool:
+    """Whether a field type names one of ``holders`` (directly or inside list / dict / union)."""
+    if annotation is Any or annotation is object:
+        return True
+    if isinstance(annotation, type):
+        return annotation in holders
+    return any(_mentions(arg, holders) for arg in get_args(annotation))
+
+
+def _models(annotation: object, found: set[type[BaseModel]]) -> None:
+    """Every result model reachable from a field type (each once: models may nest themselves)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation not in found:
+            found.add(annotation)
+            for field in annotation.model_fields.values():
+                _models(field.annotation, found)
+    else:
+        for arg in get_args(annotation):
+            _models(arg, found)
+
+
+@cache
+def _effect_holders() -> frozenset[type]:
+    """The result models that can hold an Effect somewhere below them, found by fixed point over
+    the Results types: per-patient figure data (a million points in a big study) is never
+    walked."""
+    found: set[type[BaseModel]] = set()
+    _models(Results, found)
+    holders: frozenset[type] = frozenset({Effect})
+    grown = True
+    while grown:
+        more = {
+            model
+            for model in found - holders
+            if any(_mentions(f.annotation, holders) for f in model.model_fields.values())
+        }
+        grown = bool(more)
+        holders |= more
+    return holders
+
+
 def _effects(node: object, where: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Effect]]:
     """Every Effect anywhere under ``node`` (models, lists, mappings) in field order, with the
     names of the sections above it."""
@@ -32,8 +75,9 @@ def _effects(node: object, where: tuple[str, ...] = ()) -> Iterator[tuple[tuple[
     elif isinstance(node, BaseModel):
         name = _name(node)
         inner = (*where, name) if name else where
-        for field in type(node).model_fields:
-            yield from _effects(getattr(node, field), inner)
+        for field, info in type(node).model_fields.items():
+            if _mentions(info.annotation, _effect_holders()):
+                yield from _effects(getattr(node, field), inner)
     elif isinstance(node, list | tuple):
         for item in node:
             yield from _effects(item, where)

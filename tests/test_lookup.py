@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rtio.lookup import join_distinct
+from rtio.lookup import is_in, join_distinct
 
 
 def _keys() -> pd.DataFrame:
@@ -49,3 +49,18 @@ def test_join_distinct_of_no_rows() -> None:
     table = pd.DataFrame({"test": ["alt"], "unit": ["U/L"], "factor": [1.0]})
     joined = join_distinct(keys, table)
     assert joined.column("factor").size == 0
+
+
+def test_is_in_is_isin_with_repeated_and_missing_candidates() -> None:
+    ids = pd.Index(["S1", "S2", "S3", "S4"], dtype=object)
+    candidates = pd.Series(["S3", "S1", "S3", None, "S9"] * 1000, dtype=object)
+    assert (
+        is_in(ids, candidates).tolist()
+        == ids.isin(candidates).tolist()
+        == [
+            True,
+            False,
+            True,
+            False,
+        ]
+    )

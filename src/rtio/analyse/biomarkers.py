@@ -24,6 +24,7 @@ from scipy.stats import rankdata, wilcoxon
 from rtio.analyse.results import BiomarkerTest, GroupComparison, Landmark, PairedBiomarkerTest
 from rtio.analyse.survival import compare_groups
 from rtio.io import Study
+from rtio.lookup import is_in
 from rtio.stats import mann_whitney, percentile_cutoff
 from rtio.vocabulary import DAYS_PER_MONTH
 
@@ -200,7 +201,7 @@ def biomarker_survival(
         for name, values in values_at.groupby("name", sort=True):
             for endpoint in ("PFS", "OS"):
                 at = rows[rows["paramcd"] == endpoint]
-                kept = values[values["subject_id"].isin(at["subject_id"])]
+                kept = values[is_in(values["subject_id"], at["subject_id"])]
                 if len(kept) < 4:
                     continue
                 cut = percentile_cutoff(kept["value"], CUTOFF_Q)

@@ -10,6 +10,7 @@ from rtio.analyse.arms import StudyArms
 from rtio.analyse.results import AECounts, AERow, AETable, Count, SafetySummaryRow
 from rtio.analyse.rows import records
 from rtio.derive.adverse_events import ae_grade_table, map_terms
+from rtio.lookup import is_in
 
 TABLES = [
     ("Treatment-related adverse events", "related_treatment", "safety"),
@@ -90,7 +91,7 @@ def safety_tables(
 
 
 def _count(having: pd.Index, ids: pd.Index) -> Count:
-    n = int(ids.isin(having).sum())
+    n = int(is_in(ids, having).sum())
     return Count(n=n, denominator=len(ids), pct=100 * n / len(ids) if len(ids) else None)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rtio.frames import read_dates
-from rtio.lookup import by_key
+from rtio.lookup import by_key, is_in
 
 if TYPE_CHECKING:
     from rtio.protocol.models import Protocol
@@ -76,7 +76,7 @@ def received_study_drug(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """At least one administration in the exposures table."""
     ids = _ids(tables["subjects"])
     exposures = tables.get("exposures")
-    dosed = ids.isin(exposures["subject_id"].astype(str)) if exposures is not None else False
+    dosed = is_in(ids, exposures["subject_id"].astype(str)) if exposures is not None else False
     return pd.Series(dosed, index=ids, dtype=bool)
 
 
@@ -122,7 +122,7 @@ def post_baseline_assessment(tables: dict[str, pd.DataFrame]) -> pd.Series:
         if frame is not None:
             subject = frame["subject_id"].astype(str)
             later = (read_dates(frame, name, column) > by_key(subject, start)).to_numpy()
-            assessed |= ids.isin(subject[later])
+            assessed |= is_in(ids, subject[later])
     return pd.Series(assessed, index=ids)
 
 

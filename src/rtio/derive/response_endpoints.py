@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from rtio.frames import FrameLike, as_frame, read_dates, require_columns, subject_index
+from rtio.lookup import is_in
 from rtio.vocabulary import DAYS_PER_MONTH, DISEASE_CONTROL, OBJECTIVE_RESPONSE
 
 __all__ = [
@@ -106,7 +107,7 @@ def spider_data(timepoints: FrameLike, subjects: FrameLike) -> pd.DataFrame:
         assessment_date=lambda f: read_dates(f, "timepoints", "assessment_date"),
     )
     ok = ok.merge(subj[["subject_id", "start_date"]], on="subject_id")
-    origin = subj[subj["subject_id"].isin(ok["subject_id"])].assign(
+    origin = subj[is_in(subj["subject_id"], ok["subject_id"])].assign(
         assessment_date=lambda f: f["start_date"], pct_from_baseline=0.0
     )
     out = pd.concat(

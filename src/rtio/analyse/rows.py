@@ -12,8 +12,14 @@ Model = TypeVar("Model", bound=BaseModel)
 
 def records(frame: pd.DataFrame, model: type[Model]) -> list[Model]:
     """The rows of ``frame`` as ``model`` instances, validated in one pass (the model's fields
-    are taken from the columns of the same names, fields with defaults may be absent)."""
+    are taken from the columns of the same names, fields with defaults may be absent). The rows
+    are zipped from whole columns: ``DataFrame.to_dict`` boxes cell by cell, 5x slower for the
+    per-patient figure data of a big study."""
     columns = [name for name in model.model_fields if name in frame.columns]
-    return TypeAdapter(list[model]).validate_python(  # type: ignore[valid-type]
-        frame[columns].to_dict(orient="records")
+    values = [frame[column].tolist() for column in columns]  # Python scalars, column by column
+    rows = (
+        [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+        if columns
+        else [{} for _ in range(len(frame))]
     )
+    return TypeAdapter(list[model]).validate_python(rows)  # type: ignore[valid-type]

@@ -122,8 +122,10 @@ def signed_rank(change: np.ndarray) -> tuple[float | None, float | None, str, st
 def paired_tests(biomarkers: pd.DataFrame) -> list[PairedBiomarkerTest]:
     """Baseline vs each on-treatment timepoint of the same patients, per biomarker (≥ 2 pairs)."""
     unit = units(biomarkers)
-    base = biomarkers[biomarkers["timepoint"].map(_key) == BASELINE]
-    later = biomarkers[biomarkers["timepoint"].map(_key) != BASELINE]
+    codes, timepoints = pd.factorize(biomarkers["timepoint"], use_na_sentinel=False)
+    at_baseline = np.array([_key(t) == BASELINE for t in timepoints], dtype=bool)[codes]
+    base = biomarkers[at_baseline]
+    later = biomarkers[~at_baseline]
     pairs = later.merge(
         base[["subject_id", "name", "value"]], on=["subject_id", "name"], suffixes=("", "_base")
     )

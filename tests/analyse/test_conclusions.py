@@ -5,6 +5,7 @@ endpoint as the protocol states it, failures said in words, Methods from what ra
 import dataclasses
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from rtio.analyse.primary import primary_endpoint
 from rtio.io import load_study
 from rtio.protocol import load_protocol
 from rtio.protocol.loader import _shipped_dir
+from rtio.report.figures import waterfall_figure
 from rtio.simulate.protocols import write_protocol_study
 from rtio.stats import cox_ph, kaplan_meier, one_sample_logrank
 
@@ -151,6 +153,21 @@ def test_a_randomized_trial_is_reported_by_arm(npc_results) -> None:
     for arm in profile.arms:
         assert arm.allocated == sizes[arm.arm]
         assert "unknown" not in arm.discontinued and "unknown" not in arm.not_received
+    bars = npc_results.figures_data.waterfall
+    assert bars and {b.arm for b in bars} == set(arms)
+    figure = waterfall_figure(pd.DataFrame([b.model_dump() for b in bars]))
+    panels = [ax for ax in figure.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left").rsplit(" (n = ", 1)[0] for ax in panels] == sorted(
+        arms, key=[b.arm for b in bars].index
+    )
+    counts = Counter(
+        b.arm
+        for b in bars
+        if b.best_pct_from_baseline is not None and np.isfinite(b.best_pct_from_baseline)
+    )
+    for ax in panels:
+        label, n = ax.get_title(loc="left")[:-1].rsplit(" (n = ", 1)
+        assert int(n) == counts[label]
 
 
 def test_non_inferiority_uses_the_one_sided_level_and_stratified_cox(npc, npc_results) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from rtio.analyse.derived import Derived
 from rtio.analyse.results import (
@@ -18,16 +19,20 @@ from rtio.analyse.results import (
 from rtio.analyse.rows import records
 from rtio.derive.response_endpoints import spider_data, waterfall_data
 from rtio.io import Study
+from rtio.lookup import by_key
 from rtio.vocabulary import DAYS_PER_MONTH
 
 
-def waterfall_bars(derived: Derived) -> list[WaterfallBar]:
-    """Best % change of the target sum per patient with the patient's BOR (RECIST 1.1)."""
+def waterfall_bars(derived: Derived, arms: pd.Series | None = None) -> list[WaterfallBar]:
+    """Best % change of the target sum per patient with the patient's BOR (RECIST 1.1) and, in a
+    randomized study, arm (``arms``: each subject's arm label)."""
     if derived.timepoints is None or derived.bor is None:
         return []
     bars = waterfall_data(derived.timepoints).merge(
         derived.bor[["subject_id", "bor"]], on="subject_id", how="left"
     )
+    if arms is not None:
+        bars["arm"] = by_key(bars["subject_id"].astype(str), arms).to_numpy(dtype=object)
     return records(bars, WaterfallBar)
 
 
@@ -83,10 +88,11 @@ def biomarker_values(study: Study, derived: Derived) -> list[BiomarkerValue]:
     return records(data, BiomarkerValue)
 
 
-def figures_data(study: Study, derived: Derived) -> FiguresData:
-    """The data of every per-patient figure the study supports."""
+def figures_data(study: Study, derived: Derived, arms: pd.Series | None = None) -> FiguresData:
+    """The data of every per-patient figure the study supports; the waterfall by arm when
+    ``arms`` (each subject's arm label) is given."""
     parts: dict[str, Any] = {
-        "waterfall": waterfall_bars(derived),
+        "waterfall": waterfall_bars(derived, arms),
         "spider": spider_points(study, derived),
         "swimmer": swimmer_lanes(study, derived),
         "biomarkers": biomarker_values(study, derived),

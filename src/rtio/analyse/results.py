@@ -635,6 +635,7 @@ class WaterfallBar(_Result):
     subject_id: str
     best_pct_from_baseline: Number
     bor: str | None
+    arm: str | None = None
 
 
 class SpiderPoint(_Result):

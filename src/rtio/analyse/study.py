@@ -274,7 +274,7 @@ def analyse_loaded(
         forest=_forest(study, derived, populations, arms, options) if arms.comparable else None,  # type: ignore[arg-type]
         cohort=cohort,
         rt_lesions=rt_lesion_summary(study, derived, arms),
-        figures_data=figures_data(study, derived),
+        figures_data=figures_data(study, derived, arms.of_subject if arms.comparable else None),
         not_available={
             **efficacy.unavailable(derived),
             **unadjusted_reason(study, cohort),

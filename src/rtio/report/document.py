@@ -13,7 +13,7 @@ FIGURE_CAPTIONS = {
     "trial_profile": "Trial profile (CONSORT flow) from the screening log and disposition; reasons "
     "for stopping from the events table, else the patient's progression or death.",
     "waterfall": "Best percentage change in target lesions from baseline, coloured by best overall "
-    "response; dashed lines at +20% and −30%.",
+    "response (one panel per arm in a randomized study); dashed lines at +20% and −30%.",
     "swimmer": "Onset of response, duration and outcome per patient.",
     "spider": "Change in the sum of target lesions over time per patient.",
     "biomarker_boxplots": "Biomarker levels by response, every comparison tested; box: median and "

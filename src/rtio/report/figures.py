@@ -202,11 +202,44 @@ def km_figure(
 @styled
 def waterfall_figure(data: pd.DataFrame) -> Figure:
     """Best % change of the target sum per patient, coloured by BOR, with −30 % and +20 % lines;
-    patients whose change cannot be computed (baseline sum 0) are counted, not drawn."""
+    patients whose change cannot be computed (baseline sum 0) are counted, not drawn. With an
+    ``arm`` column naming two or more arms (a randomized study), one panel per arm on a shared
+    axis."""
     finite = data[np.isfinite(data["best_pct_from_baseline"].astype(float))]
     left_out = len(data) - len(finite)
-    data = finite.sort_values("best_pct_from_baseline", ascending=False)
-    figure, ax = _new((7, 3.6))
+    arms = list(pd.unique(finite["arm"].dropna())) if "arm" in finite else []
+    panels = (
+        [(str(a), finite[finite["arm"] == a]) for a in arms] if len(arms) > 1 else [("", finite)]
+    )
+    width = 7.0 if len(panels) == 1 else 3.6 * len(panels)
+    figure, axes = _new((width, 3.6), 1, len(panels), sharey=True, squeeze=False)
+    for ax, (arm, part) in zip(axes[0], panels, strict=True):
+        _waterfall_panel(ax, part.sort_values("best_pct_from_baseline", ascending=False))
+        if arm:
+            ax.set_title(f"{safe_label(arm, 40)} (n = {len(part)})", loc="left", fontsize=9)
+    first = axes[0][0]
+    first.set_ylabel("Best change from baseline (%)")
+    title = f"Best percentage change in target lesions (n = {len(finite)})" + (
+        f"; {left_out} not computable (baseline sum 0)" if left_out else ""
+    )
+    if len(panels) == 1:
+        first.set_title(title, loc="left", fontweight="bold")
+    else:
+        figure.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=10)
+    present = [b for b in BOR_COLOURS if b in set(finite["bor"].fillna("NE"))]
+    handles = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
+    first.legend(
+        handles, present, frameon=False, ncol=max(1, len(present)), loc="lower left", fontsize=8
+    )
+    low = float(finite["best_pct_from_baseline"].min()) if len(finite) else 0.0
+    high = float(finite["best_pct_from_baseline"].max()) if len(finite) else 0.0
+    first.set_ylim(min(-100, low - 5), max(60, high + 10))
+    figure.tight_layout()
+    return figure
+
+
+def _waterfall_panel(ax: Any, data: pd.DataFrame) -> None:
+    """One waterfall's bars (sorted already) and its −30 % / +20 % / 0 lines."""
     colours = [BOR_COLOURS.get(b, "#999999") for b in data["bor"].fillna("NE")]
     if len(data) <= BAR_LIMIT:
         ax.bar(np.arange(len(data)), data["best_pct_from_baseline"], color=colours, width=0.8)
@@ -217,23 +250,6 @@ def waterfall_figure(data: pd.DataFrame) -> Figure:
     ax.axhline(-30, color="#1b7837", ls="--", lw=0.9)
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks([])
-    ax.set_ylabel("Best change from baseline (%)")
-    ax.set_title(
-        f"Best percentage change in target lesions (n = {len(data)})"
-        + (f"; {left_out} not computable (baseline sum 0)" if left_out else ""),
-        loc="left",
-        fontweight="bold",
-    )
-    present = [b for b in BOR_COLOURS if b in set(data["bor"].fillna("NE"))]
-    handles = [Rectangle((0, 0), 1, 1, color=BOR_COLOURS[b]) for b in present]
-    ax.legend(
-        handles, present, frameon=False, ncol=max(1, len(present)), loc="lower left", fontsize=8
-    )
-    low = float(data["best_pct_from_baseline"].min()) if len(data) else 0.0
-    high = float(data["best_pct_from_baseline"].max()) if len(data) else 0.0
-    ax.set_ylim(min(-100, low - 5), max(60, high + 10))
-    figure.tight_layout()
-    return figure
 
 
 @styled

@@ -23,6 +23,7 @@ from rtio.analyse.primary import primary_endpoint
 from rtio.io import load_study
 from rtio.protocol import load_protocol
 from rtio.protocol.loader import _shipped_dir
+from rtio.report import render_report
 from rtio.report.figures import waterfall_figure
 from rtio.simulate.protocols import write_protocol_study
 from rtio.stats import cox_ph, kaplan_meier, one_sample_logrank
@@ -168,6 +169,30 @@ def test_a_randomized_trial_is_reported_by_arm(npc_results) -> None:
     for ax in panels:
         label, n = ax.get_title(loc="left")[:-1].rsplit(" (n = ", 1)
         assert int(n) == counts[label]
+
+
+def test_arms_are_compared_in_the_per_protocol_population_too(npc_results, tmp_path) -> None:
+    others = npc_results.comparisons_other_populations
+    assert [(c.endpoint, c.population) for c in others] == [
+        ("PFS", "per_protocol"),
+        ("OS", "per_protocol"),
+    ]
+    primary = {a.population: a for a in npc_results.primary_endpoint.analyses}
+    for comparison in others:
+        assert comparison.title == f"{comparison.endpoint} by arm (per-protocol population)"
+        assert sum(c.n for c in comparison.curves) == npc_results.populations["per_protocol"]
+        hr = comparison.hazard_ratio
+        assert (hr.group, hr.reference) == (
+            "Salvage locoregional radiotherapy",
+            "Immediate locoregional radiotherapy",
+        )
+        if comparison.endpoint == "PFS":  # the primary analysis: the same stratified Cox fit
+            assert comparison.stratified_hazard_ratio.value == pytest.approx(
+                primary["per_protocol"].hazard_ratio.value, rel=1e-12
+            )
+    render_report(npc_results, tmp_path, ["html"])
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "PFS by arm (per-protocol population)" in html
 
 
 def test_non_inferiority_uses_the_one_sided_level_and_stratified_cox(npc, npc_results) -> None:

@@ -720,6 +720,9 @@ class Results(_Result):
     biomarker_landmarks: list[Landmark] = Field(default_factory=list)
     biomarker_survival: list[GroupComparison] = Field(default_factory=list)
     comparisons: list[GroupComparison] = Field(default_factory=list)
+    comparisons_other_populations: list[GroupComparison] = Field(default_factory=list)
+    """The arm comparisons of ``comparisons`` (ITT) in each other efficacy population
+    (per-protocol, …), for the KM figures and the comparison table of those populations."""
     forest: Forest | None = None
     cohort: CohortResults | None = None
     rt_lesions: RTLesions | None = None

@@ -130,9 +130,11 @@ def arm_comparisons(
     populations: dict[str, pd.Index],
     arms: StudyArms,
     options: AnalysisOptions,
+    population: str = "ITT",
 ) -> tuple[list[GroupComparison], list[str]]:
-    """PFS and OS of the experimental arm vs the declared reference arm (ITT), stratified by the
-    protocol's stratification factors (or --stratify, assumed) as well; with the warnings."""
+    """PFS and OS of the experimental arm vs the declared reference arm in ``population``,
+    stratified by the protocol's stratification factors (or --stratify, assumed) as well; with
+    the warnings. Titled "PFS by arm" in the ITT population, else with the population named."""
     if not arms.labels:
         return [], []
     if not arms.comparable or arms.reference is None:
@@ -140,16 +142,17 @@ def arm_comparisons(
     plan = resolve_plan(study, options)
     strata, problem = strata_of(study.tables["subjects"], plan.strata)
     label = " × ".join(plan.strata)
-    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
+    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get(population, []))]
+    named = "" if population == "ITT" else f" ({population.replace('_', '-')} population)"
     comparisons = (
         compare_groups(
             adtte,
             endpoint,
-            "ITT",
+            population,
             arms.of_subject,
             arms.reference,
             [arms.reference, *[a for a in arms.labels if a != arms.reference]],
-            f"{endpoint} by arm",
+            f"{endpoint} by arm{named}",
             strata=strata,
             strata_label=label,
             strata_problem=problem,
@@ -219,6 +222,12 @@ def analyse_loaded(
     with_biomarkers = biomarkers is not None and derived.bor is not None
     cohort = cohort_results(study) if design == "retrospective_cohort" else None
     comparisons, comparison_warnings = arm_comparisons(study, derived, populations, arms, options)
+    other_comparisons = [
+        comparison
+        for population in efficacy.efficacy_populations(populations)
+        if population != "ITT"
+        for comparison in arm_comparisons(study, derived, populations, arms, options, population)[0]
+    ]
     groups, order, reference = (
         (arms.of_subject, list(arms.labels), arms.reference)
         if arms.labels
@@ -271,6 +280,7 @@ def analyse_loaded(
         biomarker_landmarks=landmarks,
         biomarker_survival=survival_by_marker,
         comparisons=comparisons,
+        comparisons_other_populations=other_comparisons,
         forest=_forest(study, derived, populations, arms, options) if arms.comparable else None,  # type: ignore[arg-type]
         cohort=cohort,
         rt_lesions=rt_lesion_summary(study, derived, arms),

@@ -695,7 +695,10 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
 
     if results.disposition is not None:
         keep("trial_profile", consort_figure(results.disposition, list(results.populations)))
-    hazard = {c.endpoint: c for c in results.comparisons}
+    hazard = {
+        (c.endpoint, c.population): c
+        for c in [*results.comparisons, *results.comparisons_other_populations]
+    }
     for endpoint, label in ENDPOINT_NAMES.items():
         for summary in results.survival:
             if summary.endpoint != endpoint:
@@ -703,7 +706,7 @@ def make_figures(results: Results, folder: Path) -> dict[str, dict[str, Path]]:
             population = summary.population.replace("_", "-")
             if summary.by_arm:
                 note = None
-                comparison = hazard.get(endpoint) if summary.population == "ITT" else None
+                comparison = hazard.get((endpoint, summary.population))
                 if comparison is not None and comparison.hazard_ratio is not None:
                     note = hazard_note(comparison)
                 keep(

@@ -579,7 +579,7 @@ def comparative(results: Results) -> list[Table]:
                 effect_text(c.stratified_hazard_ratio),
                 test_text(c.stratified_logrank),
             ]
-            for c in results.comparisons
+            for c in [*results.comparisons, *results.comparisons_other_populations]
         ]
         strata = results.comparisons[0].strata
         out.append(

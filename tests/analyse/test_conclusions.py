@@ -154,6 +154,10 @@ def test_a_randomized_trial_is_reported_by_arm(npc_results) -> None:
     for arm in profile.arms:
         assert arm.allocated == sizes[arm.arm]
         assert "unknown" not in arm.discontinued and "unknown" not in arm.not_received
+    pooled = Counter()
+    for arm in profile.arms:
+        pooled.update(arm.discontinued_before_rt_by_reason)
+    assert dict(pooled) == profile.discontinued_before_rt_by_reason
     bars = npc_results.figures_data.waterfall
     assert bars and {b.arm for b in bars} == set(arms)
     figure = waterfall_figure(pd.DataFrame([b.model_dump() for b in bars]))

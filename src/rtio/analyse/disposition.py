@@ -128,6 +128,9 @@ def disposition(
                     analysed={
                         name: int(ids.isin(members).sum()) for name, ids in populations.items()
                     },
+                    discontinued_before_rt_by_reason=_counts(
+                        before.reindex(before.index.intersection(members))
+                    ),
                 )
             )
     return Disposition.model_validate(counts | {"arms": arm_rows})

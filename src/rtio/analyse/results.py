@@ -450,6 +450,9 @@ class ArmDisposition(_Result):
     not_received: dict[str, int]
     discontinued: dict[str, int]
     analysed: dict[str, int]
+    discontinued_before_rt_by_reason: dict[str, int] = Field(default_factory=dict)
+    """The arm's patients who never started RT, by why treatment stopped (the trial profile's
+    total, split by arm)."""
 
 
 class Disposition(_Result):

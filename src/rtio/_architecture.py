@@ -41,7 +41,7 @@ SOURCE = Path(__file__).resolve().parent
 
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"dates", "lookup", "progress", "vocabulary"}),
-    frozenset({"design", "eligibility", "frames", "protocol", "simulate", "stats"}),
+    frozenset({"design", "eligibility", "frames", "protocol", "simulate", "stats", "workers"}),
     frozenset({"cohort", "derive"}),
     frozenset({"io"}),
     frozenset({"analyse", "interop"}),
@@ -49,10 +49,10 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"cli"}),
 )
 """rtio's units from the bottom up, as the package map of the design orders them: shared
-vocabulary and helpers; statistics, protocol, design, eligibility and simulation; derivations and
-cohort methods; study folders and their validation; the analysis plan and data interchange; the
-services and outputs built on an analysis; the command line. A unit imports only units of lower
-layers."""
+vocabulary and helpers; statistics, protocol, design, eligibility, simulation and worker
+processes; derivations and cohort methods; study folders and their validation; the analysis plan
+and data interchange; the services and outputs built on an analysis; the command line. A unit
+imports only units of lower layers."""
 
 
 @dataclass(frozen=True)

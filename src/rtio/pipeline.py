@@ -11,55 +11,74 @@ are most of a study's rows). Each function gives exactly what the in-memory path
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from rtio.io import Study, StudyValidationError
 from rtio.io.blocks import Block, block_view, merge_reports
+from rtio.io.issues import ValidationReport
 from rtio.io.validate import check_folder
-from rtio.progress import progress
+from rtio.workers import in_workers
 
 __all__ = [
     "ANALYSIS_SKIPS",
     "ae_term_problems_in_blocks",
     "analyse_in_blocks",
+    "checked_blocks",
     "derive_in_blocks",
-    "loaded_blocks",
     "renumber_sources",
     "write_derived_blocks",
 ]
+
+R = TypeVar("R")
 
 ANALYSIS_SKIPS = frozenset({"labs"})
 """Tables the analysis does not read (kept out of memory by :func:`analyse_in_blocks`)."""
 
 
-def loaded_blocks(folder: str | Path, blocks: list[Block], description: str) -> Iterator[Study]:
-    """Each block loaded as a study of its own (validated; named by the study's path). Raises
-    :class:`StudyValidationError` with every block's problems when any block has errors, after
-    checking them all (as :func:`rtio.io.load_study` reports the whole study)."""
-    folder = Path(folder)
+def checked_blocks(
+    folder: str | Path, blocks: list[Block], work: Callable[[Study], R], description: str
+) -> Iterator[R]:
+    """``work`` of each block loaded as a study of its own (validated; named by the study's
+    path), in block order, the blocks spread over the machine's cores (:mod:`rtio.workers`;
+    ``work`` must pickle). Raises :class:`StudyValidationError` with every block's problems when
+    any block has errors, after checking them all (as :func:`rtio.io.load_study` reports the
+    whole study)."""
     reports = []
     failed = False
-    for block in progress(blocks, len(blocks), description):
-        with block_view(folder, block) as view:
-            checked = check_folder(view)
-        report = checked.report
-        report.issues = [
-            replace(i, file=str(folder)) if i.file == str(view) else i for i in report.issues
-        ]
+    for report, result in in_workers(
+        functools.partial(_checked_block, folder, work), blocks, description
+    ):
         reports.append(report)
-        settings = checked.settings
-        failed = failed or not report.ok or settings is None
-        if not failed and settings is not None:
-            yield Study(folder, settings, checked.protocol, checked.tables, report)
+        failed = failed or result is None
+        if not failed and result is not None:
+            yield result[0]
     if failed:
         raise StudyValidationError(merge_reports(str(folder), reports))
+
+
+def _checked_block(
+    folder: str | Path, work: Callable[[Study], R], block: Block
+) -> tuple[ValidationReport, tuple[R] | None]:
+    """One block validated and, when it has no errors, ``work`` of it."""
+    with block_view(folder, block) as view:
+        checked = check_folder(view)
+    report = checked.report
+    report.issues = [
+        replace(i, file=str(folder)) if i.file == str(view) else i for i in report.issues
+    ]
+    settings = checked.settings
+    if not report.ok or settings is None:
+        return report, None
+    study = Study(Path(folder), settings, checked.protocol, checked.tables, report)
+    return report, (work(study),)
 
 
 def renumber_sources(adtte: pd.DataFrame, offsets: dict[str, int]) -> pd.DataFrame:
@@ -81,19 +100,26 @@ def _source_rows(study: Study, timepoints: int) -> dict[str, int]:
 def derive_in_blocks(
     folder: str | Path, blocks: list[Block], derive: Callable[[Study], Any]
 ) -> Iterator[Any]:
-    """``derive`` of each block in turn, as ``rtio derive`` derives a study: a tuple whose first
-    item maps table names to frames (``adrs`` with its timepoint rows as ``OVR``, ``adtte``);
-    concatenated they are the whole study's tables (``adtte`` cites rows of the whole study)."""
+    """``derive`` of each block in turn, as ``rtio derive`` derives a study (``derive`` must
+    pickle): a tuple whose first item maps table names to frames (``adrs`` with its timepoint
+    rows as ``OVR``, ``adtte``); concatenated they are the whole study's tables (``adtte`` cites
+    rows of the whole study)."""
     offsets: dict[str, int] = {}
-    for study in loaded_blocks(folder, blocks, "deriving"):
-        tables, *rest = derive(study)
+    work = functools.partial(_derived_block, derive)
+    for (tables, *rest), rows in checked_blocks(folder, blocks, work, "deriving"):
         if "adtte" in tables:
             tables["adtte"] = renumber_sources(tables["adtte"], offsets)
-        adrs = tables.get("adrs")
-        timepoints = 0 if adrs is None else int((adrs["paramcd"] == "OVR").sum())
-        for source, rows in _source_rows(study, timepoints).items():
-            offsets[source] = offsets.get(source, 0) + rows
+        for source, count in rows.items():
+            offsets[source] = offsets.get(source, 0) + count
         yield (tables, *rest)
+
+
+def _derived_block(derive: Callable[[Study], Any], study: Study) -> tuple[Any, dict[str, int]]:
+    """``derive`` of one block and the rows of the tables its time-to-event rows cite."""
+    derived = derive(study)
+    adrs = derived[0].get("adrs")
+    timepoints = 0 if adrs is None else int((adrs["paramcd"] == "OVR").sum())
+    return derived, _source_rows(study, timepoints)
 
 
 def _by_parameter(frame: pd.DataFrame, order: list[object]) -> list[tuple[int, pd.DataFrame]]:
@@ -202,31 +228,26 @@ def _in_derived_order(adtte: pd.DataFrame) -> pd.DataFrame:
 
 def analyse_in_blocks(folder: str | Path, blocks: list[Block], options: Any) -> Any:
     """``analyse_study`` of a study in subject blocks: each block loaded, cut and derived on its
-    own, then the plan run once on the blocks' derived rows and tables (no labs)."""
-    from rtio.analyse.cutoff import apply_cutoff
-    from rtio.analyse.derived import Derived, derive_study
+    own (spread over the machine's cores), then the plan run once on the blocks' derived rows and
+    tables (no labs)."""
+    from rtio.analyse.derived import Derived
     from rtio.analyse.study import analyse_loaded
-    from rtio.io.issues import ValidationReport
 
     tables: dict[str, list[pd.DataFrame]] = {}
     derived: list[Derived] = []
     reports: list[ValidationReport] = []
     first: Study | None = None
     offsets: dict[str, int] = {}
-    for study in loaded_blocks(folder, blocks, "loading and deriving"):
+    work = functools.partial(_analysis_block, options.cutoff)
+    for study, block, rows in checked_blocks(folder, blocks, work, "loading and deriving"):
         first = first or study
         reports.append(study.report)
-        cut, _ = apply_cutoff(study, options.cutoff)
-        block = derive_study(cut)
         block.adtte = renumber_sources(block.adtte, offsets)
-        rows = _source_rows(cut, 0 if block.timepoints is None else len(block.timepoints))
         for source, count in rows.items():
             offsets[source] = offsets.get(source, 0) + count
         derived.append(block)
         for name, frame in study.tables.items():
-            if name not in ANALYSIS_SKIPS:
-                tables.setdefault(name, []).append(frame)
-        study.tables.clear()
+            tables.setdefault(name, []).append(frame)
     assert first is not None  # a study in blocks has at least two
     merged = {name: _concat(frames) for name, frames in tables.items()}
     whole = Study(
@@ -241,3 +262,17 @@ def analyse_in_blocks(folder: str | Path, blocks: list[Block], options: Any) -> 
             columns[field.name] = values[0]
     columns["adtte"] = _in_derived_order(columns["adtte"])
     return analyse_loaded(whole, options, Derived(**columns))
+
+
+def _analysis_block(cutoff: Any, study: Study) -> tuple[Study, Any, dict[str, int]]:
+    """One block cut at the data cut-off and derived: the block's study without the tables the
+    analysis does not read (:data:`ANALYSIS_SKIPS`), its derived rows and the rows of the tables
+    its time-to-event rows cite."""
+    from rtio.analyse.cutoff import apply_cutoff
+    from rtio.analyse.derived import derive_study
+
+    cut, _ = apply_cutoff(study, cutoff)
+    block = derive_study(cut)
+    rows = _source_rows(cut, 0 if block.timepoints is None else len(block.timepoints))
+    kept = {name: frame for name, frame in study.tables.items() if name not in ANALYSIS_SKIPS}
+    return replace(study, tables=kept), block, rows

@@ -20,6 +20,7 @@ from rtio.io.blocks import subject_blocks
 from rtio.io.outputs import write_frame
 from rtio.io.validate import check_folder
 from rtio.simulate.protocols import write_protocol_study
+from rtio.workers import WORKERS_VARIABLE
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +50,21 @@ def test_layout_is_read_from_parquet_statistics(blocked: Path) -> None:
     assert all(p.name == "part-00001.parquet" for p in blocks[1].parts.values())
 
 
-def test_validation_report_is_the_whole_studys(blocked: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_validation_report_is_the_whole_studys(
+    blocked: Path, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(WORKERS_VARIABLE, workers)  # in this process, or one block per process
     whole = check_folder(blocked).report
     assert whole.issues, "the simulated study has deviation warnings to compare"
     assert validate_study(blocked).issues == whole.issues
 
 
-def test_derived_tables_are_byte_identical(blocked: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_derived_tables_are_byte_identical(
+    blocked: Path, workers: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(WORKERS_VARIABLE, workers)
     derived, _notes, _window = _derive_tables(load_study(blocked), None, 42)
     for name, frame in derived.items():
         write_frame(frame, tmp_path / "memory", name, "csv")

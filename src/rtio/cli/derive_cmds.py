@@ -5,6 +5,7 @@ graded labs) from a study folder — what the study's tables allow, saying what 
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,11 @@ def derive(
         iter([_derive_tables(load_study(study), baseline_window_days, sd_min_days)])
         if blocks is None
         else derive_in_blocks(
-            study, blocks, lambda st: _derive_tables(st, baseline_window_days, sd_min_days)
+            study,
+            blocks,
+            functools.partial(
+                _derive_tables, baseline_window_days=baseline_window_days, sd_min_days=sd_min_days
+            ),
         )
     )
     derived, notes, window = next(results)

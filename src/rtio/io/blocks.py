@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import shutil
 import tempfile
@@ -226,19 +227,26 @@ def merge_reports(study: str, reports: list[ValidationReport]) -> ValidationRepo
 def validate_in_blocks(
     folder: str | Path, blocks: list[Block], *, data_cutoff: dt.date | None = None
 ) -> ValidationReport:
-    """Validate a study one block of subjects at a time (memory bounded by the block); the
-    report lists the same issues as the whole folder's (in block order)."""
-    from rtio.io.study import validate_study
-    from rtio.progress import progress
+    """Validate a study one block of subjects at a time (memory bounded by the blocks in hand),
+    the blocks spread over the machine's cores (:mod:`rtio.workers`); the report lists the same
+    issues as the whole folder's (in block order)."""
+    from rtio.workers import in_workers
 
-    reports = []
-    for block in progress(blocks, len(blocks), "validating"):
-        with block_view(folder, block) as view:
-            report = validate_study(view, data_cutoff=data_cutoff)
-        # an issue about the study as a whole names the study, not the block's view
-        report.issues = [
-            dataclasses.replace(i, file=str(folder)) if i.file == str(view) else i
-            for i in report.issues
-        ]
-        reports.append(report)
-    return merge_reports(str(folder), reports)
+    check = functools.partial(_validated_block, folder, data_cutoff)
+    return merge_reports(str(folder), list(in_workers(check, blocks, "validating")))
+
+
+def _validated_block(
+    folder: str | Path, data_cutoff: dt.date | None, block: Block
+) -> ValidationReport:
+    """The validation report of one block; an issue about the study as a whole names the study,
+    not the block's view."""
+    from rtio.io.study import validate_study
+
+    with block_view(folder, block) as view:
+        report = validate_study(view, data_cutoff=data_cutoff)
+    report.issues = [
+        dataclasses.replace(i, file=str(folder)) if i.file == str(view) else i
+        for i in report.issues
+    ]
+    return report

@@ -227,7 +227,8 @@ class CoxStratum:
         difference is taken in extended precision: when exp(xβ) is huge for the rows that left
         (a coefficient running to infinity), float64 would lose the few rows still at risk in
         the rounding of the large sums, and the log likelihood would wobble where R's is
-        flat."""
+        flat. (``np.longdouble`` is 80-bit on x86-64 Linux; where it is a plain double, as on
+        ARM macOS, the rounding remains.)"""
         assert self.entry_order is not None and self.entry_first is not None
         wide = z.astype(np.longdouble)
         later = np.zeros((z.shape[0], z.shape[1] + 1), dtype=np.longdouble)

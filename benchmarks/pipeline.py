@@ -1,5 +1,6 @@
 """The study pipeline at scale: simulate -> validate -> derive -> analyse, time and peak memory
-of each stage, each run as its own ``rtio`` command under ``/usr/bin/time -v``.
+of each stage, each run as its own ``rtio`` command; memory is the peak of the command's and its
+worker processes' resident memory together (sampled every 0.1 s).
 
     python benchmarks/pipeline.py                      # 10^3, 10^4, 10^5 subjects
     python benchmarks/pipeline.py 1000000 --keep DIR   # one size; keep the folders in DIR
@@ -18,12 +19,14 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import psutil
 
 STAGES = ("simulate", "validate", "derive", "analyse")
 
@@ -46,20 +49,38 @@ def _command(stage: str, study: Path, n: int) -> list[str]:
     }[stage]
 
 
+def _tree_rss(process: psutil.Process) -> int:
+    """Resident bytes of a process and all its descendants (the worker processes of a study in
+    blocks run under a fork server, a child of the command)."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total
+
+
 def _timed(args: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in GiB, exit status) of one rtio command."""
+    """(wall seconds, peak resident memory of the command and its worker processes together in
+    GiB, sampled every 0.1 s, exit status) of one rtio command."""
     rtio = shutil.which("rtio") or "rtio"
-    done = subprocess.run(
-        ["/usr/bin/time", "-v", rtio, *args], capture_output=True, text=True, check=False
-    )
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", done.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    if wall is None or rss is None:
-        raise RuntimeError(done.stderr[-2000:])
-    seconds = sum(float(p) * 60**i for i, p in enumerate(reversed(wall.group(1).split(":"))))
-    if done.returncode not in (0, 1):
-        print(done.stderr[-2000:], file=sys.stderr)
-    return seconds, int(rss.group(1)) / 2**20, done.returncode
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        command = psutil.Popen([rtio, *args], stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        while command.poll() is None:
+            try:
+                peak = max(peak, _tree_rss(command))
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.1)
+        code = command.wait()
+        seconds = time.perf_counter() - start
+        if code not in (0, 1):
+            err.seek(0)
+            print(err.read().decode(errors="replace")[-2000:], file=sys.stderr)
+    return seconds, peak / 2**30, code
 
 
 def main(sizes: list[int], keep: Path | None) -> None:

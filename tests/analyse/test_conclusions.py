@@ -158,6 +158,16 @@ def test_a_randomized_trial_is_reported_by_arm(npc_results) -> None:
     for arm in profile.arms:
         pooled.update(arm.discontinued_before_rt_by_reason)
     assert dict(pooled) == profile.discontinued_before_rt_by_reason
+    lesions = npc_results.rt_lesions
+    assert list(lesions.abscopal_by_arm) == list(lesions.progression_field_by_arm) == arms
+    for count in ("k", "n", "out_of_field_k"):
+        assert sum(getattr(a, count) for a in lesions.abscopal_by_arm.values()) == getattr(
+            lesions.abscopal, count
+        )
+    fields = Counter()
+    for by_field in lesions.progression_field_by_arm.values():
+        fields.update(by_field)
+    assert dict(fields) == lesions.progression_field
     bars = npc_results.figures_data.waterfall
     assert bars and {b.arm for b in bars} == set(arms)
     figure = waterfall_figure(pd.DataFrame([b.model_dump() for b in bars]))

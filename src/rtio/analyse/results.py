@@ -632,6 +632,9 @@ class RTLesions(_Result):
     competing_risks: CompetingRisks | None = None
     abscopal: Abscopal
     progression_field: dict[str, int]
+    abscopal_by_arm: dict[str, Abscopal] = Field(default_factory=dict)
+    progression_field_by_arm: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """In a randomized study, the same per arm (arm labels in protocol order)."""
 
 
 class WaterfallBar(_Result):

@@ -70,37 +70,62 @@ def rt_lesion_summary(study: Study, derived: Derived, arms: StudyArms) -> RTLesi
     )
     responses = abscopal_response(trajectories)
     split = abscopal_split(responses, radiotherapy, study.table("exposures"))
-    k, n = int(split.sum()), len(responses)
-    lower, upper = binomial_ci(k, n) if n else (None, None)
     field_table = progression_field(trajectories, derived.timepoints)
-    fields = field_table["progression_field"].value_counts()
     shrink = (
         responses["definition"].iloc[0]
-        if n
+        if len(responses)
         else "no irradiated patient had non-irradiated measurable target lesions"
     )
+    by_arm: dict[str, tuple[Abscopal, dict[str, int]]] = {}
+    if arms.comparable:
+        for label in arms.labels:
+            members = arms.of_subject.index[(arms.of_subject == label).to_numpy()]
+            by_arm[label] = (
+                _abscopal(
+                    responses[responses["subject_id"].astype(str).isin(members)],
+                    split[split.index.astype(str).isin(members)],
+                    shrink,
+                ),
+                _fields(field_table[field_table["subject_id"].astype(str).isin(members)]),
+            )
     return RTLesions(
         competing_risks=progression_incidence(derived, field_table, arms),
-        abscopal=Abscopal(
-            k=k,
-            n=n,
-            lower=lower,
-            upper=upper,
-            definition=(
-                f"{shrink}, with every such lesion outside every RT field and no systemic therapy "
-                "between the first RT fraction and the response scan"
-                if n
-                else shrink
-            ),
-            out_of_field_k=int((~split).sum()),
-            out_of_field_definition=(
-                "out-of-field response: the same shrinkage of non-irradiated lesions while "
-                "systemic therapy was given between RT start and the response scan, so the "
-                "systemic therapy may explain it (not called abscopal)"
-            ),
-        ),
-        progression_field={str(key): int(value) for key, value in fields.items()},
+        abscopal=_abscopal(responses, split, shrink),
+        progression_field=_fields(field_table),
+        abscopal_by_arm={label: counts[0] for label, counts in by_arm.items()},
+        progression_field_by_arm={label: counts[1] for label, counts in by_arm.items()},
     )
+
+
+def _abscopal(responses: pd.DataFrame, split: pd.Series, shrink: str) -> Abscopal:
+    """Abscopal and out-of-field responses among ``responses`` (the evaluable patients), with the
+    exact binomial CI of the abscopal rate."""
+    k, n = int(split.sum()), len(responses)
+    lower, upper = binomial_ci(k, n) if n else (None, None)
+    return Abscopal(
+        k=k,
+        n=n,
+        lower=lower,
+        upper=upper,
+        definition=(
+            f"{shrink}, with every such lesion outside every RT field and no systemic therapy "
+            "between the first RT fraction and the response scan"
+            if n
+            else shrink
+        ),
+        out_of_field_k=int((~split).sum()),
+        out_of_field_definition=(
+            "out-of-field response: the same shrinkage of non-irradiated lesions while "
+            "systemic therapy was given between RT start and the response scan, so the "
+            "systemic therapy may explain it (not called abscopal)"
+        ),
+    )
+
+
+def _fields(field_table: pd.DataFrame) -> dict[str, int]:
+    """Patients by the field of their first progression."""
+    counts = field_table["progression_field"].value_counts()
+    return {str(key): int(value) for key, value in counts.items()}
 
 
 def progression_incidence(

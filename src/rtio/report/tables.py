@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rtio.analyse.results import (
+    Abscopal,
     AETable,
     CohortHazardRatio,
     CompetingRisks,
@@ -26,6 +27,8 @@ from rtio.analyse.results import (
 from rtio.derive.adverse_events import percent_text
 from rtio.vocabulary import DAYS_PER_MONTH
 
+NONE_EVALUABLE = "— (none evaluable)"
+"""A rate cell with no evaluable patient."""
 ROW_LIMIT = 100
 """Listings of patients (deviations) print at most this many rows; results.json has them all."""
 
@@ -728,26 +731,24 @@ def rt_lesions(results: Results) -> list[Table]:
     if lesions is None:
         return []
     a = lesions.abscopal
+    arms = list(lesions.abscopal_by_arm)
+    groups = [a, *lesions.abscopal_by_arm.values()]
+    fields = [lesions.progression_field, *lesions.progression_field_by_arm.values()]
     rows = []
     if a.n:
+        rows.append(["Abscopal response", *(_abscopal_rate(g) for g in groups)])
         rows.append(
             [
-                "Abscopal response",
-                f"{a.k}/{a.n}",
-                "—"
-                if a.lower is None or a.upper is None
-                else f"{100 * a.k / a.n:.1f}% ({100 * a.lower:.1f}–{100 * a.upper:.1f})",
+                "Out-of-field response (systemic therapy given)",
+                *(f"{g.out_of_field_k}/{g.n}" if g.n else NONE_EVALUABLE for g in groups),
             ]
         )
-        rows.append(
-            ["Out-of-field response (systemic therapy given)", f"{a.out_of_field_k}/{a.n}", ""]
-        )
-    for where, count in lesions.progression_field.items():
-        rows.append([f"First progression: {where}", str(count), ""])
+    for where in lesions.progression_field:
+        rows.append([f"First progression: {where}", *(str(f.get(where, 0)) for f in fields)])
     return [
         Table(
             "Irradiated and non-irradiated lesions",
-            ["Measure", "n", "Rate (95% CI)"],
+            ["Measure", "Total", *arms] if arms else ["Measure", "n (rate, 95% CI)"],
             rows,
             (
                 f"Abscopal response: {a.definition}; exact CI. {a.out_of_field_definition[:1].upper()}"
@@ -760,6 +761,19 @@ def rt_lesions(results: Results) -> list[Table]:
         ),
         *_competing_first_events(lesions.competing_risks),
     ]
+
+
+def _abscopal_rate(abscopal: Abscopal) -> str:
+    """k/n with the rate and its exact 95% CI; a dash when no patient is evaluable."""
+    if not abscopal.n:
+        return NONE_EVALUABLE
+    if abscopal.lower is None or abscopal.upper is None:
+        return f"{abscopal.k}/{abscopal.n}"
+    rate = 100 * abscopal.k / abscopal.n
+    return (
+        f"{abscopal.k}/{abscopal.n} ({rate:.1f}%, "
+        f"{100 * abscopal.lower:.1f}–{100 * abscopal.upper:.1f})"
+    )
 
 
 def _competing_first_events(risks: CompetingRisks | None) -> list[Table]:

@@ -198,7 +198,8 @@ class CoxStratum:
         z = self.buffer
         z[0] = a
         np.multiply(self.xt, a, out=z[1 : 1 + p])
-        np.multiply(z[1 + i], self.xt[j], out=z[1 + p :])
+        for k, (u, v) in enumerate(zip(i, j, strict=True)):  # row by row: no fancy-index copies
+            np.multiply(z[1 + u], self.xt[v], out=z[1 + p + k])
         d = None
         if self.tie_rows.size:  # the deaths' own sums, only at times with tied deaths (Efron)
             d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rtio.lookup import is_in, join_distinct
+from rtio.lookup import is_in, join_distinct, row_codes
 
 
 def _keys() -> pd.DataFrame:
@@ -64,3 +64,10 @@ def test_is_in_is_isin_with_repeated_and_missing_candidates() -> None:
             False,
         ]
     )
+
+
+def test_row_codes_name_each_combination_once_missing_included() -> None:
+    tests = np.array(["alt", "ast", "alt", None, "alt", None], dtype=object)
+    units = np.array(["U/L", "U/L", "U/L", "U/L", "mg/dL", "U/L"], dtype=object)
+    assert row_codes([tests, units], 6).tolist() == [0, 1, 0, 2, 3, 2]
+    assert row_codes([], 3).tolist() == [0, 0, 0]

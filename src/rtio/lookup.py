@@ -3,12 +3,13 @@ conversion)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Joined", "by_key", "is_in", "join_distinct"]
+__all__ = ["Joined", "by_key", "is_in", "join_distinct", "row_codes"]
 
 
 def is_in(values: pd.Series | pd.Index, candidates: pd.Series | pd.Index) -> np.ndarray:
@@ -47,14 +48,23 @@ class Joined:
         return self.distinct.iloc[int(self.codes[position])]
 
 
+def row_codes(columns: Sequence[np.ndarray], rows: int) -> np.ndarray:
+    """One small integer per row naming its combination of values across ``columns`` (each of
+    ``rows`` values; a missing value is a value of its own), numbered in order of first
+    appearance: each column factorised, the codes combined and renumbered after each column so
+    they never overflow."""
+    combined = np.zeros(rows, dtype=np.int64)
+    for values in columns:
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        combined, _ = pd.factorize(combined * len(distinct) + codes)
+    return combined
+
+
 def join_distinct(keys: pd.DataFrame, table: pd.DataFrame) -> Joined:
     """``keys`` left-joined to ``table`` (unique on the key columns) on every column of ``keys``,
     as ``keys.merge(table, how="left")`` row for row. The join is made once per distinct key
     combination: a study repeats a few hundred (test, unit) pairs a million times."""
-    combined = np.zeros(len(keys), dtype=np.int64)
-    for column in keys.columns:
-        codes, distinct = pd.factorize(keys[column], use_na_sentinel=False)
-        combined, _ = pd.factorize(combined * max(len(distinct), 1) + codes)
+    combined = row_codes([keys[column].to_numpy() for column in keys.columns], len(keys))
     first = np.unique(combined, return_index=True)[1]
     joined = keys.iloc[first].reset_index(drop=True).merge(table, on=list(keys.columns), how="left")
     if len(joined) != len(first):

@@ -15,6 +15,7 @@ from rtio.io.checked import CheckedStudy
 from rtio.io.issues import Collector, as_text
 from rtio.io.parsing import ParsedTable
 from rtio.io.schema import SCHEMAS
+from rtio.lookup import row_codes
 from rtio.vocabulary import DAYS_PER_YEAR, LesionRole, MeasurementStatus
 
 __all__ = [
@@ -105,16 +106,17 @@ def check_keys(study: CheckedStudy, collect: Collector) -> None:
 
 def _rows_in(keys: pd.DataFrame, known: pd.DataFrame) -> np.ndarray:
     """Whether each row of ``keys`` is a row of ``known`` (same number of columns, compared
-    position by position): each column factorised over both frames at once, the codes combined
-    into one integer per row (renumbered after each column, so they stay small), then one
-    ``isin`` over whole columns."""
-    combined = np.zeros(len(keys) + len(known), dtype=np.int64)
-    for mine, theirs in zip(keys.columns, known.columns, strict=True):
-        both = np.concatenate(
-            [keys[mine].to_numpy(dtype=object), known[theirs].to_numpy(dtype=object)]
-        )
-        codes, distinct = pd.factorize(both)
-        combined, _ = pd.factorize(combined * (len(distinct) + 1) + codes + 1)
+    position by position): one integer per row over both frames at once
+    (:func:`rtio.lookup.row_codes`), then one ``isin`` over whole columns."""
+    combined = row_codes(
+        [
+            np.concatenate(
+                [keys[mine].to_numpy(dtype=object), known[theirs].to_numpy(dtype=object)]
+            )
+            for mine, theirs in zip(keys.columns, known.columns, strict=True)
+        ],
+        len(keys) + len(known),
+    )
     return np.isin(combined[: len(keys)], combined[len(keys) :])
 
 

@@ -96,6 +96,26 @@ def test_non_inferiority_at_the_protocols_level_in_itt_and_per_protocol(npc) -> 
         close(analysis.hazard_ratio.lower, ref[analysis.population]["lower"])
 
 
+def test_per_protocol_arm_comparison_equals_r(npc) -> None:
+    """The per-protocol PFS comparison's stratified Cox HR is R's coxph on the per-protocol
+    patients (at 95 %, the level R's reference uses for alpha = 0.025)."""
+    r = R["npc300"]["non_inferiority"]["0.025"]["per_protocol"]
+    (pfs,) = [
+        c
+        for c in npc.comparisons_other_populations
+        if (c.endpoint, c.population) == ("PFS", "per_protocol")
+    ]
+    hr = pfs.stratified_hazard_ratio
+    assert (hr.group, hr.reference, hr.conf_level) == (
+        "Salvage locoregional radiotherapy",
+        "Immediate locoregional radiotherapy",
+        pytest.approx(0.95),
+    )
+    for field in ("value", "lower", "upper"):
+        close(getattr(hr, field), r[field])
+    assert sum(curve.n for curve in pfs.curves) == r["n"]
+
+
 def test_orr_odds_ratio_and_difference_equal_fisher_and_prop_test(npc) -> None:
     r = R["npc300"]["orr"]
     block = next(b for b in npc.response if b.population == "ITT" and "unconfirmed" in b.reading)

@@ -36,27 +36,53 @@ TOLERANCE = np.sqrt(np.finfo(float).eps)
 """R's ``quantile.survfit`` tolerance, sqrt(.Machine$double.eps)."""
 
 
+def _checked_z(conf_level: float, conf_type: str) -> float:
+    if conf_type not in CONF_TYPES:
+        raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
+    return float(norm.ppf(1 - (1 - conf_level) / 2))
+
+
+def lower_limit(
+    survival: np.ndarray, se_cumhaz: np.ndarray, conf_level: float, conf_type: str
+) -> np.ndarray:
+    """Pointwise lower limit of S(t) from the SE of the cumulative hazard (R ``survfit_confint``)."""
+    z = _checked_z(conf_level, conf_type)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "plain":
+            return np.maximum(survival - se_cumhaz * survival * z, 0)
+        if conf_type == "log":
+            return np.exp(np.log(np.where(survival == 0, np.nan, survival)) - z * se_cumhaz)
+        s = np.where((survival == 0) | (survival == 1), np.nan, survival)
+        return np.exp(-np.exp(np.log(-np.log(s)) - z * se_cumhaz / np.log(s)))
+
+
+def upper_limit(
+    survival: np.ndarray, se_cumhaz: np.ndarray, conf_level: float, conf_type: str
+) -> np.ndarray:
+    """Pointwise upper limit of S(t) (R ``survfit_confint``); the same operations as R's, in
+    place where they can be (the whole band of a long curve is needed for its quantiles)."""
+    z = _checked_z(conf_level, conf_type)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "plain":
+            return np.minimum(survival + se_cumhaz * survival * z, 1)
+        if conf_type == "log":
+            limit = np.where(survival == 0, np.nan, survival)
+            np.log(limit, out=limit)
+            limit += z * se_cumhaz
+            np.exp(limit, out=limit)
+            return np.minimum(limit, 1, out=limit)
+        s = np.where((survival == 0) | (survival == 1), np.nan, survival)
+        return np.exp(-np.exp(np.log(-np.log(s)) + z * se_cumhaz / np.log(s)))
+
+
 def confidence_band(
     survival: np.ndarray, se_cumhaz: np.ndarray, conf_level: float, conf_type: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits of S(t) from the SE of the cumulative hazard (R ``survfit_confint``)."""
-    z = norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "plain":
-            half = se_cumhaz * survival * z
-            return np.maximum(survival - half, 0), np.minimum(survival + half, 1)
-        if conf_type == "log":
-            s = np.where(survival == 0, np.nan, survival)
-            return np.exp(np.log(s) - z * se_cumhaz), np.minimum(
-                np.exp(np.log(s) + z * se_cumhaz), 1
-            )
-        if conf_type == "log-log":
-            s = np.where((survival == 0) | (survival == 1), np.nan, survival)
-            half = z * se_cumhaz / np.log(s)
-            return np.exp(-np.exp(np.log(-np.log(s)) - half)), np.exp(
-                -np.exp(np.log(-np.log(s)) + half)
-            )
-    raise ValueError(f"conf_type must be one of {CONF_TYPES}, not {conf_type!r}")
+    return (
+        lower_limit(survival, se_cumhaz, conf_level, conf_type),
+        upper_limit(survival, se_cumhaz, conf_level, conf_type),
+    )
 
 
 def _first_at_or_above(z: FloatArray, p: float) -> int:
@@ -182,11 +208,11 @@ class KaplanMeier:
 
     @property
     def lower(self) -> np.ndarray:
-        return confidence_band(self.survival, self.se_cumhaz, self.conf_level, self.conf_type)[0]
+        return lower_limit(self.survival, self.se_cumhaz, self.conf_level, self.conf_type)
 
     @property
     def upper(self) -> np.ndarray:
-        return confidence_band(self.survival, self.se_cumhaz, self.conf_level, self.conf_type)[1]
+        return upper_limit(self.survival, self.se_cumhaz, self.conf_level, self.conf_type)
 
     @property
     def std_err(self) -> np.ndarray:
@@ -224,7 +250,7 @@ class KaplanMeier:
         positive = int(np.count_nonzero(self.survival > 0))
 
         def band(k: int) -> float:
-            lower, _ = confidence_band(
+            lower = lower_limit(
                 self.survival[k - 1 : k], self.se_cumhaz[k - 1 : k], self.conf_level, self.conf_type
             )
             return float(lower[0])
@@ -234,9 +260,7 @@ class KaplanMeier:
         )
         if self.conf_type in ("log", "plain"):
             lower = _monotone_quantile(x, lambda k: 0.0 if k == 0 else 1 - band(k), 1 + positive, p)
-            upper_band = confidence_band(
-                self.survival, self.se_cumhaz, self.conf_level, self.conf_type
-            )[1]
+            upper_band = upper_limit(self.survival, self.se_cumhaz, self.conf_level, self.conf_type)
         else:
             lower_band, upper_band = confidence_band(
                 self.survival, self.se_cumhaz, self.conf_level, self.conf_type

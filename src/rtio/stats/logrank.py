@@ -35,29 +35,38 @@ class LogRank:
 def _stratum_terms(
     time: FloatArray, event: IntArray, codes: IntArray, n_groups: int, timefix: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Observed, expected and variance contributions of one stratum (from its at-risk table)."""
+    """Observed, expected and variance contributions of one stratum (from its at-risk table).
+
+    At each event time t with d deaths among n at risk (n_g in group g): expected
+    E_g = Σ d n_g / n and, with c = d (n − d) / (n − 1) (0 where n = 1), the hypergeometric
+    covariance V_gh = Σ c n_g (δ_gh n − n_h) / n² (R ``survdiff``).
+    """
     table = risk_table(time, event, group=codes, n_groups=n_groups, timefix=timefix)
     deaths = table.n_event[:, :, 0]
     d = sum_last(deaths)
     died = np.flatnonzero(d > 0)  # only event times contribute
     d = d[died]
-    # one contiguous vector per group: the share of each group in the risk set at each time
+    # one contiguous vector per group: its number at risk at each event time
     at_risk = [table.n_risk[died, g] for g in range(n_groups)]
     n = at_risk[0].copy()
     for column in at_risk[1:]:
         n += column
-    share = [column / n for column in at_risk]
-    expected = np.array([np.einsum("t,t->", d, s) for s in share])
+    per_risk = d / n
+    expected = np.array([np.einsum("t,t->", per_risk, column) for column in at_risk])
     with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    # Σ_t w_t s_g (δ_gh − s_h)
-    variance = np.zeros((n_groups, n_groups))
+        c = d * (n - d) / (n - 1)
+    c[n <= 1] = 0.0
+    c /= n  # c / n: the diagonal's weight
+    squared = c / n  # c / n²: the products' weight
+    variance = np.empty((n_groups, n_groups))
     for g in range(n_groups):
-        weighted = weight * share[g]
-        variance[g, g] = weighted.sum()
-        for h in range(n_groups):
-            variance[g, h] -= np.einsum("t,t->", weighted, share[h])
-    return deaths.sum(axis=0), expected, variance
+        weighted = squared * at_risk[g]
+        for h in range(g, n_groups):
+            variance[g, h] = variance[h, g] = -np.einsum("t,t->", weighted, at_risk[h])
+        variance[g, g] += np.einsum("t,t->", c, at_risk[g])
+    # column by column: numpy's reduction over the long axis of a (times, 2) view is slow
+    observed = np.array([deaths[:, g].sum() for g in range(n_groups)])
+    return observed, expected, variance
 
 
 def logrank_test(

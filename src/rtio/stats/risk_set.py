@@ -76,17 +76,20 @@ def _whole_numbers(values: FloatArray) -> bool:
     """True when all values are whole numbers over a small enough range to count directly."""
     if values.size == 0:
         return False
+    head = values[:1024]  # continuous times show themselves in the first rows
+    if not np.array_equal(head, np.floor(head)):
+        return False
     low, high = float(values.min()), float(values.max())
     if high - low > max(COUNTING_RANGE * values.size, COUNTING_MIN_RANGE):
         return False
     return bool(np.array_equal(values, np.floor(values)))
 
 
-def merged_times(distinct: FloatArray) -> FloatArray | None:
+def merge_starts(distinct: FloatArray) -> np.ndarray | None:
     """R survival's ``aeqSurv`` on sorted distinct times: each time within floating-point
     tolerance of the one before it (a gap <= sqrt(machine eps), absolutely or relative to the
-    mean absolute time) is merged into the first time of its run. The time each distinct time
-    becomes, or None when no two are that close."""
+    mean absolute time) is merged into the first time of its run. A mask of the times that begin
+    a run (the times kept), or None when no two are that close."""
     if distinct.size < 2:
         return None
     gap = np.diff(distinct)
@@ -99,11 +102,9 @@ def merged_times(distinct: FloatArray) -> FloatArray | None:
     near = near[(close <= TIME_TOLERANCE) | (close / scale <= TIME_TOLERANCE)]
     if near.size == 0:
         return None
-    tied = np.zeros(gap.size, dtype=bool)
-    tied[near] = True
-    starts = np.concatenate([[True], ~tied])
-    merged: FloatArray = distinct[starts][np.cumsum(starts) - 1]
-    return merged
+    starts = np.ones(distinct.size, dtype=bool)
+    starts[near + 1] = False
+    return starts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,7 +122,7 @@ class TimeGrid:
     @classmethod
     def of(cls, values: FloatArray, *, timefix: bool = False) -> TimeGrid:
         """Place ``values`` on the grid of their distinct values (counting or sorting, by data);
-        with ``timefix``, nearly equal values share one place (:func:`merged_times`)."""
+        with ``timefix``, nearly equal values share one place (:func:`merge_starts`)."""
         rows: IntArray | None = None
         if _whole_numbers(values):
             low = values.min()
@@ -137,11 +138,10 @@ class TimeGrid:
             np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
             index = np.cumsum(new) - 1
             time = ordered[new]
-        merged = merged_times(time) if timefix else None
-        if merged is not None:
-            starts = np.concatenate([[True], merged[1:] != merged[:-1]])
+        starts = merge_starts(time) if timefix else None
+        if starts is not None:
             index = (np.cumsum(starts) - 1)[index]
-            time = merged[starts]
+            time = time[starts]
         return cls(time=time.astype(float, copy=False), index=index, rows=rows)
 
     def take(self, values: np.ndarray) -> np.ndarray:
@@ -160,8 +160,7 @@ def fix_times(time: FloatArray, entry: FloatArray | None) -> tuple[FloatArray, F
     """Exit (and entry) times with R's ``timefix`` applied over the distinct values of both
     columns together (R ``aeqSurv`` of a ``Surv(entry, time, event)``)."""
     values = time if entry is None else np.concatenate([time, entry])
-    merged = merged_times(np.unique(values))
-    if merged is None:
+    if merge_starts(np.unique(values)) is None:
         return time, entry
     grid = TimeGrid.of(values, timefix=True)
     fixed = np.empty_like(values)
@@ -186,43 +185,85 @@ def fix_sorted_times(values: FloatArray, order: IntArray) -> FloatArray:
     ordered = values[order]
     new = np.ones(ordered.size, dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    merged = merged_times(ordered[new])
-    if merged is None:
+    distinct = ordered[new]
+    starts = merge_starts(distinct)
+    if starts is None:
         return values
+    kept = distinct[starts][np.cumsum(starts) - 1]
     fixed = np.empty_like(values)
-    fixed[order] = merged[np.cumsum(new) - 1]
+    fixed[order] = kept[np.cumsum(new) - 1]
     return fixed
 
 
-def _event_counts(
-    time: FloatArray, status: IntArray, timefix: bool
-) -> tuple[FloatArray, FloatArray]:
-    """Distinct times and (censored, events) counts per time of unweighted two-state data, by
-    one sort of keys that carry the event bit below the time's bits (no permutation needed)."""
-    key = np.ascontiguousarray(time, dtype=np.float64).view(np.uint64) << np.uint64(1)
-    key |= status.astype(np.uint64)
+def _packed_keys(
+    time: FloatArray, code: IntArray, n_codes: int
+) -> tuple[np.ndarray, int, int] | None:
+    """Sort keys that order rows by time, then code, with the code in the low bits: the time's bit
+    pattern less that of the smallest positive time (a zero time as 0) shifted up by the code's
+    width. Exact and order-preserving as the bits of a non-negative double order as an integer.
+    The keys, the shift and the offset; None when the times span too many binades to leave the
+    code room (then the caller sorts with a permutation)."""
+    if time.size == 0:
+        return None
+    shift = max((n_codes - 1).bit_length(), 1)
+    bits = np.ascontiguousarray(time, dtype=np.float64).view(np.uint64)
+    low = float(np.min(time, where=time > 0, initial=np.inf))
+    if not np.isfinite(low):  # every time zero
+        low = 1.0
+    offset = int(np.float64(low).view(np.uint64)) - 1
+    if (int(bits.max()) - offset) >> (64 - shift):
+        return None
+    key = bits - np.uint64(offset)
+    if not time.all():  # zero times: below every positive one
+        key *= bits != 0
+    key <<= np.uint64(shift)
+    key |= code.astype(np.uint64)
+    return key, shift, offset
+
+
+def _sorted_counts(
+    time: FloatArray, code: IntArray, n_codes: int, timefix: bool
+) -> tuple[FloatArray, FloatArray] | None:
+    """Distinct times (ascending) and the number of rows per time and code (0..``n_codes``-1) of
+    unweighted data, by one sort of packed keys (:func:`_packed_keys`) and no permutation: the
+    runs of equal keys are the rows per (time, code). None when the keys cannot be packed."""
+    packed = _packed_keys(time, code, n_codes)
+    if packed is None:
+        return None
+    key, shift, offset = packed
     key.sort()
-    # events before each sorted row, then the rows (and events) from one time's first row to
-    # the next one's: counts per time from cumulative sums at the boundaries (no group-by)
-    cumulative = np.zeros(key.size + 1, dtype=np.int64)
-    np.cumsum(key & np.uint64(1), out=cumulative[1:])
-    key >>= np.uint64(1)
-    ordered = key.view(np.float64)
-    new = np.empty(ordered.size, dtype=bool)
+    new = np.empty(key.size, dtype=bool)
     new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    times: FloatArray = ordered[starts]
-    merged = merged_times(times) if timefix else None
-    if merged is not None:
-        first = np.flatnonzero(np.concatenate([[True], merged[1:] != merged[:-1]]))
-        times, starts = merged[first], starts[first]
-    bounds = np.append(starts, ordered.size)
-    counts = np.empty((times.size, 1, 2))
-    events = counts[:, 0, 1]
-    events[:] = np.diff(cumulative[bounds])
-    np.subtract(np.diff(bounds), events, out=counts[:, 0, 0])
-    return times, counts
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    if new.all():  # no two rows alike: every run is one row
+        runs, run_keys = None, key
+    else:
+        runs = np.flatnonzero(new)
+        run_keys = key[runs]
+    run_codes = (run_keys & np.uint64((1 << shift) - 1)).view(np.int64)
+    run_keys >>= np.uint64(shift)  # the runs' times, as packed
+    new_time = new[: run_keys.size]
+    np.not_equal(run_keys[1:], run_keys[:-1], out=new_time[1:])
+    time_starts = np.flatnonzero(new_time)
+    distinct = run_keys[time_starts]
+    zero = distinct == 0  # the zero time's key; others are bits less the offset
+    distinct += np.uint64(offset)
+    distinct[zero] = 0
+    times: FloatArray = distinct.view(np.float64)
+    starts = merge_starts(times) if timefix else None
+    if starts is not None:  # a time merged into the one before it begins no new slot
+        new_time[time_starts[~starts]] = False
+        times = times[starts]
+    slot = np.cumsum(new_time, dtype=np.int64)
+    slot -= 1
+    slot *= n_codes
+    slot += run_codes
+    counts = np.zeros(times.size * n_codes)
+    if runs is None:
+        np.add.at(counts, slot, 1.0)
+    else:
+        np.add.at(counts, slot, np.diff(np.append(runs, key.size)))
+    return times, counts.reshape(times.size, n_codes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,10 +307,14 @@ def risk_table(
     if entry is not None and timefix:
         time, entry = fix_times(time, entry)
         timefix = False
-    if weights is None and group is None and n_causes == 1 and not _whole_numbers(time):
-        times, counts = _event_counts(time, status, timefix)
+    codes = status if group is None else group * width + status
+    sorted_counts = None
+    if weights is None and not _whole_numbers(time):
+        sorted_counts = _sorted_counts(time, codes, n_groups * width, timefix)
+    if sorted_counts is not None:
+        times, flat = sorted_counts
+        counts = flat.reshape(-1, n_groups, width)
     else:
-        codes = status if group is None else group * width + status
         grid = TimeGrid.of(time, timefix=timefix)
         times = grid.time
         counts = grid.sums(codes, n_groups * width, weights).reshape(-1, n_groups, width)

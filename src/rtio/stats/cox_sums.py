@@ -23,6 +23,9 @@ from rtio.stats.risk_set import sort_order
 
 __all__ = ["SMALL_TIES", "CoxStratum", "StratumTerms", "TimeSums"]
 
+BLOCKED_RATIO = 4
+"""Risk-set sums go by (time, deaths | censored) segment when the rows are at least this many
+times the distinct stop times; otherwise by a reverse cumulative sum over the rows."""
 SMALL_TIES = 16
 """Efron sums over up to this many tied deaths are taken term by term; larger tie groups use the
 closed forms in digamma / trigamma / log-gamma (exact algebra, far fewer operations)."""
@@ -114,7 +117,11 @@ class CoxStratum:
     row_start: IntArray
     row_tie: IntArray
     big_tie: IntArray
+    unit_weights: bool
+    segments: IntArray | None
+    segment_first: IntArray | None
     buffer: FloatArray
+    at_first: FloatArray
 
     @classmethod
     def build(
@@ -127,7 +134,20 @@ class CoxStratum:
         event: np.ndarray,
         ties: str,
     ) -> CoxStratum:
-        """A stratum from its rows already sorted by ``stop`` (``rows``: their original rows)."""
+        """A stratum from its rows already sorted by ``stop`` (``rows``: their original rows).
+
+        With few distinct stop times (tied data, no delayed entry), each time's deaths are put
+        before its censored rows, so that the risk-set and the deaths' sums come from one block
+        sum per (time, deaths | censored) segment (``segments``)."""
+        new_stop = np.ones(stop.size, dtype=bool)
+        np.not_equal(stop[1:], stop[:-1], out=new_stop[1:])
+        run = np.cumsum(new_stop)
+        run -= 1
+        block_start = np.flatnonzero(new_stop)
+        blocked = start is None and block_start.size * BLOCKED_RATIO <= stop.size
+        if blocked:  # deaths first within each stop time (rows at one time are exchangeable)
+            perm = np.argsort(run * 2 + (event == 0), kind="stable")
+            rows, x, w, event = rows[perm], x[perm], w[perm], event[perm]
         dead = np.flatnonzero(event)
         death_stop = stop[dead]
         new = np.ones(dead.size, dtype=bool)
@@ -150,6 +170,16 @@ class CoxStratum:
         row_time = np.repeat(tied, deaths[tied])
         row_start = np.cumsum(deaths[tied]) - deaths[tied]
         k = np.arange(row_time.size) - np.repeat(row_start, deaths[tied])
+        # the first sorted row of each event time: where its run of equal stop times begins
+        event_block = run[dead[death_start]]
+        first = block_start[event_block]
+        segments = segment_first = None
+        if blocked:
+            end = np.append(block_start, stop.size)[event_block + 1]
+            censored_after = first + deaths
+            segments = np.sort(np.concatenate([block_start, censored_after[censored_after < end]]))
+            segment_first = np.searchsorted(segments, first)
+        sums_rows = 1 + x.shape[1] * (x.shape[1] + 3) // 2
         return cls(
             rows=rows,
             x=x,
@@ -163,8 +193,8 @@ class CoxStratum:
             death_start=death_start,
             deaths=deaths,
             death_weight=_block_sums(w[dead], death_start),
-            death_wx=(w[dead, None] * x[dead]).sum(axis=0),
-            first=np.searchsorted(stop, times, side="left"),
+            death_wx=np.einsum("i,ij->j", w[dead], x[dead]),
+            first=first,
             entry_order=entry_order,
             entry_first=entry_first,
             efron=efron,
@@ -178,7 +208,11 @@ class CoxStratum:
             row_start=row_start,
             row_tie=np.searchsorted(tie_times, row_time),
             big_tie=np.searchsorted(tie_times, np.flatnonzero(big)),
-            buffer=np.empty((1 + x.shape[1] * (x.shape[1] + 3) // 2, stop.size)),
+            unit_weights=bool((w == 1).all()),
+            segments=segments,
+            segment_first=segment_first,
+            buffer=np.empty((sums_rows, stop.size)),
+            at_first=np.empty((sums_rows, 0 if blocked else times.size)),
         )
 
     def by_death_time(self, values: FloatArray) -> FloatArray:
@@ -194,23 +228,33 @@ class CoxStratum:
         i, j = self._pairs()
         eta = _linear_predictor(self.xt, beta)
         a = np.exp(eta)
-        a *= self.w
+        if not self.unit_weights:
+            a *= self.w
         z = self.buffer
         z[0] = a
         np.multiply(self.xt, a, out=z[1 : 1 + p])
         for k, (u, v) in enumerate(zip(i, j, strict=True)):  # row by row: no fancy-index copies
             np.multiply(z[1 + u], self.xt[v], out=z[1 + p + k])
         d = None
-        if self.tie_rows.size:  # the deaths' own sums, only at times with tied deaths (Efron)
-            d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)
-        if self.entry_order is not None and self.entry_first is not None:
-            s = self._at_risk_sums(z)
+        if self.segments is not None and self.segment_first is not None:
+            # one sum per segment; the risk set is the segments from an event time's first on
+            blocks = np.add.reduceat(z, self.segments, axis=1)
+            if self.tie_rows.size:
+                d = blocks[:, self.segment_first[self.tie_times]]
+            s = _suffix(blocks)[:, self.segment_first]
         else:
-            # Σ over the rows from each event time's first row on: a reverse cumulative sum over
-            # the sorted rows (R's backward accumulation, in place), read at those rows
-            reverse = z[:, ::-1]
-            np.cumsum(reverse, axis=1, out=reverse)
-            s = z[:, self.first]
+            if self.tie_rows.size:  # the deaths' own sums, only at tied deaths (Efron)
+                d = _block_sums(z[:, self.tie_rows], self.tie_start, axis=1)
+            if self.entry_order is not None and self.entry_first is not None:
+                s = self._at_risk_sums(z)
+            else:
+                # Σ over the rows from each event time's first row on: a reverse cumulative sum
+                # over the sorted rows (R's backward accumulation, in place), read at those rows
+                reverse = z[:, ::-1]
+                np.cumsum(reverse, axis=1, out=reverse)
+                s = self.at_first
+                for k in range(z.shape[0]):  # row by row into the kept buffer
+                    s[k] = z[k][self.first]
         return _Sums(
             a=a,
             eta=eta,
@@ -267,7 +311,8 @@ class CoxStratum:
             score -= (c * (efron[1] - d * m)).sum(axis=1)
             breslow = d * (sums.s2[:, rows] * inv[rows] - m[i] * m[j])
             pairs += (c * (efron[2] - efron[3] - breslow)).sum(axis=1)
-        loglik = float((self.w[self.dead] * sums.eta[self.dead]).sum()) - log_den
+        # Σ over deaths of w·xβ = β·Σ w·x (the deaths' weighted covariate sums, kept)
+        loglik = float(np.einsum("k,k->", self.death_wx, beta)) - log_den
         info = np.zeros((p, p))
         info[i, j] = pairs
         info[j, i] = pairs

@@ -71,3 +71,18 @@ def test_row_codes_name_each_combination_once_missing_included() -> None:
     units = np.array(["U/L", "U/L", "U/L", "U/L", "mg/dL", "U/L"], dtype=object)
     assert row_codes([tests, units], 6).tolist() == [0, 1, 0, 2, 3, 2]
     assert row_codes([], 3).tolist() == [0, 0, 0]
+
+
+def test_is_in_on_text_columns_equals_isin() -> None:
+    """Text (pandas' str dtype, object) is compared through the object hash table; numbers and
+    dates through isin; each as ``Series.isin`` would answer, missing values included."""
+    text = pd.Series(["S1", None, "S3", "S2", "S1"], dtype="str")
+    candidates = ["S1", "S3", "S7"]
+    assert is_in(text, candidates).tolist() == text.isin(candidates).tolist()
+    assert is_in(text, pd.Series(["S2", None], dtype="str")).tolist() == (
+        text.isin(pd.Series(["S2", None], dtype="str")).tolist()
+    )
+    numbers = pd.Series([1.0, np.nan, 3.0])
+    assert is_in(numbers, [3, np.nan]).tolist() == numbers.isin([3, np.nan]).tolist()
+    dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01"]))
+    assert is_in(dates, dates[:1]).tolist() == [True, False]

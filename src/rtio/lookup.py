@@ -12,11 +12,18 @@ import pandas as pd
 __all__ = ["Joined", "by_key", "is_in", "join_distinct", "row_codes"]
 
 
-def is_in(values: pd.Series | pd.Index, candidates: pd.Series | pd.Index) -> np.ndarray:
-    """Whether each value is one of ``candidates`` (``values.isin(candidates)``), the candidates
-    made distinct first: under pandas 3, Arrow text ``isin`` slows with a long, repetitive value
-    set (2·10^4 subject ids against the 10^6 rows of a lab table: 4.9 s, distinct first 0.1 s)."""
-    found: np.ndarray = np.asarray(values.isin(pd.unique(candidates)), dtype=bool)
+def is_in(values: pd.Series | pd.Index, candidates: object) -> np.ndarray:
+    """Whether each value is one of ``candidates`` (``values.isin(candidates)``).
+
+    Text is compared as Python objects through pandas' hash table: under pandas 3, Arrow text
+    ``isin`` turns every candidate into an Arrow scalar one by one (0.5 s for 10^5 subject ids
+    against 5·10^5 rows; 0.06 s this way). Other values use ``isin`` on the distinct candidates.
+    """
+    wanted = np.asarray(candidates, dtype=object).ravel()
+    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
+        keys = pd.Index(np.asarray(values, dtype=object), dtype=object)
+        return np.asarray(keys.isin(wanted), dtype=bool)
+    found: np.ndarray = np.asarray(values.isin(pd.unique(wanted)), dtype=bool)
     return found
 
 

@@ -170,13 +170,13 @@ def biomarker_survival(
 ) -> tuple[list[GroupComparison], list[Landmark], list[str]]:
     """PFS and OS by high / low level among ``ids``; on-treatment timepoints from their landmark.
     Returns the comparisons, the landmarks used and the timepoints left out (with why)."""
-    data = biomarkers[biomarkers["subject_id"].isin(ids)]
+    data = biomarkers[is_in(biomarkers["subject_id"], ids)]
     unit = units(biomarkers)
     days = sampling_days(study)
     comparisons, landmarks, skipped = [], [], []
     for timepoint, values_at in data.groupby("timepoint", sort=True):
         key = _key(str(timepoint))
-        rows = adtte[adtte["subject_id"].isin(ids)]
+        rows = adtte[is_in(adtte["subject_id"], ids)]
         if key != BASELINE:
             if key not in days:
                 skipped.append(

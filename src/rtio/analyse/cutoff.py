@@ -13,6 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from rtio.io import Study
+from rtio.lookup import is_in
 
 DATED = {
     "measurements": "assessment_date",
@@ -47,7 +48,7 @@ def apply_cutoff(study: Study, cutoff: dt.date | None) -> tuple[Study, list[str]
     tables = {}
     for name, table in study.tables.items():
         if "subject_id" in table.columns and name != "screening":
-            table = table[table["subject_id"].isin(kept)]
+            table = table[is_in(table["subject_id"], kept)]
         column = DATED.get(name)
         if column is not None and column in table.columns:
             table = table[~(table[column] > limit)]

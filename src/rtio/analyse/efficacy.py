@@ -28,6 +28,7 @@ from rtio.analyse.results import (
 from rtio.analyse.survival import _none, summarise_by_group, summarise_km
 from rtio.derive.response_endpoints import disease_control_rate, objective_response_rate
 from rtio.io import Study
+from rtio.lookup import is_in
 from rtio.stats import exponential_test, kaplan_meier, median_follow_up, one_sample_logrank
 from rtio.vocabulary import Response
 
@@ -175,7 +176,7 @@ def duration_of_response(
     adtte: pd.DataFrame, ids: pd.Index
 ) -> tuple[Interval, tuple[float | None, float | None]] | None:
     """Median DoR with CI and its KM interquartile range (25th and 75th percentiles)."""
-    rows = adtte[(adtte["paramcd"] == "DOR") & adtte["subject_id"].isin(ids)]
+    rows = adtte[(adtte["paramcd"] == "DOR") & is_in(adtte["subject_id"], ids)]
     if rows.empty:
         return None
     fit = kaplan_meier(rows["aval_months"], 1 - rows["cnsr"])
@@ -288,7 +289,7 @@ def survival_summaries(
     adtte = derived.adtte
     out = []
     for population in efficacy_populations(populations):
-        rows = adtte[adtte["subject_id"].isin(populations[population])]
+        rows = adtte[is_in(adtte["subject_id"], populations[population])]
         for endpoint in ("PFS", "OS"):
             summary = summarise_km(rows, endpoint, population)
             if summary is None:
@@ -309,7 +310,7 @@ def historical_control(
         return []
     endpoint = plan.historical_control.endpoint
     ids = populations.get("ITT", pd.Index(derived.adsl["subject_id"]))
-    rows = derived.adtte[derived.adtte["subject_id"].isin(ids)]
+    rows = derived.adtte[is_in(derived.adtte["subject_id"], ids)]
     return historical_comparison(
         rows, endpoint, "ITT", plan.historical_control.median_months, plan.sided or 2
     )

@@ -30,6 +30,7 @@ from rtio.analyse.options import AnalysisOptions
 from rtio.analyse.results import Effect, Interval, PrimaryAnalysis, PrimaryEndpoint, Test
 from rtio.analyse.survival import KM_METHOD, strata_of
 from rtio.io import Study
+from rtio.lookup import is_in
 from rtio.stats import kaplan_meier, one_sample_logrank
 
 DEFAULT_POPULATIONS = {"non_inferiority": ["ITT", "per_protocol"]}
@@ -145,7 +146,7 @@ def _not_assessed(plan: Plan, reason: str) -> PrimaryEndpoint:
 
 def _rows(derived: Derived, ids: pd.Index, endpoint: str) -> pd.DataFrame:
     adtte = derived.adtte
-    return adtte[(adtte["paramcd"] == endpoint) & adtte["subject_id"].isin(ids)]
+    return adtte[(adtte["paramcd"] == endpoint) & is_in(adtte["subject_id"], ids)]
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

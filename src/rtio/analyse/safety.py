@@ -108,7 +108,7 @@ def safety_summary(
         subject_id=adverse_events["subject_id"].astype(str),
         term=map_terms(adverse_events, term_map),
     )
-    ae = ae[ae["subject_id"].isin(safety_ids)]
+    ae = ae[is_in(ae["subject_id"], safety_ids)]
     related = ae["related_treatment"].astype(bool)
     severe = ae["grade"] >= 3
     stopped = pd.Index([])

@@ -46,6 +46,7 @@ from rtio.analyse.survival import compare_groups, strata_of
 from rtio.derive.ctcae import validate_ae_terms
 from rtio.io import Study, load_study
 from rtio.io.outputs import input_hash
+from rtio.lookup import is_in
 
 
 def study_meta(study: Study, options: AnalysisOptions) -> Meta:
@@ -142,7 +143,7 @@ def arm_comparisons(
     plan = resolve_plan(study, options)
     strata, problem = strata_of(study.tables["subjects"], plan.strata)
     label = " × ".join(plan.strata)
-    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get(population, []))]
+    adtte = derived.adtte[is_in(derived.adtte["subject_id"], populations.get(population, []))]
     named = "" if population == "ITT" else f" ({population.replace('_', '-')} population)"
     comparisons = (
         compare_groups(
@@ -172,7 +173,7 @@ def _forest(
     endpoint = resolve_plan(study, options).endpoint or "PFS"
     if not (derived.adtte["paramcd"] == endpoint).any():
         endpoint = "OS"
-    adtte = derived.adtte[derived.adtte["subject_id"].isin(populations.get("ITT", []))]
+    adtte = derived.adtte[is_in(derived.adtte["subject_id"], populations.get("ITT", []))]
     return forest(adtte, study.tables["subjects"], arms, endpoint, "ITT")
 
 
@@ -183,9 +184,7 @@ def cohort_groups(study: Study) -> tuple[pd.Series | None, list[str], str | None
     if radiotherapy is None:
         return None, [], None
     ids = study.tables["subjects"]["subject_id"].astype(str)
-    return exposure_groups(
-        study.protocol, ids, ids.isin(radiotherapy["subject_id"].astype(str)).to_numpy()
-    )
+    return exposure_groups(study.protocol, ids, is_in(ids, radiotherapy["subject_id"].astype(str)))
 
 
 def analyse_study(path: str | Path, options: AnalysisOptions | None = None) -> Results:
@@ -217,7 +216,7 @@ def analyse_loaded(
     )
     subjects = study.tables["subjects"]
     itt_ids = populations.get("ITT", pd.Index(subjects["subject_id"]))
-    itt = subjects[subjects["subject_id"].isin(itt_ids)]
+    itt = subjects[is_in(subjects["subject_id"], itt_ids)]
     biomarkers = study.table("biomarkers")
     with_biomarkers = biomarkers is not None and derived.bor is not None
     cohort = cohort_results(study) if design == "retrospective_cohort" else None

@@ -15,7 +15,7 @@ import pandas as pd
 
 from rtio.dates import parse_iso_dates
 from rtio.frames import FrameLike, subject_index, with_dates
-from rtio.lookup import by_key
+from rtio.lookup import by_key, is_in
 from rtio.vocabulary import TEAE_IMMUNE_WINDOW_DAYS, TEAE_WINDOW_DAYS
 
 __all__ = [
@@ -65,7 +65,7 @@ def ae_grade_table(
     n = len(ids)
     events = adverse_events.assign(subject_id=adverse_events["subject_id"].astype(str))
     events = events.assign(term=map_terms(events, term_map))
-    events = events[events["subject_id"].isin(ids)]
+    events = events[is_in(events["subject_id"], ids)]
     if only is not None:
         events = events[events[only].astype(bool)]
     worst = events.groupby(["term", "subject_id"])["grade"].max().reset_index()
@@ -128,7 +128,7 @@ def lab_events(graded_labs: FrameLike, adverse_events: FrameLike) -> pd.DataFram
             abnormal["date"].astype(str),
         ]
     )
-    new = abnormal[~keys.isin(reported)]
+    new = abnormal[~is_in(keys, reported)]
     return pd.DataFrame(
         {
             "subject_id": new["subject_id"].to_numpy(),

@@ -79,6 +79,7 @@ def test_is_in_on_text_columns_equals_isin() -> None:
     text = pd.Series(["S1", None, "S3", "S2", "S1"], dtype="str")
     candidates = ["S1", "S3", "S7"]
     assert is_in(text, candidates).tolist() == text.isin(candidates).tolist()
+    assert is_in(text, set(candidates)).tolist() == text.isin(set(candidates)).tolist()
     assert is_in(text, pd.Series(["S2", None], dtype="str")).tolist() == (
         text.isin(pd.Series(["S2", None], dtype="str")).tolist()
     )

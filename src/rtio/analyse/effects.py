@@ -122,7 +122,7 @@ def logrank(
 ) -> Test:
     """Log-rank test across groups (R ``survdiff``), or why it cannot be computed."""
     method = "log-rank (R survdiff, rho = 0)" + (", stratified" if strata is not None else "")
-    if np.unique(groups).size < 2:
+    if pd.unique(groups).size < 2:  # a hash, not a sort of the labels
         return Test(statistic=None, p_value=None, method=method, not_estimable="only one group")
     if event.sum() == 0:
         return Test(statistic=None, p_value=None, method=method, not_estimable="no events")

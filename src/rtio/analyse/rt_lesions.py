@@ -184,7 +184,7 @@ def incidence_by_arm(events: pd.DataFrame, arm: np.ndarray) -> dict[str, Competi
     a cause not seen in an arm has incidence 0 there."""
     causes = sorted({int(c) for c in events["cause"] if c > 0})
     out = {}
-    for label in np.unique(arm):
+    for label in sorted(pd.unique(arm)):
         part = events[arm == label]
         incidence, counts = cause_incidence(part, causes)
         out[str(label)] = CompetingRisksArm(n=len(part), incidence=incidence, events=counts)

@@ -70,7 +70,6 @@ class _Sums:
     (a, a·x_i, a·x_i·x_j for i <= j), a = w·exp(xβ); and the quantities taken from them."""
 
     a: FloatArray
-    eta: FloatArray
     s0: FloatArray
     s1: FloatArray
     s2: FloatArray
@@ -257,7 +256,6 @@ class CoxStratum:
                     s[k] = z[k][self.first]
         return _Sums(
             a=a,
-            eta=eta,
             s0=s[0],
             s1=s[1 : 1 + p],
             s2=s[1 + p :],

@@ -367,7 +367,9 @@ def km_grid_figure(comparisons: list[GroupComparison], limit: int = 8) -> Figure
             _step(ax, curve, CURVE_COLOURS[i], f"{safe_label(curve.group, 20)} ({curve.n})")
         ax.set_ylim(0, 1.02)
         ax.set_title(
-            f"{safe_label(comparison.title, 40)}\nlog-rank p = {comparison.logrank.p_value:.3g}",
+            # a long title on two lines of its panel's width, not over the next panel
+            "\n".join(textwrap.wrap(safe_label(comparison.title, 56), 28)[:2])
+            + f"\nlog-rank p = {comparison.logrank.p_value:.3g}",
             fontsize=7,
         )
         ax.legend(frameon=False, fontsize=6, loc="lower left")
